@@ -1,0 +1,1 @@
+"""LRU row cache of committed row versions (lru-dict); arrives with the storage-engine work."""

@@ -1,0 +1,229 @@
+"""date, time, timestamp and timestamptz codecs.
+
+Values are Python ``date``/``time``/naive ``datetime``/UTC-aware ``datetime``; the
+binary forms count days or microseconds from PostgreSQL's epoch 2000-01-01.
+
+Known limits (Python's datetime range): years outside 1..9999, BC dates, infinity
+and time '24:00:00' are rejected instead of stored (22008, or 0A000 for infinity).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+import struct
+from typing import Any, Callable
+
+from omendb_server import errors
+from omendb_server.datatypes import datetime_parse as dp
+from omendb_server.datatypes.core import Codec, FormatContext, bad_binary
+from omendb_server.datatypes.timezones import UTC, format_offset, session_zone
+
+PG_EPOCH_DATE = date(2000, 1, 1)
+PG_EPOCH = datetime(2000, 1, 1)
+PG_EPOCH_UTC = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_PG_EPOCH_ORDINAL = PG_EPOCH_DATE.toordinal()
+_I32 = struct.Struct(">i")
+_I64 = struct.Struct(">q")
+_INT64_MAX = (1 << 63) - 1
+_INT64_MIN = -(1 << 63)
+_USECS_PER_DAY = 86_400_000_000
+
+
+def _infinite() -> errors.FeatureNotSupported:
+    return errors.FeatureNotSupported("infinite date/time values are not supported")
+
+
+def _frac(micro: int) -> str:
+    return "" if not micro else "." + f"{micro:06d}".rstrip("0")
+
+
+def format_date(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+
+
+def format_clock(t: time | datetime) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}{_frac(t.microsecond)}"
+
+
+def timestamp_to_micros(ts: datetime) -> int:
+    """Microseconds since 2000-01-01 (naive = wall clock, aware = UTC)."""
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(UTC).replace(tzinfo=None)
+    delta = ts - PG_EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def micros_to_timestamp(micros: int) -> datetime:
+    try:
+        return PG_EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        raise errors.DatetimeFieldOverflow("timestamp out of range") from None
+
+
+def round_micros(micros: int, precision: int) -> int:
+    """AdjustTimestampForTypmod: round half away from zero to ``precision`` digits."""
+    if precision >= 6:
+        return micros
+    scale = 10 ** (6 - max(precision, 0))
+    half = scale // 2
+    if micros >= 0:
+        return (micros + half) // scale * scale
+    return -((-micros + half) // scale * scale)
+
+
+def _now_local(ctx: FormatContext) -> datetime:
+    return datetime.now(UTC).astimezone(session_zone(ctx.timezone)).replace(tzinfo=None)
+
+
+def _special_naive(word: str, ctx: FormatContext) -> datetime:
+    """epoch/now/today/… as wall-clock time in the session zone."""
+    if word in ("infinity", "+infinity", "-infinity"):
+        raise _infinite()
+    if word == "epoch":
+        return datetime(1970, 1, 1)
+    now = _now_local(ctx)
+    if word == "now":
+        return now
+    midnight = datetime.combine(now.date(), time())
+    return midnight + timedelta(days={"today": 0, "tomorrow": 1, "yesterday": -1}.get(word, 0))
+
+
+def _parse_guarded(label: str, text: str, ctx: FormatContext, build: Callable[[dp.Parsed], Any]) -> Any:
+    """Run the parser and map its failures to PostgreSQL's datetime errors."""
+    try:
+        return build(dp.parse(text, ctx.datestyle))
+    except errors.DBError:
+        raise
+    except dp.FieldOverflow:
+        raise errors.DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
+    except OverflowError:
+        raise errors.DatetimeFieldOverflow(f'{label} out of range: "{text}"') from None
+    except ValueError:
+        raise errors.InvalidDatetimeFormat(f'invalid input syntax for type {label}: "{text}"') from None
+
+
+class DateCodec(Codec):
+    def encode_text(self, value: Any, ctx: FormatContext) -> str:
+        return format_date(value)
+
+    def decode_text(self, text: str, ctx: FormatContext) -> date:
+        def build(p: dp.Parsed) -> date:
+            if p.special:
+                if p.special == "allballs":
+                    raise ValueError(text)
+                return _special_naive(p.special, ctx).date()
+            return dp.build_date(p)
+
+        return _parse_guarded("date", text, ctx, build)
+
+    def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
+        return _I32.pack(value.toordinal() - _PG_EPOCH_ORDINAL)
+
+    def decode_binary(self, data: bytes, ctx: FormatContext) -> date:
+        if len(data) != 4:
+            raise bad_binary()
+        days = _I32.unpack(data)[0]
+        if days in (-(1 << 31), (1 << 31) - 1):
+            raise _infinite()
+        try:
+            return date.fromordinal(days + _PG_EPOCH_ORDINAL)
+        except (ValueError, OverflowError):
+            raise errors.DatetimeFieldOverflow("date out of range") from None
+
+
+class TimeCodec(Codec):
+    def encode_text(self, value: Any, ctx: FormatContext) -> str:
+        return format_clock(value)
+
+    def decode_text(self, text: str, ctx: FormatContext) -> time:
+        def build(p: dp.Parsed) -> time:
+            if p.special:
+                if p.special == "allballs":
+                    return time()
+                if p.special in ("now",):
+                    return _now_local(ctx).time()
+                raise ValueError(text)
+            if p.clock is None:
+                raise ValueError(text)
+            delta = dp.clock_delta(p.clock)
+            if delta >= timedelta(days=1):
+                raise OverflowError("24:00:00 is not representable")
+            return (datetime.min + delta).time()
+
+        return _parse_guarded("time", text, ctx, build)
+
+    def apply_typmod(self, value: Any, typmod: int) -> time:
+        micros = ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+        rounded = round_micros(micros, typmod)
+        if rounded == micros:
+            return value
+        if rounded >= _USECS_PER_DAY:
+            raise errors.DatetimeFieldOverflow("time out of range")
+        return (datetime.min + timedelta(microseconds=rounded)).time()
+
+    def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
+        return _I64.pack(((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond)
+
+    def decode_binary(self, data: bytes, ctx: FormatContext) -> time:
+        if len(data) != 8:
+            raise bad_binary()
+        micros = _I64.unpack(data)[0]
+        if not 0 <= micros < _USECS_PER_DAY:
+            raise errors.DatetimeFieldOverflow("time out of range")
+        return (datetime.min + timedelta(microseconds=micros)).time()
+
+
+class TimestampCodec(Codec):
+    """timestamp (``with_tz=False``, naive values) and timestamptz (aware, UTC)."""
+
+    def __init__(self, with_tz: bool) -> None:
+        self.with_tz = with_tz
+        self.label = "timestamp with time zone" if with_tz else "timestamp"
+
+    def encode_text(self, value: Any, ctx: FormatContext) -> str:
+        if self.with_tz:
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            zone = session_zone(ctx.timezone)
+            local = value if zone is UTC and value.tzinfo is UTC else value.astimezone(zone)
+            return f"{format_date(local)} {format_clock(local)}{format_offset(local.utcoffset())}"
+        return f"{format_date(value)} {format_clock(value)}"
+
+    def decode_text(self, text: str, ctx: FormatContext) -> datetime:
+        def build(p: dp.Parsed) -> datetime:
+            if p.special:
+                if p.special == "allballs":
+                    raise ValueError(text)
+                if p.special == "epoch" and self.with_tz:
+                    return datetime(1970, 1, 1, tzinfo=UTC)
+                naive = _special_naive(p.special, ctx)
+                zone = None
+            else:
+                naive = dp.build_naive(p)
+                zone = p.zone
+            if not self.with_tz:
+                return naive  # PostgreSQL ignores a zone written in a timestamp literal
+            local = naive.replace(tzinfo=zone or session_zone(ctx.timezone))
+            return local.astimezone(UTC)
+
+        return _parse_guarded(self.label, text, ctx, build)
+
+    def apply_typmod(self, value: Any, typmod: int) -> datetime:
+        micros = timestamp_to_micros(value)
+        rounded = round_micros(micros, typmod)
+        if rounded == micros:
+            return value
+        naive = micros_to_timestamp(rounded)
+        return naive.replace(tzinfo=UTC) if self.with_tz else naive
+
+    def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
+        return _I64.pack(timestamp_to_micros(value))
+
+    def decode_binary(self, data: bytes, ctx: FormatContext) -> datetime:
+        if len(data) != 8:
+            raise bad_binary()
+        micros = _I64.unpack(data)[0]
+        if micros in (_INT64_MIN, _INT64_MAX):
+            raise _infinite()
+        naive = micros_to_timestamp(micros)
+        return naive.replace(tzinfo=UTC) if self.with_tz else naive

@@ -1,0 +1,144 @@
+"""Database: opens a data directory and runs statements for a session. No sockets below here.
+
+This is the seam the wire server and the (future) embedded driver share: they
+hand it statement text, parameter values and a transaction, and get plans and
+results back. All statement execution happens under one lock for now — the
+simplest model that is correct — with waits for row conflicts done on the
+lock's condition variable (see txn.manager).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from omendb_server import errors
+from omendb_server.catalog import Catalog
+from omendb_server.datatypes import TYPES_BY_OID, DataType
+from omendb_server.sql import ExecContext, Plan, Result, compile_statement
+from omendb_server.sql.context import SessionInfo
+from omendb_server.storage import DataDirLock, Store
+from omendb_server.txn import Transaction, TransactionManager
+from omendb_server.txn.manager import READ_COMMITTED
+
+log = logging.getLogger("omendb.engine")
+
+_PLAN_CACHE_SIZE = 2048
+
+
+class Database:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.dir_lock = DataDirLock(data_dir)
+        self.dir_lock.acquire()
+        self.lock = threading.RLock()
+        try:
+            self.store = Store(data_dir / "rocksdb")
+        except Exception:
+            self.dir_lock.release()
+            raise
+        self.tm = TransactionManager(self.store, self.lock)
+        replayed = self.tm.recover()
+        log.info("recovered %d logged row changes; %d tables", replayed, len(self.tm.catalog.tables))
+        self._plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
+
+    def close(self) -> None:
+        with self.lock:
+            for txn in list(self.tm.active.values()):
+                self.tm.abort(txn)
+            self.store.close()
+        self.dir_lock.release()
+
+    # -- roles ------------------------------------------------------------------------------
+    def users(self) -> dict[str, dict[str, Any]]:
+        return self.store.get_json("users") or {}
+
+    def create_user(self, name: str, scram_auth_info: tuple[bytes, bytes, bytes, int],
+                    superuser: bool = False) -> None:
+        salt, stored_key, server_key, iterations = scram_auth_info
+        users = self.users()
+        users[name] = {
+            "salt": base64.b64encode(salt).decode(),
+            "stored_key": base64.b64encode(stored_key).decode(),
+            "server_key": base64.b64encode(server_key).decode(),
+            "iterations": iterations,
+            "superuser": superuser,
+        }
+        self.store.put_json("users", users)
+
+    def databases(self) -> list[str]:
+        return self.store.get_json("databases") or []
+
+    def set_databases(self, names: list[str]) -> None:
+        self.store.put_json("databases", names)
+
+    # -- statements ------------------------------------------------------------------------------
+    def catalog_for(self, txn: Transaction | None) -> Catalog:
+        return self.tm.catalog_for(txn)
+
+    def prepare(self, sql: str, param_oids: list[int], txn: Transaction | None) -> Plan:
+        """Plan one statement (cached by text, parameter types and catalog version)."""
+        with self.lock:
+            catalog = self.tm.catalog_for(txn)
+            private = txn is not None and txn.catalog is not None
+            key = (sql, tuple(param_oids), catalog.version)
+            if not private:
+                plan = self._plans.get(key)
+                if plan is not None:
+                    self._plans.move_to_end(key)
+                    return plan
+            types: list[DataType | None] = [TYPES_BY_OID.get(o) if o else None for o in param_oids]
+            for o, t in zip(param_oids, types):
+                if o and t is None:
+                    raise errors.UndefinedObject(f"type with OID {o} does not exist")
+            plan = compile_statement(sql, catalog, types)
+            if not private and plan.kind != "ddl":
+                self._plans[key] = plan
+                if len(self._plans) > _PLAN_CACHE_SIZE:
+                    self._plans.popitem(last=False)
+            return plan
+
+    def begin(self, isolation: str = READ_COMMITTED) -> Transaction:
+        with self.lock:
+            return self.tm.begin(isolation)
+
+    def commit(self, txn: Transaction) -> None:
+        with self.lock:
+            self.tm.commit(txn)
+
+    def rollback(self, txn: Transaction) -> None:
+        with self.lock:
+            self.tm.abort(txn)
+
+    def savepoint(self, txn: Transaction, name: str) -> None:
+        with self.lock:
+            self.tm.savepoint(txn, name)
+
+    def rollback_to(self, txn: Transaction, name: str) -> None:
+        with self.lock:
+            self.tm.rollback_to(txn, name)
+
+    def release(self, txn: Transaction, name: str) -> None:
+        with self.lock:
+            self.tm.release(txn, name)
+
+    def execute(self, plan: Plan, params: list[Any], txn: Transaction,
+                session: SessionInfo) -> Result:
+        with self.lock:
+            self.tm.statement_snapshot(txn)
+            ctx = ExecContext(
+                params=params,
+                txn=txn,
+                tm=self.tm,
+                catalog=self.tm.catalog_for(txn),
+                session=session,
+                fmt=session.format_context(),
+                stmt_ts=_dt.datetime.now(_dt.timezone.utc),
+                database=self,
+            )
+            return plan.execute(ctx)

@@ -1,0 +1,1 @@
+"""Observability: logging setup now; metrics and activity views later."""

@@ -1,0 +1,430 @@
+"""The connection state machine: startup → SCRAM → query cycle, sans-I/O.
+
+The server feeds decoded frames in and writes out whatever ``pending`` holds
+when ``flush_now`` says so — once per Sync/Query/Flush, never per message, which
+is what keeps kernel wake-ups (the real cost per query) low. Rules enforced here
+are the ones other PostgreSQL-wire servers got wrong: Describe answers
+ParameterDescription + RowDescription/NoData, Execute never sends
+RowDescription, ReadyForQuery only after Sync, and after an error every
+extended-protocol message is discarded until Sync.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any, Callable
+
+from omendb_server import config, errors
+from omendb_server.auth import ScramExchange
+from omendb_server.datatypes import DataType, FormatContext
+from omendb_server.protocol import backend as be
+from omendb_server.protocol import frontend as fe
+from omendb_server.session import Session
+from omendb_server.sql import OutputColumn, split_statements
+
+log = logging.getLogger("omendb.protocol")
+
+STARTUP, SASL_INITIAL, SASL_FINAL, READY, CLOSED = range(5)
+
+#: ParameterStatus values sent after authentication (server_version is the one
+#: clients cannot do without; see shared/reference/clients/README.md).
+def startup_parameters(session: Session) -> list[tuple[str, str]]:
+    return [
+        ("application_name", session.settings.get("application_name", "")),
+        ("client_encoding", "UTF8"),
+        ("DateStyle", session.settings["datestyle"]),
+        ("default_transaction_read_only", "off"),
+        ("in_hot_standby", "off"),
+        ("integer_datetimes", "on"),
+        ("IntervalStyle", session.settings["intervalstyle"]),
+        ("is_superuser", "on"),
+        ("server_encoding", "UTF8"),
+        ("server_version", config.SERVER_VERSION),
+        ("session_authorization", session.user),
+        ("standard_conforming_strings", "on"),
+        ("TimeZone", session.settings["timezone"]),
+    ]
+
+
+Encoder = Callable[[Any, FormatContext], bytes]
+
+
+def _text_encoder(t: DataType) -> Encoder:
+    oid = t.oid
+    if oid in (20, 21, 23, 26):
+        return lambda v, ctx: str(v).encode()
+    if oid in (25, 1043, 19, 705, 114):
+        return lambda v, ctx: v.encode()
+    out = t.text_out
+    return lambda v, ctx: out(v, ctx).encode()
+
+
+def _binary_encoder(t: DataType) -> Encoder:
+    out = t.binary_out
+    return lambda v, ctx: out(v, ctx)
+
+
+class Connection:
+    """One client connection's protocol state. Not thread-safe: one thread drives it."""
+
+    def __init__(self, db: Any, settings: config.Settings, peer: str = "") -> None:
+        self.db = db
+        self.settings = settings
+        self.peer = peer
+        self.state = STARTUP
+        self.pending: list[bytes] = []
+        self.flush_now = False
+        self.session: Session | None = None
+        self.user = ""
+        self.database = ""
+        self._startup_params: dict[str, str] = {}
+        self._scram: ScramExchange | None = None
+        self._skip_until_sync = False
+        self.secret = secrets.randbits(31)
+        #: Set for a CancelRequest connection: (pid, secret) to cancel, then close.
+        self.cancel_request: tuple[int, int] | None = None
+
+    # -- output helpers -------------------------------------------------------------------
+    def _send(self, data: bytes) -> None:
+        self.pending.append(data)
+
+    def take_output(self) -> bytes:
+        out = b"".join(self.pending)
+        self.pending.clear()
+        self.flush_now = False
+        return out
+
+    def fatal(self, err: errors.DBError) -> None:
+        if err.severity not in ("FATAL", "PANIC"):
+            err.severity = "FATAL"
+        self._send(be.error_response(err))
+        self.flush_now = True
+        self.state = CLOSED
+
+    # -- startup phase ----------------------------------------------------------------------
+    def on_startup_packet(self, payload: bytes) -> bool:
+        """Handle a startup-phase packet. Returns True while more startup packets may follow."""
+        msg = fe.decode_startup(payload)
+        if isinstance(msg, (fe.SSLRequest, fe.GSSENCRequest)):
+            self._send(be.SSL_REFUSED)
+            self.flush_now = True
+            return True
+        if isinstance(msg, fe.CancelRequest):
+            self.cancel_request = (msg.pid, msg.secret)
+            self.state = CLOSED
+            return False
+        params = dict(msg.params)
+        self.user = params.get("user", "")
+        if not self.user:
+            self.fatal(errors.InvalidAuthorizationSpecification(
+                "no PostgreSQL user name specified in startup packet"))
+            return False
+        self.database = params.get("database") or self.user
+        self._startup_params = params
+        self._scram = ScramExchange(self.user, self.db.users().get(self.user))
+        self._send(be.authentication_sasl(["SCRAM-SHA-256"]))
+        self.flush_now = True
+        self.state = SASL_INITIAL
+        return False
+
+    def _on_password(self, raw: bytes) -> None:
+        assert self._scram is not None
+        if self.state == SASL_INITIAL:
+            mech, data = fe.parse_sasl_initial_response(raw)
+            if mech != "SCRAM-SHA-256":
+                raise errors.ProtocolViolation(
+                    "client selected an invalid SASL authentication mechanism")
+            self._send(be.authentication_sasl_continue(self._scram.first(data)))
+            self.flush_now = True
+            self.state = SASL_FINAL
+            return
+        data = fe.parse_sasl_response(raw)
+        final = self._scram.final(data)
+        self._send(be.authentication_sasl_final(final))
+        self._authenticated()
+
+    def _authenticated(self) -> None:
+        known = [config.DEFAULT_DATABASE] + list(self.db.databases())
+        if self.database not in known:
+            raise errors.InvalidCatalogName(f'database "{self.database}" does not exist')
+        self.session = Session(self.db, self.user, self.database, self._startup_params)
+        self._send(be.AUTH_OK)
+        for name, value in startup_parameters(self.session):
+            self._send(be.parameter_status(name, value))
+        self._send(be.backend_key_data(self.session.pid, self.secret))
+        self._send(be.READY_IDLE)
+        self.flush_now = True
+        self.state = READY
+        log.info("connection authorized: user=%s database=%s application_name=%s peer=%s",
+                 self.user, self.database, self.session.settings.get("application_name", ""),
+                 self.peer)
+
+    # -- main dispatch ------------------------------------------------------------------------
+    def on_message(self, type_byte: bytes, payload: bytes) -> None:
+        if self.state in (SASL_INITIAL, SASL_FINAL):
+            if type_byte != b"p":
+                raise errors.ProtocolViolation(
+                    f"expected SASL response, got message type {type_byte!r}")
+            try:
+                self._on_password(payload)
+            except errors.DBError as e:
+                if e.sqlstate == "28P01":
+                    log.warning("password authentication failed for user \"%s\" (peer %s)",
+                                self.user, self.peer)
+                self.fatal(e)
+            return
+        if self.state != READY:
+            raise errors.ProtocolViolation("unexpected message before startup completed")
+        msg = fe.decode_message(type_byte, payload)
+        if isinstance(msg, fe.Terminate):
+            self.state = CLOSED
+            return
+        if isinstance(msg, fe.Sync):
+            self._skip_until_sync = False
+            self._sync()
+            return
+        if isinstance(msg, fe.Flush):
+            self.flush_now = True
+            return
+        if isinstance(msg, fe.Query):
+            self._skip_until_sync = False
+            self._simple_query(msg.sql)
+            return
+        if isinstance(msg, (fe.CopyData, fe.CopyDone, fe.CopyFail)):
+            return  # stray COPY messages outside COPY mode are ignored, as PostgreSQL does
+        if self._skip_until_sync:
+            return
+        try:
+            if isinstance(msg, fe.Parse):
+                self._parse(msg)
+            elif isinstance(msg, fe.Bind):
+                self._bind(msg)
+            elif isinstance(msg, fe.Describe):
+                self._describe(msg)
+            elif isinstance(msg, fe.Execute):
+                self._execute(msg)
+            elif isinstance(msg, fe.Close):
+                self._close(msg)
+            else:
+                raise errors.ProtocolViolation(f"unexpected message type {type_byte!r}")
+        except errors.DBError as e:
+            if isinstance(e, errors.ProtocolViolation):
+                raise
+            self._error(e)
+            self._skip_until_sync = True
+
+    # -- errors and notices --------------------------------------------------------------------
+    def _error(self, e: errors.DBError) -> None:
+        assert self.session is not None
+        self._drain_notices()
+        self._send(be.error_response(e))
+        self.session.on_error()
+        if e.sqlstate.startswith(("XX",)):
+            log.error("internal error: %s", e.message)
+
+    def _drain_notices(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        if session.notices:
+            for n in session.notices:
+                self._send(be.notice_response(n))
+            session.notices.clear()
+        if session.reported_changes:
+            for name, value in session.reported_changes:
+                self._send(be.parameter_status(name, value))
+            session.reported_changes.clear()
+
+    def _sync(self) -> None:
+        assert self.session is not None
+        try:
+            self.session.end_implicit()
+        except errors.DBError as e:
+            self._error(e)
+        self._drain_notices()
+        self._send(be.ready_for_query(self.session.status))
+        self.flush_now = True
+
+    # -- simple query ----------------------------------------------------------------------------
+    def _simple_query(self, sql: str) -> None:
+        session = self.session
+        assert session is not None
+        self.flush_now = True
+        try:
+            statements = split_statements(sql)
+        except errors.DBError as e:
+            self._error(e)
+            self._send(be.ready_for_query(session.status))
+            return
+        if not statements:
+            self._send(be.EMPTY_QUERY_RESPONSE)
+            self._send(be.ready_for_query(session.status))
+            return
+        fmt = session.format_context()
+        for stmt_sql in statements:
+            try:
+                if session.failed:
+                    session._check_not_failed_for(stmt_sql)
+                plan = self.db.prepare(stmt_sql, [], session.txn)
+                result = session.run_plan(plan, [], stmt_sql)
+                self._drain_notices()
+                if result.columns is not None and result.rows is not None:
+                    self._send(be.row_description(self._fields(result.columns, [0])))
+                    encoders = [_text_encoder(c.type) for c in result.columns]
+                    fmt = session.format_context()
+                    self._send_rows(result.rows, encoders, fmt)
+                self._send(be.command_complete(result.tag))
+            except errors.DBError as e:
+                if isinstance(e, errors.ProtocolViolation):
+                    raise
+                self._error(e)
+                break
+            except Exception as e:  # an engine bug must not kill the connection silently
+                log.exception("internal error while executing %r", stmt_sql[:200])
+                self._error(errors.InternalError(f"internal error: {type(e).__name__}: {e}"))
+                break
+        try:
+            session.end_implicit()
+        except errors.DBError as e:
+            self._error(e)
+        self._drain_notices()
+        self._send(be.ready_for_query(session.status))
+
+    def _send_rows(self, rows: list[tuple[Any, ...]], encoders: list[Encoder],
+                   fmt: FormatContext) -> None:
+        send = self.pending.append
+        data_row = be.data_row
+        for row in rows:
+            send(data_row([None if v is None else enc(v, fmt) for v, enc in zip(row, encoders)]))
+
+    @staticmethod
+    def _fields(columns: list[OutputColumn], formats: list[int]) -> list[be.FieldDescription]:
+        out = []
+        n = len(formats)
+        for i, c in enumerate(columns):
+            f = 0 if n == 0 else (formats[0] if n == 1 else formats[i])
+            out.append(be.FieldDescription(c.name, c.table_oid, c.attnum, c.type.oid,
+                                           c.type.typlen, c.typmod, f))
+        return out
+
+    # -- extended query ----------------------------------------------------------------------------
+    def _parse(self, msg: fe.Parse) -> None:
+        session = self.session
+        assert session is not None
+        statements = split_statements(msg.query)
+        if len(statements) > 1:
+            raise errors.SyntaxError("cannot insert multiple commands into a prepared statement")
+        sql = statements[0] if statements else ""
+        if msg.name == "":
+            session.prepared.pop("", None)
+        if not sql:
+            from omendb_server.session import PreparedStatement
+            from omendb_server.sql.plan import CallablePlan, Result
+
+            empty = CallablePlan(columns=None, kind="empty", run=lambda ctx: Result(""))
+            session.prepared[msg.name] = PreparedStatement(msg.name, "", empty, [], [])
+        else:
+            session.prepare(msg.name, sql, list(msg.param_oids))
+        self._send(be.PARSE_COMPLETE)
+
+    def _bind(self, msg: fe.Bind) -> None:
+        session = self.session
+        assert session is not None
+        stmt = session.statement(msg.statement)
+        types = stmt.param_types
+        if len(msg.params) != len(types):
+            raise errors.ProtocolViolation(
+                f"bind message supplies {len(msg.params)} parameters, but prepared statement "
+                f'"{msg.statement}" requires {len(types)}')
+        fmts = msg.param_formats
+        ctx = session.format_context()
+        values: list[Any] = []
+        for i, raw in enumerate(msg.params):
+            if raw is None:
+                values.append(None)
+                continue
+            f = 0 if not fmts else (fmts[0] if len(fmts) == 1 else fmts[i])
+            t = types[i]
+            if f == 1:
+                values.append(t.binary_in(raw, -1, ctx))
+            else:
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise errors.CharacterNotInRepertoire(
+                        'invalid byte sequence for encoding "UTF8"') from None
+                values.append(t.text_in(text, -1, ctx))
+        if msg.portal == "":
+            session.portals.pop("", None)
+        rf = list(msg.result_formats)
+        ncols = len(stmt.plan.columns or [])
+        if len(rf) > 1 and len(rf) != ncols:
+            raise errors.ProtocolViolation(
+                f"bind message has {len(rf)} result formats but query has {ncols} columns")
+        session.bind(msg.portal, stmt, values, rf)
+        self._send(be.BIND_COMPLETE)
+
+    def _describe(self, msg: fe.Describe) -> None:
+        session = self.session
+        assert session is not None
+        if msg.kind == "S":
+            stmt = session.statement(msg.name)
+            self._send(be.parameter_description([t.oid for t in stmt.param_types]))
+            cols = stmt.plan.columns
+            self._send(be.row_description(self._fields(cols, [0])) if cols is not None else be.NO_DATA)
+        else:
+            portal = session.portal(msg.name)
+            cols = portal.stmt.plan.columns
+            if cols is None:
+                self._send(be.NO_DATA)
+            else:
+                self._send(be.row_description(self._fields(cols, portal.result_formats)))
+
+    def _execute(self, msg: fe.Execute) -> None:
+        session = self.session
+        assert session is not None
+        portal = session.portal(msg.portal)
+        if portal.stmt.sql == "":
+            self._send(be.EMPTY_QUERY_RESPONSE)
+            return
+        if session.failed:
+            session._check_not_failed_for(portal.stmt.sql)
+        try:
+            rows, tag = session.execute_portal(portal, msg.max_rows)
+        except errors.DBError:
+            raise
+        except Exception as e:
+            log.exception("internal error while executing %r", portal.stmt.sql[:200])
+            raise errors.InternalError(f"internal error: {type(e).__name__}: {e}") from None
+        self._drain_notices()
+        cols = portal.stmt.plan.columns
+        if cols is not None and rows:
+            fmts = portal.result_formats
+            n = len(fmts)
+            encoders = []
+            for i, c in enumerate(cols):
+                f = 0 if n == 0 else (fmts[0] if n == 1 else fmts[i])
+                encoders.append(_binary_encoder(c.type) if f == 1 else _text_encoder(c.type))
+            self._send_rows(rows, encoders, session.format_context())
+        if tag is None:
+            self._send(be.PORTAL_SUSPENDED)
+        else:
+            self._send(be.command_complete(tag))
+
+    def _close(self, msg: fe.Close) -> None:
+        session = self.session
+        assert session is not None
+        if msg.kind == "S":
+            session.prepared.pop(msg.name, None)
+        else:
+            session.portals.pop(msg.name, None)
+        self._send(be.CLOSE_COMPLETE)
+
+    def close(self) -> None:
+        if self.session is not None:
+            try:
+                self.session.close()
+            except Exception:  # pragma: no cover - best effort on disconnect
+                log.exception("error while closing session")
+            self.session = None

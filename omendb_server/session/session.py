@@ -1,0 +1,321 @@
+"""Per-connection state: settings, the transaction block, prepared statements, portals.
+
+The session implements PostgreSQL's transaction-block rules independent of the
+wire: implicit transactions (a simple Query string, or extended messages up to
+Sync, run in one), explicit BEGIN blocks, the aborted state where every
+statement gets 25P02 until ROLLBACK, and savepoints.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from omendb_server import errors
+from omendb_server.datatypes import DataType, FormatContext
+from omendb_server.engine import Database
+from omendb_server.session import settings as gucs
+from omendb_server.sql import OutputColumn, Plan, Result, TxnControlPlan
+from omendb_server.txn import Transaction
+
+IDLE, IN_TXN, FAILED = b"I", b"T", b"E"
+
+
+@dataclass
+class PreparedStatement:
+    name: str
+    sql: str
+    plan: Plan
+    param_types: list[DataType]
+    declared_oids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Portal:
+    name: str
+    stmt: PreparedStatement
+    params: list[Any]
+    result_formats: list[int]
+    rows: list[tuple[Any, ...]] | None = None
+    pos: int = 0
+    tag: str | None = None
+    #: When set, the portal belongs to a transaction and dies with it.
+    txid: int = 0
+
+
+class Session:
+    _pids = itertools.count(1000)
+
+    def __init__(self, db: Database, user: str, database: str,
+                 startup_params: dict[str, str] | None = None) -> None:
+        self.db = db
+        self.user = user
+        self.database = database
+        self.pid = next(self._pids)
+        self.settings: dict[str, str] = dict(gucs.DEFAULTS)
+        self.settings["session_authorization"] = user
+        self._local: dict[str, str] | None = None
+        self.reported_changes: list[tuple[str, str]] = []
+        self.notices: list[errors.DBError] = []
+        self.txn: Transaction | None = None
+        self.implicit = False
+        self.failed = False
+        self.prepared: dict[str, PreparedStatement] = {}
+        self.portals: dict[str, Portal] = {}
+        self.last_seq_values: dict[int, int] = {}
+        self._fmt: FormatContext | None = None
+        for key, value in (startup_params or {}).items():
+            k = key.lower()
+            if k in ("user", "database", "options", "replication"):
+                continue
+            try:
+                self.set_setting(k, value.strip("'"))
+            except errors.DBError:
+                pass
+        self.reported_changes.clear()
+
+    # -- SessionInfo (read by SQL functions) --------------------------------------------------
+    def get_setting(self, name: str) -> str:
+        key = gucs.lookup_name(name)
+        if key == "transaction_isolation":
+            if self.txn is not None:
+                return self.txn.isolation
+            return self.settings["default_transaction_isolation"]
+        if key == "is_superuser":
+            return "on"
+        return self.settings.get(key, "")
+
+    def set_setting(self, name: str, value: str, is_local: bool = False) -> None:
+        key = gucs.lookup_name(name)
+        if key in gucs.READ_ONLY:
+            raise errors.DBError(f'parameter "{name}" cannot be changed', "55P02")
+        if value == "DEFAULT":
+            value = gucs.DEFAULTS.get(key, "")
+        value = gucs.normalize(key, value)
+        if key == "transaction_isolation":
+            if self.txn is not None and not self.implicit:
+                self.txn.isolation = value
+            return
+        self.settings[key] = value
+        self._fmt = None
+        if key in gucs.REPORTED:
+            self.reported_changes.append((gucs.CANONICAL.get(key, key), value))
+
+    def reset_all(self) -> None:
+        for key, value in gucs.DEFAULTS.items():
+            if key not in gucs.READ_ONLY and self.settings.get(key) != value:
+                self.set_setting(key, value)
+
+    def all_settings(self) -> list[tuple[str, str]]:
+        return sorted((gucs.CANONICAL.get(k, k), self.get_setting(k)) for k in self.settings)
+
+    def format_context(self) -> FormatContext:
+        if self._fmt is None:
+            self._fmt = FormatContext(
+                timezone=self.settings["timezone"],
+                datestyle=self.settings["datestyle"],
+                intervalstyle=self.settings["intervalstyle"],
+                extra_float_digits=int(self.settings["extra_float_digits"]),
+            )
+        return self._fmt
+
+    def notice(self, err: errors.DBError) -> None:
+        self.notices.append(err)
+
+    # -- status ---------------------------------------------------------------------------------
+    @property
+    def status(self) -> bytes:
+        if self.txn is None or self.implicit:
+            return IDLE
+        return FAILED if self.failed else IN_TXN
+
+    # -- statements -----------------------------------------------------------------------------
+    def prepare(self, name: str, sql: str, param_oids: list[int]) -> PreparedStatement:
+        if name and name in self.prepared:
+            raise errors.DBError(f'prepared statement "{name}" already exists', "42P05")
+        self._check_not_failed_for(sql)
+        txn = self.txn
+        plan = self.db.prepare(sql, param_oids, txn)
+        stmt = PreparedStatement(name, sql, plan, plan.param_types, list(param_oids))
+        self.prepared[name] = stmt
+        return stmt
+
+    def _check_not_failed_for(self, sql: str) -> None:
+        if self.failed:
+            head = sql.lstrip()[:20].upper()
+            if not head.startswith(("ROLLBACK", "COMMIT", "END", "ABORT")):
+                raise self._aborted_error()
+
+    @staticmethod
+    def _aborted_error() -> errors.DBError:
+        return errors.InFailedSqlTransaction(
+            "current transaction is aborted, commands ignored until end of transaction block"
+        )
+
+    def statement(self, name: str) -> PreparedStatement:
+        stmt = self.prepared.get(name)
+        if stmt is None:
+            if name:
+                raise errors.InvalidSqlStatementName(f'prepared statement "{name}" does not exist')
+            raise errors.InvalidSqlStatementName("unnamed prepared statement does not exist")
+        return stmt
+
+    def bind(self, portal_name: str, stmt: PreparedStatement, params: list[Any],
+             result_formats: list[int]) -> Portal:
+        if portal_name and portal_name in self.portals:
+            raise errors.DBError(f'portal "{portal_name}" already exists', "42P03")
+        portal = Portal(portal_name, stmt, params, result_formats)
+        self.portals[portal_name] = portal
+        return portal
+
+    def portal(self, name: str) -> Portal:
+        portal = self.portals.get(name)
+        if portal is None:
+            raise errors.InvalidCursorName(f'portal "{name}" does not exist')
+        return portal
+
+    def execute_portal(self, portal: Portal, max_rows: int) -> tuple[list[tuple[Any, ...]], str | None]:
+        """Run (or continue) a portal. Returns (rows, tag); tag None → PortalSuspended."""
+        if portal.rows is None:
+            result = self.run_plan(portal.stmt.plan, portal.params, portal.stmt.sql)
+            portal.rows = result.rows or []
+            portal.tag = result.tag
+            portal.pos = 0
+        rows = portal.rows
+        if max_rows <= 0 or portal.pos + max_rows >= len(rows):
+            chunk = rows[portal.pos:] if portal.pos else rows
+            portal.pos = len(rows)
+            tag = portal.tag or ""
+            if tag.startswith("SELECT"):
+                tag = f"SELECT {len(chunk)}"
+            return chunk, tag
+        chunk = rows[portal.pos: portal.pos + max_rows]
+        portal.pos += max_rows
+        return chunk, None
+
+    def run_plan(self, plan: Plan, params: list[Any], sql: str = "") -> Result:
+        if isinstance(plan, TxnControlPlan):
+            return self._txn_control(plan)
+        if self.failed:
+            raise self._aborted_error()
+        if self.txn is None:
+            iso = self.settings["default_transaction_isolation"]
+            self.txn = self.db.begin(iso)
+            self.implicit = True
+        return self.db.execute(plan, params, self.txn, self)
+
+    # -- transaction blocks -------------------------------------------------------------------
+    def _txn_control(self, plan: TxnControlPlan) -> Result:
+        action = plan.action
+        if self.failed and action not in ("commit", "rollback", "rollback_to"):
+            raise self._aborted_error()
+        if action == "begin":
+            if self.txn is not None and not self.implicit:
+                self.notice(errors.DBError("there is already a transaction in progress", "25001",
+                                           severity="WARNING"))
+                return Result("BEGIN")
+            iso = plan.isolation or self.settings["default_transaction_isolation"]
+            if self.txn is None:
+                self.txn = self.db.begin(iso)
+            elif plan.isolation:
+                self.txn.isolation = iso
+            self.implicit = False
+            return Result("BEGIN")
+        if action == "commit":
+            if self.txn is None or self.implicit:
+                self.notice(errors.DBError("there is no transaction in progress", "25P01",
+                                           severity="WARNING"))
+                return Result("COMMIT")
+            if self.failed:
+                self._end(commit=False)
+                return Result("ROLLBACK")
+            self._end(commit=True)
+            return Result("COMMIT")
+        if action == "rollback":
+            if self.txn is None or self.implicit:
+                self.notice(errors.DBError("there is no transaction in progress", "25P01",
+                                           severity="WARNING"))
+            else:
+                self._end(commit=False)
+            return Result("ROLLBACK")
+        if action in ("savepoint", "release", "rollback_to"):
+            if self.txn is None or self.implicit:
+                word = {"savepoint": "SAVEPOINT", "release": "RELEASE SAVEPOINT",
+                        "rollback_to": "ROLLBACK TO SAVEPOINT"}[action]
+                raise errors.NoActiveSqlTransaction(f"{word} can only be used in transaction blocks")
+            if action == "savepoint":
+                self.db.savepoint(self.txn, plan.name)
+                return Result("SAVEPOINT")
+            if action == "release":
+                self.db.release(self.txn, plan.name)
+                return Result("RELEASE")
+            self.db.rollback_to(self.txn, plan.name)
+            self.failed = False
+            return Result("ROLLBACK")
+        if action == "set_transaction":
+            if plan.chain:  # SESSION CHARACTERISTICS
+                if plan.isolation:
+                    self.set_setting("default_transaction_isolation", plan.isolation)
+            elif plan.isolation:
+                if self.txn is None or self.implicit:
+                    self.notice(errors.DBError(
+                        "SET TRANSACTION can only be used in transaction blocks", "25P01",
+                        severity="WARNING"))
+                else:
+                    self.txn.isolation = plan.isolation
+            return Result("SET")
+        if action == "deallocate":
+            if plan.name:
+                if plan.name not in self.prepared:
+                    raise errors.InvalidSqlStatementName(
+                        f'prepared statement "{plan.name}" does not exist')
+                del self.prepared[plan.name]
+            else:
+                self.prepared = {k: v for k, v in self.prepared.items() if k == ""}
+            return Result("DEALLOCATE ALL" if not plan.name else "DEALLOCATE")
+        if action == "discard":
+            self.prepared = {k: v for k, v in self.prepared.items() if k == ""}
+            if plan.name == "ALL":
+                self.reset_all()
+            return Result(f"DISCARD {plan.name}")
+        raise errors.FeatureNotSupported(f"{action} is not supported")
+
+    def _end(self, commit: bool) -> None:
+        txn = self.txn
+        self.txn = None
+        self.implicit = False
+        self.failed = False
+        self.portals = {k: v for k, v in self.portals.items() if v.rows is None or not k}
+        if txn is None:
+            return
+        if commit:
+            self.db.commit(txn)
+        else:
+            self.db.rollback(txn)
+
+    def on_error(self) -> None:
+        """A statement failed: abort an implicit transaction, or mark the block failed."""
+        if self.txn is None:
+            return
+        if self.implicit:
+            self._end(commit=False)
+        else:
+            self.failed = True
+
+    def end_implicit(self) -> None:
+        """End of a simple Query string or a Sync: commit the implicit transaction."""
+        if self.txn is not None and self.implicit:
+            self._end(commit=True)
+        if self.txn is None:
+            self.portals = {}
+
+    def close(self) -> None:
+        if self.txn is not None:
+            txn = self.txn
+            self.txn = None
+            self.db.rollback(txn)
+
+
+def describe_columns(plan: Plan) -> list[OutputColumn] | None:
+    return plan.columns

@@ -1,0 +1,9 @@
+"""SQL: parse (sqlglot + statement cache) → bind/plan → execute on row operators."""
+
+from omendb_server.sql.compile import compile_statement, parse_sql
+from omendb_server.sql.context import ExecContext
+from omendb_server.sql.plan import OutputColumn, Plan, Result, TxnControlPlan
+from omendb_server.sql.utility import split_statements
+
+__all__ = ["ExecContext", "OutputColumn", "Plan", "Result", "TxnControlPlan",
+           "compile_statement", "parse_sql", "split_statements"]

@@ -1,0 +1,172 @@
+"""CREATE TABLE and DROP TABLE, applied to the transaction's private catalog copy.
+
+serial/bigserial and IDENTITY columns get an owned sequence and a
+``nextval('<table>_<col>_seq'::regclass)`` default, exactly as PostgreSQL shows
+them to clients that introspect defaults.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from omendb_server import errors
+from omendb_server.catalog import Column, Sequence, Table
+from omendb_server.sql.context import ExecContext
+from omendb_server.sql.expr import _datatype_of
+from omendb_server.sql.plan import CallablePlan, Result
+
+_SERIAL = {"serial": "int4", "serial4": "int4", "bigserial": "int8", "serial8": "int8",
+           "smallserial": "int2", "serial2": "int2"}
+_SEQ_MAX = {"int2": 2**15 - 1, "int4": 2**31 - 1, "int8": 2**63 - 1}
+
+
+def _schema_of(table_node: exp.Table) -> str:
+    schema = table_node.db or "public"
+    if schema != "public":
+        raise errors.InvalidSchemaName(f'schema "{schema}" does not exist')
+    return schema
+
+
+def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]
+    kind = (node.args.get("kind") or "").upper()
+    if kind != "TABLE":
+        raise errors.FeatureNotSupported(f"CREATE {kind} is not supported yet")
+    if node.expression is not None:
+        raise errors.FeatureNotSupported("CREATE TABLE ... AS is not supported yet")
+    schema_node = node.this
+    if not isinstance(schema_node, exp.Schema):
+        raise errors.SyntaxError("syntax error in CREATE TABLE")
+    table_node = schema_node.this
+    name = table_node.name
+    schema = _schema_of(table_node)
+    if_not_exists = bool(node.args.get("exists"))
+    columns: list[Column] = []
+    serial_cols: list[tuple[int, str, str]] = []  # (position, kind 'serial'|'a'|'d', base type)
+    pk_cols: list[str] = []
+    pk_name: str | None = None
+    for item in schema_node.expressions:
+        if isinstance(item, exp.ColumnDef):
+            col_name = item.name
+            if any(c.name == col_name for c in columns):
+                raise errors.DuplicateColumn(f'column "{col_name}" specified more than once')
+            kind_node = item.args.get("kind")
+            if kind_node is None:
+                raise errors.SyntaxError(f'column "{col_name}" has no type')
+            raw_type = kind_node.sql(dialect="postgres").lower()
+            serial = _SERIAL.get(raw_type)
+            dtype, typmod = _datatype_of(kind_node)
+            col = Column(col_name, dtype, typmod)
+            pos = len(columns)
+            if serial:
+                col.not_null = True
+                serial_cols.append((pos, "serial", serial))
+            for cons in item.args.get("constraints") or []:
+                ck = cons.kind if isinstance(cons, exp.ColumnConstraint) else cons
+                if isinstance(ck, exp.NotNullColumnConstraint):
+                    col.not_null = not ck.args.get("allow_null")
+                elif isinstance(ck, exp.PrimaryKeyColumnConstraint):
+                    if pk_cols:
+                        raise errors.InvalidTableDefinition(
+                            f'multiple primary keys for table "{name}" are not allowed')
+                    pk_cols = [col_name]
+                    if isinstance(cons, exp.ColumnConstraint) and cons.this is not None:
+                        pk_name = cons.this.name
+                elif isinstance(ck, exp.DefaultColumnConstraint):
+                    col.default = ck.this.sql(dialect="postgres")
+                elif isinstance(ck, exp.GeneratedAsIdentityColumnConstraint):
+                    col.identity = "d" if ck.args.get("this") is False else "a"
+                    col.not_null = True
+                    serial_cols.append((pos, col.identity, dtype.name))
+                else:
+                    raise errors.FeatureNotSupported(
+                        f"column constraint not supported yet: {cons.sql(dialect='postgres')}")
+            columns.append(col)
+        elif isinstance(item, exp.PrimaryKey) or (
+                isinstance(item, exp.Constraint) and any(isinstance(e, exp.PrimaryKey) for e in item.expressions)):
+            pk_node = item if isinstance(item, exp.PrimaryKey) else next(
+                e for e in item.expressions if isinstance(e, exp.PrimaryKey))
+            if pk_cols:
+                raise errors.InvalidTableDefinition(
+                    f'multiple primary keys for table "{name}" are not allowed')
+            pk_cols = [e.name for e in pk_node.expressions]
+            if isinstance(item, exp.Constraint):
+                pk_name = item.name
+        else:
+            raise errors.FeatureNotSupported(
+                f"table constraint not supported yet: {item.sql(dialect='postgres')}")
+
+    def run(ctx: ExecContext) -> Result:
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        if cat.find_table(name, schema) is not None or cat.relation_name_taken(name, schema):
+            if if_not_exists:
+                ctx.session.notice(errors.DBError(  # type: ignore[attr-defined]
+                    f'relation "{name}" already exists, skipping', "42P07", severity="NOTICE"))
+                return Result("CREATE TABLE")
+            raise errors.DuplicateTable(f'relation "{name}" already exists')
+        oid = cat.allocate_oid()
+        cols = [Column(c.name, c.type, c.typmod, c.not_null, c.default, c.identity) for c in columns]
+        pk_positions: list[int] = []
+        for pc in pk_cols:
+            idx = next((i for i, c in enumerate(cols) if c.name == pc), None)
+            if idx is None:
+                raise errors.UndefinedColumn(f'column "{pc}" named in key does not exist')
+            cols[idx].not_null = True
+            pk_positions.append(idx)
+        table = Table(oid=oid, name=name, schema=schema, columns=cols,
+                      primary_key=pk_positions, rowtype_oid=cat.allocate_oid())
+        if pk_positions:
+            table.pk_name = pk_name or _unique_name(cat, f"{name}_pkey", schema)
+            table.pk_index_oid = cat.allocate_oid()
+        for pos, how, base in serial_cols:
+            col = cols[pos]
+            seq_name = _unique_name(cat, f"{name}_{col.name}_seq", schema)
+            seq = Sequence(oid=cat.allocate_oid(), name=seq_name, schema=schema,
+                           type_oid={"int2": 21, "int4": 23, "int8": 20}.get(base, 20),
+                           max_value=_SEQ_MAX.get(base, 2**63 - 1), owned_by=(oid, col.name))
+            cat.sequences[seq.oid] = seq
+            if how == "serial":
+                col.default = f"nextval('{seq_name}'::regclass)"
+            else:
+                col.default = f"nextval('{seq_name}'::regclass)"
+        cat.tables[oid] = table
+        ctx.txn.created_tables.append(oid)
+        ctx.tm.table_data(oid, pk_positions)
+        return Result("CREATE TABLE")
+
+    return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
+
+
+def _unique_name(cat, base: str, schema: str) -> str:  # type: ignore[no-untyped-def]
+    name = base[:63]
+    n = 1
+    while cat.relation_name_taken(name, schema):
+        suffix = str(n)
+        name = base[: 63 - len(suffix)] + suffix
+        n += 1
+    return name
+
+
+def plan_drop(planner, node: exp.Drop) -> CallablePlan:  # type: ignore[no-untyped-def]
+    kind = (node.args.get("kind") or "").upper()
+    if kind != "TABLE":
+        raise errors.FeatureNotSupported(f"DROP {kind} is not supported yet")
+    if_exists = bool(node.args.get("exists"))
+    targets = [(t.name, t.db or None) for t in (node.args.get("tables") or [node.this])]
+
+    def run(ctx: ExecContext) -> Result:
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        for name, schema in targets:
+            table = cat.find_table(name, schema)
+            if table is None:
+                if if_exists:
+                    ctx.session.notice(errors.DBError(  # type: ignore[attr-defined]
+                        f'table "{name}" does not exist, skipping', "00000", severity="NOTICE"))
+                    continue
+                raise errors.UndefinedTable(f'table "{name}" does not exist')
+            del cat.tables[table.oid]
+            for seq_oid in [s.oid for s in cat.sequences.values() if s.owned_by and s.owned_by[0] == table.oid]:
+                del cat.sequences[seq_oid]
+            ctx.txn.dropped_tables.append(table.oid)
+        return Result("DROP TABLE")
+
+    return CallablePlan(columns=None, kind="ddl", writes=True, run=run)

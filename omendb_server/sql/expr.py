@@ -1,0 +1,1147 @@
+"""Compile sqlglot expressions into Python closures over a row tuple.
+
+Why closures: an expression is resolved (names, types, operators, casts) once
+at plan time; executing it is then one call per row with no tree walking. This
+is the row-at-a-time path used for point queries and single-row DML; the
+vectorized Arrow path compiles the same bound expressions to pyarrow.compute.
+
+Type inference for ``$n`` parameters happens here: a parameter the client left
+untyped (OID 0) takes the type of whatever it is compared with, assigned to or
+cast to, as PostgreSQL infers it.
+"""
+
+from __future__ import annotations
+
+import operator as _op
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import TYPE_CHECKING, Any, Callable
+
+from sqlglot import exp
+
+from omendb_server import errors
+from omendb_server.datatypes import DataType, array_of, type_by_name, typmod_for
+from omendb_server.sql import types as T
+from omendb_server.sql.context import ExecContext
+
+if TYPE_CHECKING:
+    from omendb_server.sql.planner import Planner
+
+Fn = Callable[[tuple, ExecContext], Any]
+
+
+@dataclass
+class CExpr:
+    fn: Fn
+    type: DataType
+    typmod: int = -1
+    name: str = "?column?"
+    const: bool = False
+    #: 1-based parameter number when this is a bare, still-untyped $n.
+    param: int = 0
+    #: (table oid, attnum) when this is a plain table column (RowDescription).
+    source: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class ScopeColumn:
+    qualifier: str | None
+    name: str
+    type: DataType
+    typmod: int = -1
+    table_oid: int = 0
+    attnum: int = 0
+
+
+@dataclass
+class Scope:
+    columns: list[ScopeColumn] = field(default_factory=list)
+    outer: "Scope | None" = None
+
+    def find(self, name: str, qualifier: str | None) -> int | None:
+        hits = [
+            i
+            for i, c in enumerate(self.columns)
+            if c.name == name and (qualifier is None or c.qualifier == qualifier)
+        ]
+        if len(hits) > 1:
+            raise errors.AmbiguousColumn(f'column reference "{name}" is ambiguous')
+        return hits[0] if hits else None
+
+    def has_qualifier(self, qualifier: str) -> bool:
+        return any(c.qualifier == qualifier for c in self.columns)
+
+
+@dataclass
+class AggSpec:
+    name: str
+    args: list[CExpr]
+    distinct: bool
+    star: bool
+    type: DataType
+    extra: Any = None
+
+
+@dataclass
+class AggContext:
+    """Post-aggregation compile state: group keys and aggregates read from the group row."""
+
+    group_nodes: list[exp.Expression]
+    group_exprs: list[CExpr]
+    aggs: list[AggSpec] = field(default_factory=list)
+    input: "ExprCompiler | None" = None
+
+
+AGGREGATES = {"count", "sum", "avg", "min", "max", "string_agg", "array_agg", "bool_and",
+              "bool_or", "every"}
+
+
+def _const(value: Any, t: DataType, name: str = "?column?", typmod: int = -1) -> CExpr:
+    return CExpr(lambda row, ctx: value, t, typmod, name, const=True)
+
+
+def _datatype_of(node: exp.DataType) -> tuple[DataType, int]:
+    """sqlglot DataType node → (DataType, typmod) with PostgreSQL's spelling."""
+    sql = node.sql(dialect="postgres")
+    base = sql
+    args: list[int] = []
+    m = re.match(r"^(.*?)\s*\(([^)]*)\)\s*(.*)$", sql)
+    if m:
+        base = (m.group(1) + (" " + m.group(3) if m.group(3) else "")).strip()
+        try:
+            args = [int(a) for a in m.group(2).split(",") if a.strip()]
+        except ValueError:
+            args = []
+    is_array = base.endswith("[]")
+    if is_array:
+        base = base[:-2].strip()
+    lowered = base.lower()
+    if lowered in ("serial", "serial4"):
+        lowered = "int4"
+    elif lowered in ("bigserial", "serial8"):
+        lowered = "int8"
+    elif lowered in ("smallserial", "serial2"):
+        lowered = "int2"
+    t = type_by_name(lowered)
+    typmod = typmod_for(t.name, args) if args else -1
+    if is_array:
+        t = array_of(t)
+    return t, typmod
+
+
+def datatype_from_node(node: exp.Expression) -> tuple[DataType, int]:
+    if isinstance(node, exp.DataType):
+        return _datatype_of(node)
+    # ObjectIdentifier (regclass/regtype/oid) and friends
+    return type_by_name(node.name.lower()), -1
+
+
+def _like_regex(pattern: str, escape: str | None = "\\", flags: int = 0) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if escape and ch == escape:
+            i += 1
+            if i >= len(pattern):
+                raise errors.InvalidEscapeSequence(
+                    "LIKE pattern must not end with escape character"
+                )
+            out.append(re.escape(pattern[i]))
+        elif ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.DOTALL | flags)
+
+
+def _div(a: Any, b: Any, t: DataType) -> Any:
+    if b == 0:
+        if t.oid in (700, 701) and not isinstance(b, int):
+            raise errors.DivisionByZero("division by zero")
+        raise errors.DivisionByZero("division by zero")
+    if T.is_integer(t):
+        q = abs(a) // abs(b)
+        return T.check_int(q if (a >= 0) == (b >= 0) else -q, t.oid)
+    if t.oid == 1700:
+        return T.numeric_div(Decimal(a), Decimal(b))
+    return a / b
+
+
+def _mod(a: Any, b: Any, t: DataType) -> Any:
+    if b == 0:
+        raise errors.DivisionByZero("division by zero")
+    if T.is_integer(t):
+        r = abs(a) % abs(b)
+        return r if a >= 0 else -r
+    if t.oid == 1700:
+        return Decimal(a) % Decimal(b)
+    import math
+
+    return math.fmod(a, b)
+
+
+_ARITH = {
+    exp.Add: ("+", _op.add),
+    exp.Sub: ("-", _op.sub),
+    exp.Mul: ("*", _op.mul),
+}
+_CMP = {
+    exp.EQ: _op.eq,
+    exp.NEQ: _op.ne,
+    exp.GT: _op.gt,
+    exp.GTE: _op.ge,
+    exp.LT: _op.lt,
+    exp.LTE: _op.le,
+}
+
+
+class ExprCompiler:
+    """Resolves and compiles expressions against one scope."""
+
+    def __init__(self, planner: "Planner", scope: Scope, agg: AggContext | None = None,
+                 depth: int = 0) -> None:
+        self.planner = planner
+        self.scope = scope
+        self.agg = agg
+        #: Set when compiling resolved a column of an enclosing query.
+        self.correlated = False
+
+    # -- entry points ----------------------------------------------------------
+    def compile(self, node: exp.Expression) -> CExpr:
+        if self.agg is not None:
+            hit = self._agg_lookup(node)
+            if hit is not None:
+                return hit
+        method = getattr(self, "_c_" + type(node).__name__, None)
+        if method is not None:
+            return method(node)
+        if isinstance(node, exp.Func):
+            return self._function(node)
+        raise errors.FeatureNotSupported(
+            f"expression not supported yet: {node.sql(dialect='postgres')[:200]}"
+        )
+
+    def coerce(self, ce: CExpr, target: DataType, typmod: int = -1, explicit: bool = False
+               ) -> CExpr:
+        """Bring ``ce`` to ``target`` (implicit assignment/comparison or explicit cast)."""
+        if ce.param and ce.type.oid == 705:
+            self.planner.param_types[ce.param - 1] = target
+            idx = ce.param - 1
+            fn: Fn = lambda row, ctx: ctx.params[idx]  # noqa: E731
+            if typmod >= 0:
+                apply = target.apply_typmod
+                fn = lambda row, ctx: (  # noqa: E731
+                    None if ctx.params[idx] is None else apply(ctx.params[idx], typmod)
+                )
+            return CExpr(fn, target, typmod, ce.name)
+        if ce.type.oid == target.oid and (typmod < 0 or typmod == ce.typmod):
+            return ce
+        cast = T.cast_function(ce.type, target, typmod, self.planner.regclass_lookup,
+                               self.planner.regclass_name)
+        if ce.const:
+            from omendb_server.datatypes import DEFAULT_CONTEXT
+
+            value = ce.fn((), None)  # type: ignore[arg-type]
+            if value is not None and target.oid not in (1184,) and ce.type.oid not in (1184,):
+                value = cast(value, DEFAULT_CONTEXT)
+                return CExpr(lambda row, ctx: value, target, typmod, ce.name, const=True)
+        inner = ce.fn
+
+        def run(row: tuple, ctx: ExecContext) -> Any:
+            v = inner(row, ctx)
+            return None if v is None else cast(v, ctx.fmt)
+
+        return CExpr(run, target, typmod, ce.name)
+
+    # -- aggregates --------------------------------------------------------------
+    def _agg_lookup(self, node: exp.Expression) -> CExpr | None:
+        agg = self.agg
+        assert agg is not None
+        for i, g in enumerate(agg.group_nodes):
+            if node == g:
+                ge = agg.group_exprs[i]
+                return CExpr(lambda row, ctx, i=i: row[i], ge.type, ge.typmod, ge.name,
+                             source=ge.source)
+        name = self._func_name(node)
+        if name in AGGREGATES and isinstance(node, (exp.Func, exp.Anonymous)):
+            return self._aggregate(node, name)
+        if isinstance(node, exp.Column):
+            col = node.sql(dialect="postgres")
+            # allowed only when it's an outer reference
+            idx = None
+            try:
+                idx = self.agg.input.scope.find(node.name, node.table or None) if self.agg.input else None
+            except errors.AmbiguousColumn:
+                idx = 1
+            if idx is not None:
+                raise errors.GroupingError(
+                    f'column "{col}" must appear in the GROUP BY clause or be used in an '
+                    "aggregate function"
+                )
+        return None
+
+    def _aggregate(self, node: exp.Expression, name: str) -> CExpr:
+        agg = self.agg
+        assert agg is not None and agg.input is not None
+        inner = agg.input
+        distinct = False
+        star = False
+        args_nodes: list[exp.Expression] = []
+        this = node.this if not isinstance(node, exp.Anonymous) else None
+        if isinstance(node, exp.Anonymous):
+            args_nodes = list(node.expressions)
+        else:
+            if isinstance(this, exp.Distinct):
+                distinct = True
+                args_nodes = list(this.expressions)
+            elif isinstance(this, exp.Star) or this is None:
+                star = True
+            else:
+                args_nodes = [this]
+            if isinstance(node, exp.GroupConcat) and node.args.get("separator") is not None:
+                args_nodes.append(node.args["separator"])
+        args = [inner.compile(a) for a in args_nodes]
+        if name == "count":
+            rtype = T.INT8
+        elif name in ("sum",):
+            a = args[0].type
+            rtype = T.INT8 if a.oid in (21, 23) else T.NUMERIC if a.oid in (20, 1700) else (
+                T.FLOAT8 if a.oid in (700, 701) else a)
+            if a.oid == 705:
+                raise errors.UndefinedFunction("function sum(unknown) is not unique")
+        elif name == "avg":
+            a = args[0].type
+            rtype = T.FLOAT8 if a.oid in (700, 701) else T.NUMERIC
+        elif name in ("min", "max"):
+            if args[0].type.oid == 705:
+                args[0] = inner.coerce(args[0], T.TEXT)
+            rtype = args[0].type
+        elif name == "string_agg":
+            args = [inner.coerce(a, T.TEXT) for a in args]
+            rtype = T.TEXT
+        elif name == "array_agg":
+            rtype = array_of(args[0].type if args[0].type.oid != 705 else T.TEXT)
+        else:
+            args = [inner.coerce(a, T.BOOL) for a in args]
+            rtype = T.BOOL
+        spec = AggSpec(name, args, distinct, star, rtype)
+        pos = len(agg.group_nodes) + len(agg.aggs)
+        agg.aggs.append(spec)
+        return CExpr(lambda row, ctx: row[pos], rtype, -1, name)
+
+    # -- leaves ------------------------------------------------------------------
+    def _c_Literal(self, node: exp.Literal) -> CExpr:
+        text = node.this
+        if node.is_string:
+            return _const(text, T.UNKNOWN)
+        if re.fullmatch(r"[0-9]+", text):
+            v = int(text)
+            if v <= 2**31 - 1:
+                return _const(v, T.INT4)
+            if v <= 2**63 - 1:
+                return _const(v, T.INT8)
+            return _const(Decimal(v), T.NUMERIC)
+        if text.lower().startswith("0x"):
+            return _const(int(text, 16), T.INT8)
+        return _const(Decimal(text), T.NUMERIC)
+
+    def _c_ByteString(self, node: exp.ByteString) -> CExpr:  # E'...' strings
+        return _const(node.this, T.UNKNOWN)
+
+    def _c_RawString(self, node: exp.Expression) -> CExpr:
+        return _const(node.this, T.UNKNOWN)
+
+    def _c_National(self, node: exp.Expression) -> CExpr:
+        return _const(node.this, T.UNKNOWN)
+
+    def _c_Boolean(self, node: exp.Boolean) -> CExpr:
+        return _const(bool(node.this), T.BOOL, "bool")
+
+    def _c_Null(self, node: exp.Null) -> CExpr:
+        return _const(None, T.UNKNOWN)
+
+    def _c_Paren(self, node: exp.Paren) -> CExpr:
+        return self.compile(node.this)
+
+    def _c_Parameter(self, node: exp.Parameter) -> CExpr:
+        n = int(node.this.this if isinstance(node.this, exp.Literal) else node.name)
+        return self.planner.param_expr(n)
+
+    def _c_Placeholder(self, node: exp.Placeholder) -> CExpr:
+        try:
+            n = int(node.name)
+        except (TypeError, ValueError):
+            raise errors.SyntaxError("syntax error at or near \"?\"") from None
+        return self.planner.param_expr(n)
+
+    def _c_Column(self, node: exp.Column) -> CExpr:
+        name = node.name
+        if isinstance(node.this, exp.Star):
+            raise errors.FeatureNotSupported("qualified * is only allowed in a select list")
+        qualifier = node.table or None
+        scope: Scope | None = self.scope
+        level = 0
+        while scope is not None:
+            if qualifier is None or scope.has_qualifier(qualifier):
+                idx = scope.find(name, qualifier)
+                if idx is not None:
+                    col = scope.columns[idx]
+                    if level == 0:
+                        return CExpr(lambda row, ctx, i=idx: row[i], col.type, col.typmod,
+                                     col.name, source=(col.table_oid, col.attnum))
+                    self.correlated = True
+                    lvl = level
+
+                    def outer_ref(row: tuple, ctx: ExecContext, i: int = idx) -> Any:
+                        return ctx.outer[-lvl][i]
+
+                    return CExpr(outer_ref, col.type, col.typmod, col.name)
+            scope = scope.outer
+            level += 1
+        if qualifier is None and name in ("current_user", "session_user", "user",
+                                          "current_role", "current_catalog",
+                                          "current_schema"):
+            return self._function(exp.Anonymous(this=name, expressions=[]))
+        if qualifier is not None and not self._any_scope_has(qualifier):
+            raise errors.UndefinedTable(
+                f'missing FROM-clause entry for table "{qualifier}"'
+            )
+        shown = f"{qualifier}.{name}" if qualifier else f'"{name}"'
+        raise errors.UndefinedColumn(f'column {shown} does not exist')
+
+    def _any_scope_has(self, qualifier: str) -> bool:
+        scope: Scope | None = self.scope
+        while scope is not None:
+            if scope.has_qualifier(qualifier):
+                return True
+            scope = scope.outer
+        return False
+
+    def _c_Dot(self, node: exp.Dot) -> CExpr:
+        # schema-qualified function: pg_catalog.version()
+        inner = node.expression
+        if isinstance(node.this, (exp.Identifier, exp.Var)) and isinstance(inner, (exp.Func, exp.Anonymous)):
+            return self.compile(inner)
+        raise errors.FeatureNotSupported(f"expression not supported yet: {node.sql()}")
+
+    def _c_Alias(self, node: exp.Alias) -> CExpr:
+        ce = self.compile(node.this)
+        return CExpr(ce.fn, ce.type, ce.typmod, node.alias, ce.const, ce.param, ce.source)
+
+    # -- operators ---------------------------------------------------------------
+    def _c_Neg(self, node: exp.Neg) -> CExpr:
+        inner = self.compile(node.this)
+        if inner.param and inner.type.oid == 705:
+            inner = self.coerce(inner, T.NUMERIC)
+        if not T.is_numeric(inner.type) and inner.type.oid != 1186:
+            inner = self.coerce(inner, T.NUMERIC) if inner.type.oid == 705 else inner
+        if inner.const and T.is_integer(inner.type):
+            v = inner.fn((), None)  # type: ignore[arg-type]
+            return _const(-v if v is not None else None, inner.type)
+        if inner.const and inner.type.oid == 1700:
+            v = inner.fn((), None)  # type: ignore[arg-type]
+            return _const(-v if v is not None else None, inner.type)
+        f, t = inner.fn, inner.type
+        if T.is_integer(t):
+            oid = t.oid
+            return CExpr(lambda r, c: None if (v := f(r, c)) is None else T.check_int(-v, oid), t)
+        return CExpr(lambda r, c: None if (v := f(r, c)) is None else -v, t)
+
+    def _arith(self, node: exp.Binary, sym: str, py: Callable[[Any, Any], Any]) -> CExpr:
+        left, right = self.compile(node.this), self.compile(node.expression)
+        lt, rt = left.type, right.type
+        # date/time arithmetic
+        if lt.oid == 1082 and T.is_integer(rt) and sym in "+-":
+            import datetime as _dt
+
+            lf, rf = left.fn, right.fn
+            sign = 1 if sym == "+" else -1
+
+            def date_add(r: tuple, c: ExecContext) -> Any:
+                a, b = lf(r, c), rf(r, c)
+                if a is None or b is None:
+                    return None
+                return a + _dt.timedelta(days=sign * b)
+
+            return CExpr(date_add, T.DATE)
+        if lt.oid == 1082 and rt.oid == 1082 and sym == "-":
+            lf, rf = left.fn, right.fn
+            return CExpr(lambda r, c: None if (a := lf(r, c)) is None or (b := rf(r, c)) is None
+                         else (a - b).days, T.INT4)
+        if lt.oid == 705 and rt.oid == 705:
+            if left.param or right.param:
+                raise errors.IndeterminateDatatype("could not determine data type of parameter")
+            left = self.coerce(left, T.NUMERIC if left.const else T.TEXT)
+            right = self.coerce(right, T.NUMERIC if right.const else T.TEXT)
+        elif lt.oid == 705:
+            left = self.coerce(left, rt if T.is_numeric(rt) else T.NUMERIC)
+        elif rt.oid == 705:
+            right = self.coerce(right, lt if T.is_numeric(lt) else T.NUMERIC)
+        lt, rt = left.type, right.type
+        if not (T.is_numeric(lt) and T.is_numeric(rt)):
+            raise errors.UndefinedFunction(
+                f"operator does not exist: {T.type_label(lt)} {sym} {T.type_label(rt)}",
+                hint="No operator matches the given name and argument types. "
+                "You might need to add explicit type casts.",
+            )
+        rtype = T.numeric_result(lt, rt)
+        if rtype.oid != lt.oid:
+            left = self.coerce(left, rtype)
+        if rtype.oid != rt.oid:
+            right = self.coerce(right, rtype)
+        lf, rf = left.fn, right.fn
+        if T.is_integer(rtype):
+            oid = rtype.oid
+            lo, hi, label = T.INT_RANGES[oid]
+
+            def int_op(r: tuple, c: ExecContext) -> Any:
+                a = lf(r, c)
+                if a is None:
+                    return None
+                b = rf(r, c)
+                if b is None:
+                    return None
+                v = py(a, b)
+                if v < lo or v > hi:
+                    raise errors.NumericValueOutOfRange(f"{label} out of range")
+                return v
+
+            return CExpr(int_op, rtype)
+        if rtype.oid in (700, 701):
+            label = "double precision" if rtype.oid == 701 else "real"
+
+            def float_op(r: tuple, c: ExecContext) -> Any:
+                a = lf(r, c)
+                if a is None:
+                    return None
+                b = rf(r, c)
+                if b is None:
+                    return None
+                v = py(a, b)
+                if v in (float("inf"), float("-inf")) and a not in (float("inf"), float("-inf")) \
+                        and b not in (float("inf"), float("-inf")):
+                    raise errors.NumericValueOutOfRange(f"value out of range: overflow")
+                return v
+
+            return CExpr(float_op, rtype)
+
+        def num_op(r: tuple, c: ExecContext) -> Any:
+            a = lf(r, c)
+            if a is None:
+                return None
+            b = rf(r, c)
+            if b is None:
+                return None
+            return py(a, b)
+
+        return CExpr(num_op, rtype)
+
+    def _c_Add(self, node: exp.Add) -> CExpr:
+        return self._arith(node, "+", _op.add)
+
+    def _c_Sub(self, node: exp.Sub) -> CExpr:
+        return self._arith(node, "-", _op.sub)
+
+    def _c_Mul(self, node: exp.Mul) -> CExpr:
+        return self._arith(node, "*", _op.mul)
+
+    def _c_Div(self, node: exp.Div) -> CExpr:
+        ce = self._arith(node, "/", lambda a, b: a)
+        t = ce.type
+        left, right = self.compile(node.this), self.compile(node.expression)
+        left, right = self._numeric_pair(left, right, t)
+        lf, rf = left.fn, right.fn
+        return CExpr(lambda r, c: None if (a := lf(r, c)) is None or (b := rf(r, c)) is None
+                     else _div(a, b, t), t)
+
+    def _c_Mod(self, node: exp.Mod) -> CExpr:
+        ce = self._arith(node, "%", lambda a, b: a)
+        t = ce.type
+        left, right = self._numeric_pair(self.compile(node.this), self.compile(node.expression), t)
+        lf, rf = left.fn, right.fn
+        return CExpr(lambda r, c: None if (a := lf(r, c)) is None or (b := rf(r, c)) is None
+                     else _mod(a, b, t), t)
+
+    def _numeric_pair(self, left: CExpr, right: CExpr, t: DataType) -> tuple[CExpr, CExpr]:
+        return self.coerce(left, t), self.coerce(right, t)
+
+    def _c_Pow(self, node: exp.Pow) -> CExpr:
+        left, right = self.compile(node.this), self.compile(node.expression)
+        t = T.NUMERIC if T.NUMERIC_RANK.get(left.type.oid, 0) <= 4 and \
+            T.NUMERIC_RANK.get(right.type.oid, 0) <= 4 and left.type.oid != 705 else T.FLOAT8
+        if left.type.oid in (700, 701) or right.type.oid in (700, 701):
+            t = T.FLOAT8
+        left, right = self.coerce(left, t), self.coerce(right, t)
+        lf, rf = left.fn, right.fn
+
+        def power(r: tuple, c: ExecContext) -> Any:
+            a, b = lf(r, c), rf(r, c)
+            if a is None or b is None:
+                return None
+            if a == 0 and b < 0:
+                raise errors.DBError("zero raised to a negative power is undefined", "2201F")
+            try:
+                v = a ** b
+            except OverflowError:
+                raise errors.NumericValueOutOfRange("value out of range: overflow") from None
+            if t.oid == 1700 and isinstance(v, Decimal) and b == int(b) and b >= 0:
+                v = v.quantize(Decimal(1)) if v == v.to_integral_value() else v
+            return v
+
+        return CExpr(power, t)
+
+    def _c_DPipe(self, node: exp.DPipe) -> CExpr:
+        left, right = self.compile(node.this), self.compile(node.expression)
+        lf = self._as_text(left).fn
+        rf = self._as_text(right).fn
+        return CExpr(lambda r, c: None if (a := lf(r, c)) is None or (b := rf(r, c)) is None
+                     else a + b, T.TEXT)
+
+    def _as_text(self, ce: CExpr) -> CExpr:
+        if T.is_string(ce.type) and ce.type.oid != 705:
+            return ce
+        return self.coerce(ce, T.TEXT, explicit=True)
+
+    def compare_pair(self, left: CExpr, right: CExpr) -> tuple[CExpr, CExpr]:
+        lt, rt = left.type, right.type
+        if lt.oid == 705 and rt.oid == 705:
+            return self.coerce(left, T.TEXT), self.coerce(right, T.TEXT)
+        if lt.category == "A" and rt.oid == 705:
+            return left, self.coerce(right, lt)
+        target = T.common_type(lt, rt)
+        return self.coerce(left, target), self.coerce(right, target)
+
+    def _compare(self, node: exp.Binary, py: Callable[[Any, Any], bool]) -> CExpr:
+        right_node = node.expression
+        if isinstance(right_node, (exp.Any, exp.All)):
+            return self._quantified(node.this, right_node, py)
+        left, right = self.compare_pair(self.compile(node.this), self.compile(right_node))
+        lf, rf = left.fn, right.fn
+
+        def cmp(r: tuple, c: ExecContext) -> Any:
+            a = lf(r, c)
+            if a is None:
+                return None
+            b = rf(r, c)
+            if b is None:
+                return None
+            return py(a, b)
+
+        return CExpr(cmp, T.BOOL)
+
+    def _quantified(self, left_node: exp.Expression, q: exp.Expression,
+                    py: Callable[[Any, Any], bool]) -> CExpr:
+        is_all = isinstance(q, exp.All)
+        inner = q.this
+        if isinstance(inner, exp.Paren):
+            inner = inner.this
+        left = self.compile(left_node)
+        if isinstance(inner, (exp.Select, exp.Union, exp.Subquery)):
+            values_fn, elem_type = self._subquery_column(inner)
+        else:
+            arr = self.compile(inner)
+            if arr.type.oid == 705:
+                target = array_of(left.type if left.type.oid != 705 else T.TEXT)
+                arr = self.coerce(arr, target)
+            if arr.type.category != "A" or arr.type.element is None:
+                raise errors.DBError("op ANY/ALL (array) requires array on right side", "42809")
+            elem_type = arr.type.element
+            values_fn = arr.fn
+        target = T.common_type(left.type, elem_type) if left.type.oid != 705 else elem_type
+        left = self.coerce(left, target)
+        conv = None
+        if target.oid != elem_type.oid:
+            conv = T.cast_function(elem_type, target)
+        lf = left.fn
+
+        def quant(r: tuple, c: ExecContext) -> Any:
+            a = lf(r, c)
+            values = values_fn(r, c)
+            if values is None:
+                return None
+            saw_null = a is None
+            for v in values:
+                if v is None or a is None:
+                    saw_null = True
+                    continue
+                if conv is not None:
+                    v = conv(v, c.fmt)
+                hit = py(a, v)
+                if is_all and not hit:
+                    return False
+                if not is_all and hit:
+                    return True
+            if saw_null:
+                return None
+            return is_all
+
+        return CExpr(quant, T.BOOL)
+
+    def _c_EQ(self, node: exp.EQ) -> CExpr:
+        return self._compare(node, _op.eq)
+
+    def _c_NEQ(self, node: exp.NEQ) -> CExpr:
+        return self._compare(node, _op.ne)
+
+    def _c_GT(self, node: exp.GT) -> CExpr:
+        return self._compare(node, _op.gt)
+
+    def _c_GTE(self, node: exp.GTE) -> CExpr:
+        return self._compare(node, _op.ge)
+
+    def _c_LT(self, node: exp.LT) -> CExpr:
+        return self._compare(node, _op.lt)
+
+    def _c_LTE(self, node: exp.LTE) -> CExpr:
+        return self._compare(node, _op.le)
+
+    def _c_NullSafeEQ(self, node: exp.NullSafeEQ) -> CExpr:
+        left, right = self.compare_pair(self.compile(node.this), self.compile(node.expression))
+        lf, rf = left.fn, right.fn
+        return CExpr(lambda r, c: lf(r, c) == rf(r, c), T.BOOL)
+
+    def _c_NullSafeNEQ(self, node: exp.NullSafeNEQ) -> CExpr:
+        left, right = self.compare_pair(self.compile(node.this), self.compile(node.expression))
+        lf, rf = left.fn, right.fn
+        return CExpr(lambda r, c: lf(r, c) != rf(r, c), T.BOOL)
+
+    def _bool(self, node: exp.Expression) -> CExpr:
+        ce = self.compile(node)
+        if ce.type.oid != 16:
+            if ce.type.oid == 705:
+                return self.coerce(ce, T.BOOL)
+            raise errors.DatatypeMismatch(
+                f"argument of WHERE must be type boolean, not type {T.type_label(ce.type)}"
+            )
+        return ce
+
+    def boolean(self, node: exp.Expression, clause: str = "WHERE") -> CExpr:
+        ce = self.compile(node)
+        if ce.type.oid == 705:
+            return self.coerce(ce, T.BOOL)
+        if ce.type.oid != 16:
+            raise errors.DatatypeMismatch(
+                f"argument of {clause} must be type boolean, not type {T.type_label(ce.type)}"
+            )
+        return ce
+
+    def _c_And(self, node: exp.And) -> CExpr:
+        lf, rf = self._bool(node.this).fn, self._bool(node.expression).fn
+
+        def and_(r: tuple, c: ExecContext) -> Any:
+            a = lf(r, c)
+            if a is False:
+                return False
+            b = rf(r, c)
+            if b is False:
+                return False
+            if a is None or b is None:
+                return None
+            return True
+
+        return CExpr(and_, T.BOOL)
+
+    def _c_Or(self, node: exp.Or) -> CExpr:
+        lf, rf = self._bool(node.this).fn, self._bool(node.expression).fn
+
+        def or_(r: tuple, c: ExecContext) -> Any:
+            a = lf(r, c)
+            if a is True:
+                return True
+            b = rf(r, c)
+            if b is True:
+                return True
+            if a is None or b is None:
+                return None
+            return False
+
+        return CExpr(or_, T.BOOL)
+
+    def _c_Not(self, node: exp.Not) -> CExpr:
+        f = self._bool(node.this).fn
+        return CExpr(lambda r, c: None if (v := f(r, c)) is None else not v, T.BOOL)
+
+    def _c_Is(self, node: exp.Is) -> CExpr:
+        if node.args.get("negate"):
+            plain = exp.Is(this=node.this, expression=node.expression)
+            f0 = self._c_Is(plain).fn
+            return CExpr(lambda r, c: not f0(r, c), T.BOOL)
+        target = node.expression
+        inner = self.compile(node.this)
+        f = inner.fn
+        if isinstance(target, exp.Null):
+            return CExpr(lambda r, c: f(r, c) is None, T.BOOL)
+        if isinstance(target, exp.Boolean):
+            want = bool(target.this)
+            if inner.type.oid == 705:
+                f = self.coerce(inner, T.BOOL).fn
+            return CExpr(lambda r, c: f(r, c) is want, T.BOOL)
+        raise errors.FeatureNotSupported(f"IS {target.sql()} is not supported yet")
+
+    def _c_Between(self, node: exp.Between) -> CExpr:
+        x = self.compile(node.this)
+        lo, hi = self.compile(node.args["low"]), self.compile(node.args["high"])
+        x1, lo = self.compare_pair(x, lo)
+        x2, hi = self.compare_pair(x, hi)
+        xf, lof, hif = x1.fn, lo.fn, hi.fn
+        x2f = x2.fn
+
+        def between(r: tuple, c: ExecContext) -> Any:
+            v, a, b = xf(r, c), lof(r, c), hif(r, c)
+            v2 = x2f(r, c)
+            ge = None if v is None or a is None else v >= a
+            le = None if v2 is None or b is None else v2 <= b
+            if ge is False or le is False:
+                return False
+            if ge is None or le is None:
+                return None
+            return True
+
+        return CExpr(between, T.BOOL)
+
+    def _c_In(self, node: exp.In) -> CExpr:
+        left = self.compile(node.this)
+        query = node.args.get("query")
+        if query is not None:
+            values_fn, elem_type = self._subquery_column(query.this if isinstance(query, exp.Subquery) else query)
+            target = T.common_type(left.type, elem_type) if left.type.oid != 705 else elem_type
+            left = self.coerce(left, target)
+            conv = T.cast_function(elem_type, target) if target.oid != elem_type.oid else None
+            lf = left.fn
+
+            def in_query(r: tuple, c: ExecContext) -> Any:
+                a = lf(r, c)
+                values = values_fn(r, c)
+                if a is None:
+                    return None if values else False
+                saw_null = False
+                for v in values:
+                    if v is None:
+                        saw_null = True
+                    elif (conv(v, c.fmt) if conv else v) == a:
+                        return True
+                return None if saw_null else False
+
+            return CExpr(in_query, T.BOOL)
+        items = [self.compile(e) for e in node.expressions]
+        target = left.type
+        for it in items:
+            if target.oid == 705:
+                target = it.type
+            elif it.type.oid != 705:
+                target = T.common_type(target, it.type)
+        if target.oid == 705:
+            target = T.TEXT
+        left = self.coerce(left, target)
+        items = [self.coerce(it, target) for it in items]
+        lf = left.fn
+        if all(it.const for it in items):
+            consts = [it.fn((), None) for it in items]  # type: ignore[arg-type]
+            has_null = any(v is None for v in consts)
+            try:
+                lookup: Any = frozenset(v for v in consts if v is not None)
+            except TypeError:
+                lookup = [v for v in consts if v is not None]
+
+            def in_const(r: tuple, c: ExecContext) -> Any:
+                a = lf(r, c)
+                if a is None:
+                    return None
+                if a in lookup:
+                    return True
+                return None if has_null else False
+
+            return CExpr(in_const, T.BOOL)
+        fns = [it.fn for it in items]
+
+        def in_list(r: tuple, c: ExecContext) -> Any:
+            a = lf(r, c)
+            if a is None:
+                return None
+            saw_null = False
+            for f in fns:
+                v = f(r, c)
+                if v is None:
+                    saw_null = True
+                elif v == a:
+                    return True
+            return None if saw_null else False
+
+        return CExpr(in_list, T.BOOL)
+
+    def _like(self, node: exp.Expression, case_insensitive: bool, escape: str | None = "\\") -> CExpr:
+        left = self._as_text_like(self.compile(node.this))
+        pattern = self._as_text_like(self.compile(node.expression))
+        flags = re.IGNORECASE if case_insensitive else 0
+        lf, pf = left.fn, pattern.fn
+        if pattern.const:
+            pv = pf((), None)  # type: ignore[arg-type]
+            if pv is None:
+                return _const(None, T.BOOL)
+            rx = _like_regex(pv, escape, flags)
+            return CExpr(lambda r, c: None if (a := lf(r, c)) is None else rx.fullmatch(a) is not None, T.BOOL)
+        cache: dict[str, re.Pattern[str]] = {}
+
+        def like(r: tuple, c: ExecContext) -> Any:
+            a, p = lf(r, c), pf(r, c)
+            if a is None or p is None:
+                return None
+            rx = cache.get(p)
+            if rx is None:
+                rx = cache[p] = _like_regex(p, escape, flags)
+            return rx.fullmatch(a) is not None
+
+        return CExpr(like, T.BOOL)
+
+    def _as_text_like(self, ce: CExpr) -> CExpr:
+        if ce.type.oid == 705:
+            return self.coerce(ce, T.TEXT)
+        if not T.is_string(ce.type):
+            raise errors.UndefinedFunction(
+                f"operator does not exist: {T.type_label(ce.type)} ~~ unknown",
+                hint="No operator matches the given name and argument types. "
+                "You might need to add explicit type casts.",
+            )
+        return ce
+
+    def _c_Like(self, node: exp.Like) -> CExpr:
+        return self._like(node, False)
+
+    def _c_ILike(self, node: exp.ILike) -> CExpr:
+        return self._like(node, True)
+
+    def _c_Escape(self, node: exp.Escape) -> CExpr:
+        esc_node = node.expression
+        esc = esc_node.this if isinstance(esc_node, exp.Literal) else "\\"
+        inner = node.this
+        return self._like(inner, isinstance(inner, exp.ILike), esc or None)
+
+    def _regex(self, node: exp.Expression, flags: int) -> CExpr:
+        left = self._as_text_like(self.compile(node.this))
+        pattern = self._as_text_like(self.compile(node.expression))
+        lf, pf = left.fn, pattern.fn
+        cache: dict[str, re.Pattern[str]] = {}
+
+        def match(r: tuple, c: ExecContext) -> Any:
+            a, p = lf(r, c), pf(r, c)
+            if a is None or p is None:
+                return None
+            rx = cache.get(p)
+            if rx is None:
+                try:
+                    rx = cache[p] = re.compile(p, flags)
+                except re.error as e:
+                    raise errors.DBError(f"invalid regular expression: {e}", "2201B") from None
+            return rx.search(a) is not None
+
+        return CExpr(match, T.BOOL)
+
+    def _c_RegexpLike(self, node: exp.RegexpLike) -> CExpr:
+        return self._regex(node, 0)
+
+    def _c_RegexpILike(self, node: exp.RegexpILike) -> CExpr:
+        return self._regex(node, re.IGNORECASE)
+
+    def _c_Operator(self, node: exp.Operator) -> CExpr:
+        op = str(node.args.get("operator", "")).replace("pg_catalog.", "").strip()
+        mapping = {"~": exp.RegexpLike, "~*": exp.RegexpILike, "=": exp.EQ, "<>": exp.NEQ,
+                   "<": exp.LT, ">": exp.GT, "<=": exp.LTE, ">=": exp.GTE, "~~": exp.Like,
+                   "~~*": exp.ILike}
+        if op in ("!~", "!~*"):
+            cls = exp.RegexpLike if op == "!~" else exp.RegexpILike
+            return self.compile(exp.Not(this=cls(this=node.this, expression=node.expression)))
+        cls = mapping.get(op)
+        if cls is None:
+            raise errors.UndefinedFunction(f"operator does not exist: {op}")
+        return self.compile(cls(this=node.this, expression=node.expression))
+
+    # -- casts, CASE, arrays ----------------------------------------------------
+    def _c_Cast(self, node: exp.Cast) -> CExpr:
+        inner = self.compile(node.this)
+        target, typmod = datatype_from_node(node.args["to"])
+        out = self.coerce(inner, target, typmod, explicit=True)
+        name = inner.name if isinstance(node.this, (exp.Column, exp.Cast)) else target.name
+        if isinstance(node.this, (exp.Func,)) and inner.name != "?column?":
+            name = inner.name
+        return CExpr(out.fn, target, typmod, name, out.const, 0, (0, 0))
+
+    _c_TryCast = _c_Cast
+
+    def _c_Case(self, node: exp.Case) -> CExpr:
+        subject = self.compile(node.this) if node.this is not None else None
+        conds: list[Fn] = []
+        results: list[CExpr] = []
+        for branch in node.args.get("ifs") or []:
+            if subject is not None:
+                l, r = self.compare_pair(subject, self.compile(branch.this))
+                lf, rf = l.fn, r.fn
+                conds.append(lambda row, c, lf=lf, rf=rf: (a := lf(row, c)) is not None
+                             and (b := rf(row, c)) is not None and a == b)
+            else:
+                conds.append(self.boolean(branch.this, "CASE").fn)
+            results.append(self.compile(branch.args["true"]))
+        default = self.compile(node.args["default"]) if node.args.get("default") is not None else None
+        all_results = results + ([default] if default is not None else [])
+        rtype = self._unify([r.type for r in all_results])
+        results = [self.coerce(r, rtype) for r in results]
+        dfn = self.coerce(default, rtype).fn if default is not None else (lambda r, c: None)
+        pairs = [(cf, rr.fn) for cf, rr in zip(conds, results)]
+
+        def case(r: tuple, c: ExecContext) -> Any:
+            for cf, rf in pairs:
+                if cf(r, c):
+                    return rf(r, c)
+            return dfn(r, c)
+
+        return CExpr(case, rtype, -1, "case")
+
+    def _unify(self, types: list[DataType]) -> DataType:
+        rtype = T.UNKNOWN
+        for t in types:
+            if rtype.oid == 705:
+                rtype = t
+            elif t.oid != 705 and t.oid != rtype.oid:
+                rtype = T.common_type(rtype, t)
+        return T.TEXT if rtype.oid == 705 else rtype
+
+    def _c_Coalesce(self, node: exp.Coalesce) -> CExpr:
+        args = [self.compile(node.this)] + [self.compile(e) for e in node.expressions]
+        rtype = self._unify([a.type for a in args])
+        fns = [self.coerce(a, rtype).fn for a in args]
+
+        def coalesce(r: tuple, c: ExecContext) -> Any:
+            for f in fns:
+                v = f(r, c)
+                if v is not None:
+                    return v
+            return None
+
+        return CExpr(coalesce, rtype, -1, "coalesce")
+
+    def _c_Nullif(self, node: exp.Nullif) -> CExpr:
+        a, b = self.compare_pair(self.compile(node.this), self.compile(node.expression))
+        af, bf = a.fn, b.fn
+        return CExpr(lambda r, c: None if (v := af(r, c)) is not None and v == bf(r, c) else v,
+                     a.type, a.typmod, "nullif")
+
+    def _greatest_least(self, node: exp.Expression, pick: Callable[..., Any], name: str) -> CExpr:
+        args = [self.compile(node.this)] + [self.compile(e) for e in node.expressions]
+        rtype = self._unify([a.type for a in args])
+        fns = [self.coerce(a, rtype).fn for a in args]
+
+        def gl(r: tuple, c: ExecContext) -> Any:
+            vals = [v for f in fns if (v := f(r, c)) is not None]
+            return pick(vals) if vals else None
+
+        return CExpr(gl, rtype, -1, name)
+
+    def _c_Greatest(self, node: exp.Greatest) -> CExpr:
+        return self._greatest_least(node, max, "greatest")
+
+    def _c_Least(self, node: exp.Least) -> CExpr:
+        return self._greatest_least(node, min, "least")
+
+    def _c_Array(self, node: exp.Array) -> CExpr:
+        items = [self.compile(e) for e in node.expressions]
+        etype = self._unify([i.type for i in items]) if items else T.TEXT
+        fns = [self.coerce(i, etype).fn for i in items]
+        return CExpr(lambda r, c: [f(r, c) for f in fns], array_of(etype), -1, "array")
+
+    def _c_Bracket(self, node: exp.Bracket) -> CExpr:
+        arr = self.compile(node.this)
+        if arr.type.category != "A" or len(node.expressions) != 1:
+            raise errors.FeatureNotSupported("array subscripts are supported on arrays only")
+        idx = self.coerce(self.compile(node.expressions[0]), T.INT4)
+        af, xf = arr.fn, idx.fn
+        et = arr.type.element or T.TEXT
+
+        def subscript(r: tuple, c: ExecContext) -> Any:
+            a, i = af(r, c), xf(r, c)
+            if a is None or i is None or i < 1 or i > len(a):
+                return None
+            return a[i - 1]
+
+        return CExpr(subscript, et)
+
+    # -- subqueries ----------------------------------------------------------------
+    def _subquery_column(self, query: exp.Expression) -> tuple[Fn, DataType]:
+        plan, correlated = self.planner.subquery(query, self.scope)
+        if len(plan.columns) != 1:
+            raise errors.SyntaxError("subquery has too many columns")
+        key = id(plan)
+
+        def values(r: tuple, c: ExecContext) -> list[Any]:
+            if not correlated:
+                cached = c.subquery_cache.get(key)
+                if cached is not None:
+                    return cached
+            c.outer.append(r)
+            try:
+                out = [row[0] for row in plan.rows(c)]
+            finally:
+                c.outer.pop()
+            if not correlated:
+                c.subquery_cache[key] = out
+            return out
+
+        return values, plan.columns[0].type
+
+    def _c_Subquery(self, node: exp.Subquery) -> CExpr:
+        values, t = self._subquery_column(node.this)
+
+        def scalar(r: tuple, c: ExecContext) -> Any:
+            vals = values(r, c)
+            if len(vals) > 1:
+                raise errors.DBError("more than one row returned by a subquery used as an expression", "21000")
+            return vals[0] if vals else None
+
+        return CExpr(scalar, t)
+
+    def _c_Exists(self, node: exp.Exists) -> CExpr:
+        query = node.this
+        plan, correlated = self.planner.subquery(query, self.scope)
+        key = id(plan)
+
+        def exists(r: tuple, c: ExecContext) -> bool:
+            if not correlated and key in c.subquery_cache:
+                return c.subquery_cache[key]
+            c.outer.append(r)
+            try:
+                found = next(iter(plan.rows(c)), None) is not None
+            finally:
+                c.outer.pop()
+            if not correlated:
+                c.subquery_cache[key] = found
+            return found
+
+        return CExpr(exists, T.BOOL, -1, "exists")
+
+    # -- functions -------------------------------------------------------------------
+    @staticmethod
+    def _func_name(node: exp.Expression) -> str:
+        if isinstance(node, exp.Anonymous):
+            return str(node.this).lower()
+        if isinstance(node, exp.Count):
+            return "count"
+        if isinstance(node, exp.GroupConcat):
+            return "string_agg"
+        if isinstance(node, exp.ArrayAgg):
+            return "array_agg"
+        if isinstance(node, exp.Func):
+            return node.sql_name().lower()
+        return ""
+
+    def _function(self, node: exp.Expression) -> CExpr:
+        from omendb_server.sql.functions import compile_function
+
+        name = self._func_name(node)
+        if name in AGGREGATES:
+            raise errors.GroupingError(
+                "aggregate functions are not allowed in this context"
+            )
+        return compile_function(self, node, name)

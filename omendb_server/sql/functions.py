@@ -1,0 +1,333 @@
+"""Scalar functions by PostgreSQL name: each entry resolves its argument types and
+returns a compiled closure. sqlglot turns many calls into its own node classes
+(``Lower``, ``CurrentTimestamp``...); ``_args`` flattens any of them back to the
+positional arguments PostgreSQL would see.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, Callable
+
+from sqlglot import exp
+
+from omendb_server import config, errors
+from omendb_server.datatypes import TYPES_BY_OID, format_type, type_by_name
+from omendb_server.sql import types as T
+from omendb_server.sql.context import ExecContext
+
+if TYPE_CHECKING:
+    from omendb_server.sql.expr import CExpr, ExprCompiler
+
+
+def _args(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.Anonymous):
+        return list(node.expressions)
+    out: list[exp.Expression] = []
+    for key in node.arg_types:
+        v = node.args.get(key)
+        if v is None or isinstance(v, bool):
+            continue
+        if isinstance(v, list):
+            out.extend(x for x in v if isinstance(x, exp.Expression))
+        elif isinstance(v, exp.Expression):
+            out.append(v)
+    return out
+
+
+def _strict(fns: list[Callable[..., Any]], body: Callable[..., Any]) -> Callable[..., Any]:
+    """NULL in → NULL out, as for PostgreSQL's STRICT functions."""
+    if len(fns) == 1:
+        f0 = fns[0]
+        return lambda r, c: None if (a := f0(r, c)) is None else body(a)
+    if len(fns) == 2:
+        f0, f1 = fns
+
+        def two(r: tuple, c: ExecContext) -> Any:
+            a = f0(r, c)
+            if a is None:
+                return None
+            b = f1(r, c)
+            if b is None:
+                return None
+            return body(a, b)
+
+        return two
+
+    def many(r: tuple, c: ExecContext) -> Any:
+        vals = [f(r, c) for f in fns]
+        if any(v is None for v in vals):
+            return None
+        return body(*vals)
+
+    return many
+
+
+def compile_function(comp: "ExprCompiler", node: exp.Expression, name: str) -> "CExpr":
+    from omendb_server.sql.expr import CExpr
+
+    arg_nodes = _args(node)
+    if isinstance(node, exp.Trim) and node.args.get("expression") is not None:
+        arg_nodes = [node.this, node.args["expression"]]
+
+    def compiled(types: list[Any] | None = None) -> list["CExpr"]:
+        ces = [comp.compile(a) for a in arg_nodes]
+        if types is not None:
+            ces = [comp.coerce(ce, t) if t is not None else ce for ce, t in zip(ces, types)]
+        return ces
+
+    def make(fn: Callable[..., Any], t: Any, fname: str | None = None) -> "CExpr":
+        return CExpr(fn, t, -1, fname or name)
+
+    n = len(arg_nodes)
+    planner = comp.planner
+
+    # -- session and server information --------------------------------------------------
+    if name in ("version", "currentversion", "current_version"):
+        return make(lambda r, c: config.VERSION_STRING, T.TEXT, "version")
+    if name in ("current_schema", "currentschema"):
+        return make(lambda r, c: planner.current_schema(c), T.NAME, "current_schema")
+    if name in ("current_database", "currentdatabase", "current_catalog"):
+        return make(lambda r, c: c.session.database, T.NAME, "current_database")
+    if name in ("current_user", "currentuser", "user", "current_role", "session_user",
+                "sessionuser"):
+        label = "session_user" if "session" in name else "current_user"
+        if name == "current_role":
+            label = "current_role"
+        return make(lambda r, c: c.session.user, T.NAME, label)
+    if name == "current_schemas":
+        return make(lambda r, c: (["pg_catalog"] if (compiled()[0].fn(r, c)) else []) + ["public"],
+                    TYPES_BY_OID[1003], "current_schemas")
+    if name == "pg_backend_pid":
+        return make(lambda r, c: c.session.pid, T.INT4)
+    if name in ("now", "currenttimestamp", "current_timestamp", "transaction_timestamp",
+                "statement_timestamp"):
+        return make(lambda r, c: c.stmt_ts, T.TIMESTAMPTZ, "now" if name != "currenttimestamp" else "current_timestamp")
+    if name == "clock_timestamp":
+        return make(lambda r, c: _dt.datetime.now(_dt.timezone.utc), T.TIMESTAMPTZ)
+    if name in ("currentdate", "current_date"):
+        return make(lambda r, c: c.stmt_ts.astimezone(_zone(c)).date(), T.DATE, "current_date")
+    if name in ("localtimestamp",):
+        return make(lambda r, c: c.stmt_ts.astimezone(_zone(c)).replace(tzinfo=None),
+                    T.TIMESTAMP, "localtimestamp")
+    if name == "current_setting":
+        args = compiled([T.TEXT] * n)
+        f0 = args[0].fn
+        missing_ok = args[1].fn if n > 1 else (lambda r, c: False)
+
+        def current_setting(r: tuple, c: ExecContext) -> Any:
+            key = f0(r, c)
+            if key is None:
+                return None
+            try:
+                return c.session.get_setting(key)
+            except errors.UndefinedObject:
+                if missing_ok(r, c):
+                    return None
+                raise
+
+        return make(current_setting, T.TEXT)
+    if name == "set_config":
+        args = compiled([T.TEXT, T.TEXT, T.BOOL])
+        f0, f1, f2 = (a.fn for a in args)
+
+        def set_config(r: tuple, c: ExecContext) -> Any:
+            key, value = f0(r, c), f1(r, c)
+            c.session.set_setting(key, value or "", bool(f2(r, c)))
+            return c.session.get_setting(key)
+
+        return make(set_config, T.TEXT)
+
+    # -- catalog helpers -------------------------------------------------------------------
+    if name == "to_regtype":
+        (a,) = compiled([T.TEXT])
+
+        def to_regtype(v: str) -> Any:
+            try:
+                return type_by_name(v.strip()).oid
+            except errors.DBError:
+                return None
+
+        return make(_strict([a.fn], to_regtype), T.REGTYPE)
+    if name == "to_regclass":
+        (a,) = compiled([T.TEXT])
+
+        def to_regclass(r: tuple, c: ExecContext) -> Any:
+            v = a.fn(r, c)
+            if v is None:
+                return None
+            try:
+                return planner.regclass_lookup(v)
+            except errors.DBError:
+                return None
+
+        return make(to_regclass, T.REGCLASS)
+    if name in ("pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible",
+                "pg_collation_is_visible", "pg_opclass_is_visible", "pg_conversion_is_visible"):
+        args = compiled([T.OID])
+        return make(_strict([args[0].fn], lambda v: True), T.BOOL)
+    if name == "format_type":
+        args = compiled([T.OID, T.INT4])
+        f0, f1 = args[0].fn, args[1].fn
+
+        def fmt_type(r: tuple, c: ExecContext) -> Any:
+            oid, typmod = f0(r, c), f1(r, c)
+            if oid is None:
+                return None
+            t = TYPES_BY_OID.get(oid)
+            if t is None:
+                return "???"
+            return format_type(t, -1 if typmod is None else typmod)
+
+        return make(fmt_type, T.TEXT)
+    if name == "pg_get_userbyid":
+        args = compiled([T.OID])
+        return make(_strict([args[0].fn], lambda v: config.DEFAULT_SUPERUSER if v == 10
+                            else f"unknown (OID={v})"), T.NAME)
+    if name == "pg_encoding_to_char":
+        args = compiled([T.INT4])
+        return make(_strict([args[0].fn], lambda v: "UTF8" if v == 6 else ""), T.NAME)
+    if name in ("obj_description", "col_description", "shobj_description"):
+        compiled()
+        return make(lambda r, c: None, T.TEXT)
+    if name.startswith("has_") and name.endswith("_privilege"):
+        compiled()
+        return make(lambda r, c: True, T.BOOL)
+
+    # -- sequences --------------------------------------------------------------------------
+    if name in ("nextval", "currval", "setval"):
+        args = compiled([T.REGCLASS] + ([T.INT8] if n > 1 else []) + ([T.BOOL] if n > 2 else []))
+        seqf = args[0].fn
+        if name == "nextval":
+            return make(lambda r, c: planner.nextval(c, seqf(r, c)), T.INT8)
+        if name == "currval":
+            return make(lambda r, c: planner.currval(c, seqf(r, c)), T.INT8)
+        valf = args[1].fn
+        calledf = args[2].fn if n > 2 else (lambda r, c: True)
+        return make(lambda r, c: planner.setval(c, seqf(r, c), valf(r, c), calledf(r, c)), T.INT8)
+    if name == "gen_random_uuid":
+        return make(lambda r, c: uuid.uuid4(), TYPES_BY_OID[2950])
+    if name == "random":
+        return make(lambda r, c: random.random(), T.FLOAT8)
+
+    # -- strings -----------------------------------------------------------------------------
+    if name in ("lower", "upper"):
+        (a,) = compiled([T.TEXT])
+        method = str.lower if name == "lower" else str.upper
+        return make(_strict([a.fn], method), T.TEXT)
+    if name in ("length", "char_length", "character_length"):
+        (a,) = compiled()
+        if a.type.oid == 17:
+            return make(_strict([a.fn], len), T.INT4, "length")
+        a = comp.coerce(a, T.TEXT) if a.type.oid == 705 else a
+        if a.type.oid == 1042:
+            return make(_strict([a.fn], lambda v: len(v.rstrip(" "))), T.INT4, "length")
+        return make(_strict([a.fn], len), T.INT4, "length")
+    if name in ("concat",):
+        args = [comp._as_text(a) for a in compiled()]
+        fns = [a.fn for a in args]
+        return make(lambda r, c: "".join(v for f in fns if (v := f(r, c)) is not None), T.TEXT)
+    if name in ("substring", "substr"):
+        args = compiled([T.TEXT, T.INT4, T.INT4][:n])
+
+        def substring(s: str, start: int, count: int | None = None) -> str:
+            if count is not None and count < 0:
+                raise errors.DBError("negative substring length not allowed", "22011")
+            begin = start - 1
+            end = None if count is None else begin + count
+            begin = max(begin, 0)
+            if end is not None and end < 0:
+                return ""
+            return s[begin:end]
+
+        return make(_strict([a.fn for a in args], substring), T.TEXT, "substring")
+    if name in ("trim", "btrim", "ltrim", "rtrim"):
+        args = compiled([T.TEXT] * n)
+        position = str(node.args.get("position") or "").upper() if isinstance(node, exp.Trim) else ""
+        side = "l" if name == "ltrim" or position == "LEADING" else "r" if name == "rtrim" or position == "TRAILING" else "b"
+
+        def trim(s: str, chars: str = " ") -> str:
+            if side == "l":
+                return s.lstrip(chars)
+            if side == "r":
+                return s.rstrip(chars)
+            return s.strip(chars)
+
+        return make(_strict([a.fn for a in args], trim), T.TEXT, name if name != "trim" else "btrim")
+    if name in ("replace",):
+        args = compiled([T.TEXT] * 3)
+        return make(_strict([a.fn for a in args], lambda s, a, b: s.replace(a, b) if a else s), T.TEXT)
+    if name in ("strposition", "strpos", "position"):
+        args = compiled([T.TEXT, T.TEXT])
+        if isinstance(node, exp.StrPosition):
+            hay, needle = comp.coerce(comp.compile(node.this), T.TEXT), comp.coerce(comp.compile(node.args["substr"]), T.TEXT)
+            args = [hay, needle]
+        return make(_strict([a.fn for a in args], lambda s, sub: s.find(sub) + 1), T.INT4, "strpos")
+
+    # -- math -------------------------------------------------------------------------------
+    if name == "abs":
+        (a,) = compiled()
+        if a.type.oid == 705:
+            a = comp.coerce(a, T.FLOAT8)
+        if T.is_integer(a.type):
+            oid = a.type.oid
+            return make(_strict([a.fn], lambda v: T.check_int(abs(v), oid)), a.type)
+        return make(_strict([a.fn], abs), a.type)
+    if name == "round":
+        args = compiled()
+        x = args[0]
+        if x.type.oid in (700, 701) and n == 1:
+            return make(_strict([x.fn], lambda v: float(round(v)) if abs(v) < 2**52 else v), T.FLOAT8)
+        x = comp.coerce(x, T.NUMERIC)
+        if n == 1:
+            return make(_strict([x.fn], lambda v: v.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+                                if v.is_finite() else v), T.NUMERIC)
+        digits = comp.coerce(args[1], T.INT4)
+
+        def round_to(v: Decimal, d: int) -> Decimal:
+            if not v.is_finite():
+                return v
+            if d >= 0:
+                return v.quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP)
+            return v.scaleb(d).quantize(Decimal(1), rounding=ROUND_HALF_UP).scaleb(-d).quantize(Decimal(1))
+
+        return make(_strict([x.fn, digits.fn], round_to), T.NUMERIC)
+    if name in ("floor", "ceil", "ceiling"):
+        (a,) = compiled()
+        import math
+
+        if a.type.oid in (700, 701, 705):
+            a = comp.coerce(a, T.FLOAT8)
+            f = math.floor if name == "floor" else math.ceil
+            return make(_strict([a.fn], lambda v: float(f(v))), T.FLOAT8)
+        a = comp.coerce(a, T.NUMERIC)
+        f2 = math.floor if name == "floor" else math.ceil
+        return make(_strict([a.fn], lambda v: Decimal(f2(v))), T.NUMERIC)
+    if name in ("sqrt",):
+        (a,) = compiled([T.FLOAT8])
+
+        def sqrt(v: float) -> float:
+            if v < 0:
+                raise errors.DBError("cannot take square root of a negative number", "2201F")
+            return v ** 0.5
+
+        return make(_strict([a.fn], sqrt), T.FLOAT8)
+    if name == "pg_advisory_unlock_all":
+        return make(lambda r, c: None, T.VOID)
+    raise errors.UndefinedFunction(
+        f"function {name}({', '.join(format_type(a.type, -1) for a in compiled())}) does not exist",
+        hint="No function matches the given name and argument types. "
+        "You might need to add explicit type casts.",
+    )
+
+
+def _zone(c: ExecContext) -> _dt.tzinfo:
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(c.fmt.timezone)
+    except Exception:
+        return _dt.timezone.utc

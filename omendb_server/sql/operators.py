@@ -1,0 +1,435 @@
+"""Physical operators of the row path: each yields row tuples from ``rows(ctx)``.
+
+Operators are small and composable (scan → filter → join → aggregate → project
+→ sort → limit), and EXPLAIN walks the same tree. The columnar path adds Arrow
+batch operators beside these, not instead of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Any, Callable, Iterator
+
+from omendb_server import errors
+from omendb_server.sql import types as T
+from omendb_server.sql.context import ExecContext
+from omendb_server.sql.expr import AggSpec, Fn
+from omendb_server.txn.visibility import is_visible
+
+Row = tuple[Any, ...]
+
+
+class Operator:
+    label = "Operator"
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        raise NotImplementedError
+
+    def children(self) -> list["Operator"]:
+        return []
+
+
+class OneRow(Operator):
+    """FROM-less SELECT: a single empty row."""
+
+    label = "Result"
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        yield ()
+
+
+class SeqScan(Operator):
+    label = "Seq Scan"
+
+    def __init__(self, table_oid: int, name: str) -> None:
+        self.table_oid = table_oid
+        self.name = name
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        data = ctx.tm.tables.get(self.table_oid)
+        if data is None:
+            return
+        read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
+        for v in list(data.versions.values()):
+            if is_visible(v, read_ts, txid):
+                yield v.values
+
+
+class PkLookup(Operator):
+    """Equality on the whole primary key: index lookup instead of a scan."""
+
+    label = "Index Scan"
+
+    def __init__(self, table_oid: int, name: str, key_fns: list[Fn]) -> None:
+        self.table_oid = table_oid
+        self.name = name
+        self.key_fns = key_fns
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        data = ctx.tm.tables.get(self.table_oid)
+        if data is None or data.pk_index is None:
+            return
+        key = tuple(f((), ctx) for f in self.key_fns)
+        if any(k is None for k in key):
+            return
+        read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
+        for vid in list(data.pk_index.lookup(key)):
+            v = data.versions.get(vid)
+            if v is not None and is_visible(v, read_ts, txid):
+                yield v.values
+
+
+class VirtualScan(Operator):
+    """A pg_catalog relation computed from the catalog when scanned."""
+
+    label = "Function Scan"
+
+    def __init__(self, name: str, producer: Callable[[ExecContext], list[Row]]) -> None:
+        self.name = name
+        self.producer = producer
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        yield from self.producer(ctx)
+
+
+class ValuesScan(Operator):
+    label = "Values Scan"
+
+    def __init__(self, rows: list[list[Fn]]) -> None:
+        self.exprs = rows
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        for fns in self.exprs:
+            yield tuple(f((), ctx) for f in fns)
+
+
+class SubqueryScan(Operator):
+    label = "Subquery Scan"
+
+    def __init__(self, child: Operator) -> None:
+        self.child = child
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        return self.child.rows(ctx)
+
+    def children(self) -> list[Operator]:
+        return [self.child]
+
+
+class Filter(Operator):
+    label = "Filter"
+
+    def __init__(self, child: Operator, pred: Fn) -> None:
+        self.child = child
+        self.pred = pred
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        pred = self.pred
+        for row in self.child.rows(ctx):
+            if pred(row, ctx) is True:
+                yield row
+
+    def children(self) -> list[Operator]:
+        return [self.child]
+
+
+class NestedLoopJoin(Operator):
+    label = "Nested Loop"
+
+    def __init__(self, left: Operator, right: Operator, pred: Fn | None, kind: str,
+                 left_width: int, right_width: int) -> None:
+        self.left, self.right = left, right
+        self.pred = pred
+        self.kind = kind  # inner, left, right, full, cross
+        self.lw, self.rw = left_width, right_width
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        right_rows = list(self.right.rows(ctx))
+        pred = self.pred
+        matched_right = [False] * len(right_rows) if self.kind in ("right", "full") else None
+        lnull = (None,) * self.lw
+        rnull = (None,) * self.rw
+        for lrow in self.left.rows(ctx):
+            hit = False
+            for i, rrow in enumerate(right_rows):
+                row = lrow + rrow
+                if pred is None or pred(row, ctx) is True:
+                    hit = True
+                    if matched_right is not None:
+                        matched_right[i] = True
+                    yield row
+            if not hit and self.kind in ("left", "full"):
+                yield lrow + rnull
+        if matched_right is not None:
+            for i, rrow in enumerate(right_rows):
+                if not matched_right[i]:
+                    yield lnull + rrow
+
+    def children(self) -> list[Operator]:
+        return [self.left, self.right]
+
+
+class HashJoin(Operator):
+    """Equi-join: build a hash table on the right input, probe with the left."""
+
+    label = "Hash Join"
+
+    def __init__(self, left: Operator, right: Operator, left_keys: list[Fn],
+                 right_keys: list[Fn], residual: Fn | None, kind: str,
+                 left_width: int, right_width: int) -> None:
+        self.left, self.right = left, right
+        self.lk, self.rk = left_keys, right_keys
+        self.residual = residual
+        self.kind = kind
+        self.lw, self.rw = left_width, right_width
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        table: dict[tuple, list[Row]] = {}
+        rk = self.rk
+        for rrow in self.right.rows(ctx):
+            key = tuple(f(rrow, ctx) for f in rk)
+            if any(k is None for k in key):
+                continue
+            table.setdefault(key, []).append(rrow)
+        lk = self.lk
+        residual = self.residual
+        rnull = (None,) * self.rw
+        # keys are evaluated on the concatenated row layout for the left side
+        pad = (None,) * 0
+        for lrow in self.left.rows(ctx):
+            key = tuple(f(lrow + pad, ctx) for f in lk)
+            hit = False
+            if not any(k is None for k in key):
+                for rrow in table.get(key, ()):
+                    row = lrow + rrow
+                    if residual is None or residual(row, ctx) is True:
+                        hit = True
+                        yield row
+            if not hit and self.kind == "left":
+                yield lrow + rnull
+
+    def children(self) -> list[Operator]:
+        return [self.left, self.right]
+
+
+class _AggState:
+    __slots__ = ("spec", "value", "count", "seen")
+
+    def __init__(self, spec: AggSpec) -> None:
+        self.spec = spec
+        self.value: Any = None
+        self.count = 0
+        self.seen: set[Any] | None = set() if spec.distinct else None
+
+
+class Aggregate(Operator):
+    label = "Aggregate"
+
+    def __init__(self, child: Operator, group_fns: list[Fn], aggs: list[AggSpec],
+                 grouped: bool) -> None:
+        self.child = child
+        self.group_fns = group_fns
+        self.aggs = aggs
+        self.grouped = grouped
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        groups: dict[tuple, list[_AggState]] = {}
+        gfns = self.group_fns
+        aggs = self.aggs
+        for row in self.child.rows(ctx):
+            key = tuple(f(row, ctx) for f in gfns)
+            states = groups.get(key)
+            if states is None:
+                states = groups[key] = [_AggState(a) for a in aggs]
+            for st in states:
+                _step(st, row, ctx)
+        if not groups and not self.grouped:
+            groups[()] = [_AggState(a) for a in aggs]
+        for key, states in groups.items():
+            yield key + tuple(_final(st) for st in states)
+
+    def children(self) -> list[Operator]:
+        return [self.child]
+
+
+def _step(st: _AggState, row: Row, ctx: ExecContext) -> None:
+    spec = st.spec
+    if spec.star:
+        st.count += 1
+        return
+    vals = [a.fn(row, ctx) for a in spec.args]
+    v = vals[0]
+    if v is None:
+        return
+    if st.seen is not None:
+        key = tuple(vals)
+        if key in st.seen:
+            return
+        st.seen.add(key)
+    name = spec.name
+    st.count += 1
+    if name == "count":
+        return
+    if name in ("sum", "avg"):
+        st.value = v if st.value is None else st.value + v
+    elif name == "min":
+        if st.value is None or v < st.value:
+            st.value = v
+    elif name == "max":
+        if st.value is None or v > st.value:
+            st.value = v
+    elif name == "string_agg":
+        sep = vals[1] if len(vals) > 1 else ""
+        st.value = v if st.value is None else st.value + (sep or "") + v
+    elif name == "array_agg":
+        if st.value is None:
+            st.value = []
+        st.value.append(v)
+    elif name in ("bool_and", "every"):
+        st.value = v if st.value is None else (st.value and v)
+    elif name == "bool_or":
+        st.value = v if st.value is None else (st.value or v)
+
+
+def _final(st: _AggState) -> Any:
+    spec = st.spec
+    if spec.name == "count":
+        return st.count
+    if st.value is None:
+        return None
+    if spec.name == "sum":
+        if spec.type.oid == 20:
+            return T.check_int(st.value, 20)
+        if spec.type.oid == 1700:
+            return Decimal(st.value)
+        return st.value
+    if spec.name == "avg":
+        if spec.type.oid == 701:
+            return st.value / st.count
+        return T.numeric_div(Decimal(st.value), Decimal(st.count))
+    return st.value
+
+
+class Project(Operator):
+    label = "Project"
+
+    def __init__(self, child: Operator, fns: list[Fn]) -> None:
+        self.child = child
+        self.fns = fns
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        fns = self.fns
+        for row in self.child.rows(ctx):
+            yield tuple(f(row, ctx) for f in fns)
+
+    def children(self) -> list[Operator]:
+        return [self.child]
+
+
+class Distinct(Operator):
+    label = "Unique"
+
+    def __init__(self, child: Operator, width: int) -> None:
+        self.child = child
+        self.width = width
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        seen: set[Row] = set()
+        w = self.width
+        for row in self.child.rows(ctx):
+            key = row[:w]
+            if key not in seen:
+                seen.add(key)
+                yield row
+
+    def children(self) -> list[Operator]:
+        return [self.child]
+
+
+class Sort(Operator):
+    """Stable multi-pass sort implementing ASC/DESC and NULLS FIRST/LAST."""
+
+    label = "Sort"
+
+    def __init__(self, child: Operator, keys: list[tuple[int, bool, bool]]) -> None:
+        self.child = child
+        self.keys = keys  # (column index, descending, nulls_first)
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        data = list(self.child.rows(ctx))
+        for idx, desc, nulls_first in reversed(self.keys):
+            nulls_last = not nulls_first
+            null_key = (1 if nulls_last != desc else -1, 0)
+            try:
+                data.sort(key=lambda r, i=idx, nk=null_key: nk if r[i] is None else (0, r[i]),
+                          reverse=desc)
+            except TypeError as e:
+                raise errors.DatatypeMismatch(f"could not compare values: {e}") from None
+        yield from data
+
+    def children(self) -> list[Operator]:
+        return [self.child]
+
+
+class Limit(Operator):
+    label = "Limit"
+
+    def __init__(self, child: Operator, limit: Fn | None, offset: Fn | None) -> None:
+        self.child = child
+        self.limit = limit
+        self.offset = offset
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        off = self.offset((), ctx) if self.offset else 0
+        lim = self.limit((), ctx) if self.limit else None
+        if off is not None and off < 0:
+            raise errors.DBError("OFFSET must not be negative", "2201X")
+        if lim is not None and lim < 0:
+            raise errors.DBError("LIMIT must not be negative", "2201W")
+        it = self.child.rows(ctx)
+        yield from itertools.islice(it, off or 0, None if lim is None else (off or 0) + lim)
+
+    def children(self) -> list[Operator]:
+        return [self.child]
+
+
+class Strip(Operator):
+    """Drop hidden trailing columns (sort keys not in the select list)."""
+
+    label = "Result"
+
+    def __init__(self, child: Operator, width: int) -> None:
+        self.child = child
+        self.width = width
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        w = self.width
+        for row in self.child.rows(ctx):
+            yield row[:w]
+
+    def children(self) -> list[Operator]:
+        return [self.child]
+
+
+class Append(Operator):
+    """UNION ALL; with ``distinct`` it becomes UNION."""
+
+    label = "Append"
+
+    def __init__(self, inputs: list[Operator], distinct: bool) -> None:
+        self.inputs = inputs
+        self.distinct = distinct
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        seen: set[Row] = set()
+        for child in self.inputs:
+            for row in child.rows(ctx):
+                if self.distinct:
+                    if row in seen:
+                        continue
+                    seen.add(row)
+                yield row
+
+    def children(self) -> list[Operator]:
+        return list(self.inputs)

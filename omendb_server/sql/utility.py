@@ -1,0 +1,232 @@
+"""Statements sqlglot does not parse the PostgreSQL way, with a small parser of their own.
+
+Transaction control (BEGIN/START TRANSACTION/COMMIT/END/ROLLBACK/ABORT,
+SAVEPOINT/RELEASE/ROLLBACK TO), SET/SHOW/RESET, DEALLOCATE and DISCARD are
+recognised here before sqlglot sees the text: sqlglot parses ``SAVEPOINT x`` as
+a column alias and ``SHOW`` as an opaque command, and these statements are on
+every client's connect path, so they must be exact and cheap.
+"""
+
+from __future__ import annotations
+
+import re
+
+from omendb_server import errors
+from omendb_server.sql import types as T
+from omendb_server.sql.context import ExecContext
+from omendb_server.sql.plan import CallablePlan, OutputColumn, Plan, Result, TxnControlPlan
+
+_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+_ISO = r"(?:ISOLATION\s+LEVEL\s+(SERIALIZABLE|REPEATABLE\s+READ|READ\s+COMMITTED|READ\s+UNCOMMITTED))"
+_MODES = rf"((?:\s*,?\s*(?:{_ISO[3:-1]}|READ\s+WRITE|READ\s+ONLY|NOT\s+DEFERRABLE|DEFERRABLE))*)"
+
+_BEGIN = re.compile(rf"^(?:BEGIN(?:\s+(?:WORK|TRANSACTION))?|START\s+TRANSACTION){_MODES}\s*$", re.I)
+_COMMIT = re.compile(r"^(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?(\s+AND\s+(?:NO\s+)?CHAIN)?\s*$", re.I)
+_ROLLBACK = re.compile(r"^(?:ROLLBACK|ABORT)(?:\s+(?:WORK|TRANSACTION))?(\s+AND\s+(?:NO\s+)?CHAIN)?\s*$", re.I)
+_SAVEPOINT = re.compile(rf"^SAVEPOINT\s+({_IDENT})\s*$", re.I)
+_RELEASE = re.compile(rf"^RELEASE(?:\s+SAVEPOINT)?\s+({_IDENT})\s*$", re.I)
+_ROLLBACK_TO = re.compile(
+    rf"^ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s+TO(?:\s+SAVEPOINT)?\s+({_IDENT})\s*$", re.I)
+_SET_TXN = re.compile(rf"^SET\s+(?:SESSION\s+CHARACTERISTICS\s+AS\s+)?TRANSACTION{_MODES}\s*$", re.I)
+_SET = re.compile(r"^SET\s+(?:(SESSION|LOCAL)\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*(?:=|\s+TO\s+|\s+)\s*(.+?)\s*$", re.I | re.S)
+_SET_TZ = re.compile(r"^SET\s+(?:(SESSION|LOCAL)\s+)?TIME\s+ZONE\s+(.+?)\s*$", re.I)
+_SHOW = re.compile(r"^SHOW\s+(.+?)\s*$", re.I)
+_RESET = re.compile(r"^RESET\s+(ALL|[A-Za-z_][A-Za-z0-9_.]*)\s*$", re.I)
+_DEALLOCATE = re.compile(rf"^DEALLOCATE(?:\s+PREPARE)?\s+(ALL|{_IDENT})\s*$", re.I)
+_DISCARD = re.compile(r"^DISCARD\s+(ALL|PLANS|SEQUENCES|TEMP|TEMPORARY)\s*$", re.I)
+_SHOW_NAMES = {
+    "transaction isolation level": "transaction_isolation",
+    "time zone": "timezone",
+    "session authorization": "session_authorization",
+}
+
+
+def _unquote(ident: str) -> str:
+    if ident.startswith('"'):
+        return ident[1:-1].replace('""', '"')
+    return ident.lower()
+
+
+def _isolation(modes: str | None) -> str | None:
+    if not modes:
+        return None
+    m = re.search(r"ISOLATION\s+LEVEL\s+(SERIALIZABLE|REPEATABLE\s+READ|READ\s+COMMITTED|READ\s+UNCOMMITTED)",
+                  modes, re.I)
+    if not m:
+        return None
+    return " ".join(m.group(1).lower().split())
+
+
+def _setting_value(raw: str) -> str:
+    """SET's value list: quoted strings, identifiers or numbers, comma-separated."""
+    parts = []
+    for m in re.finditer(r"'((?:[^']|'')*)'|([^,\s][^,]*)", raw):
+        if m.group(1) is not None:
+            parts.append(m.group(1).replace("''", "'"))
+        else:
+            parts.append(m.group(2).strip())
+    value = ", ".join(parts)
+    if value.upper() == "DEFAULT":
+        return "DEFAULT"
+    return value
+
+
+def parse_utility(sql: str) -> Plan | None:
+    """Return a plan for a utility statement, or None if sqlglot should parse it."""
+    text = sql.strip().rstrip(";").strip()
+    head = text[:12].upper()
+    if not head:
+        return None
+    first = head.split(None, 1)[0] if head.split() else ""
+    if first not in ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
+                     "RELEASE", "SET", "SHOW", "RESET", "DEALLOCATE", "DISCARD"):
+        return None
+    if m := _BEGIN.match(text):
+        return TxnControlPlan(columns=None, kind="txn", action="begin", isolation=_isolation(m.group(1)))
+    if m := _COMMIT.match(text):
+        return TxnControlPlan(columns=None, kind="txn", action="commit")
+    if m := _ROLLBACK.match(text):
+        return TxnControlPlan(columns=None, kind="txn", action="rollback")
+    if m := _SAVEPOINT.match(text):
+        return TxnControlPlan(columns=None, kind="txn", action="savepoint", name=_unquote(m.group(1)))
+    if m := _RELEASE.match(text):
+        return TxnControlPlan(columns=None, kind="txn", action="release", name=_unquote(m.group(1)))
+    if m := _ROLLBACK_TO.match(text):
+        return TxnControlPlan(columns=None, kind="txn", action="rollback_to", name=_unquote(m.group(1)))
+    if m := _SET_TXN.match(text):
+        iso = _isolation(m.group(1))
+        session_level = "SESSION" in text.upper().split("TRANSACTION")[0]
+        return TxnControlPlan(columns=None, kind="txn", action="set_transaction", isolation=iso,
+                              chain=session_level)
+    if m := _SET_TZ.match(text):
+        value = _setting_value(m.group(2))
+        if value.upper() == "LOCAL":
+            value = "DEFAULT"
+        return _set_plan("timezone", value, (m.group(1) or "").upper() == "LOCAL")
+    if m := _SET.match(text):
+        return _set_plan(m.group(2).lower(), _setting_value(m.group(3)),
+                         (m.group(1) or "").upper() == "LOCAL")
+    if m := _SHOW.match(text):
+        name = " ".join(m.group(1).lower().split())
+        name = _SHOW_NAMES.get(name, name)
+        if name.startswith('"'):
+            name = _unquote(name)
+        return _show_plan(name)
+    if m := _RESET.match(text):
+        name = m.group(1).lower()
+        return _set_plan(name if name != "all" else "all", "DEFAULT", False, tag="RESET")
+    if m := _DEALLOCATE.match(text):
+        target = m.group(1)
+        return TxnControlPlan(columns=None, kind="utility", action="deallocate",
+                              name="" if target.upper() == "ALL" else _unquote(target))
+    if m := _DISCARD.match(text):
+        return TxnControlPlan(columns=None, kind="utility", action="discard",
+                              name=m.group(1).upper())
+    if first in ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE",
+                 "DEALLOCATE", "DISCARD", "SHOW", "RESET"):
+        raise errors.SyntaxError(f'syntax error at or near "{text.split()[1] if len(text.split()) > 1 else text}"')
+    return None  # other SET forms: let sqlglot try
+
+
+def _set_plan(name: str, value: str, is_local: bool, tag: str = "SET") -> Plan:
+    def run(ctx: ExecContext) -> Result:
+        if name == "all":
+            ctx.session.reset_all()  # type: ignore[attr-defined]
+        else:
+            ctx.session.set_setting(name, value, is_local)
+        return Result(tag)
+
+    return CallablePlan(columns=None, kind="utility", run=run)
+
+
+def _show_plan(name: str) -> Plan:
+    if name == "all":
+        cols = [OutputColumn("name", T.TEXT), OutputColumn("setting", T.TEXT),
+                OutputColumn("description", T.TEXT)]
+
+        def run_all(ctx: ExecContext) -> Result:
+            rows = [(k, v, "") for k, v in ctx.session.all_settings()]  # type: ignore[attr-defined]
+            return Result("SHOW", rows, cols)
+
+        return CallablePlan(columns=cols, kind="utility", run=run_all)
+    cols = [OutputColumn(name, T.TEXT)]
+
+    def run(ctx: ExecContext) -> Result:
+        return Result("SHOW", [(ctx.session.get_setting(name),)], cols)
+
+    return CallablePlan(columns=cols, kind="utility", run=run)
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a simple-Query string on top-level semicolons (quotes, dollar quotes,
+    comments and E'' escapes respected). Empty statements are dropped."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    start = 0
+    depth = 0
+    while i < n:
+        ch = sql[i]
+        if ch == "'":
+            escaped = i > 0 and sql[i - 1] in "eE" and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
+            i += 1
+            while i < n:
+                c = sql[i]
+                if escaped and c == "\\":
+                    i += 2
+                    continue
+                if c == "'":
+                    if i + 1 < n and sql[i + 1] == "'":
+                        i += 2
+                        continue
+                    break
+                i += 1
+            i += 1
+            continue
+        if ch == '"':
+            i = sql.find('"', i + 1)
+            i = n if i < 0 else i + 1
+            continue
+        if ch == "-" and sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if ch == "/" and sql.startswith("/*", i):
+            level = 1
+            i += 2
+            while i < n and level:
+                if sql.startswith("/*", i):
+                    level += 1
+                    i += 2
+                elif sql.startswith("*/", i):
+                    level -= 1
+                    i += 2
+                else:
+                    i += 1
+            continue
+        if ch == "$":
+            m = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:])
+            if m and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
+                tag = m.group(0)
+                j = sql.find(tag, i + len(tag))
+                i = n if j < 0 else j + len(tag)
+                continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == ";" and depth <= 0:
+            stmt = sql[start:i].strip()
+            if stmt and not _only_comments(stmt):
+                out.append(stmt)
+            start = i + 1
+        i += 1
+    stmt = sql[start:].strip()
+    if stmt and not _only_comments(stmt):
+        out.append(stmt)
+    return out
+
+
+def _only_comments(stmt: str) -> bool:
+    s = re.sub(r"--[^\n]*", "", stmt)
+    s = re.sub(r"/\*.*?\*/", "", s, flags=re.S)
+    return not s.strip()

@@ -1,0 +1,362 @@
+"""Transaction manager: begin, write, commit (durable), abort, savepoints, waits.
+
+Concurrency model today: statements run under the engine's lock (one at a time),
+so conflicts only arise against *in-flight* transactions. A writer that meets a
+row changed by an in-flight transaction waits on the lock's condition until that
+transaction ends, then re-checks — PostgreSQL's behaviour — with a waits-for
+check that turns a cycle into SQLSTATE 40P01.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from omendb_server import errors
+from omendb_server.catalog import Catalog
+from omendb_server.storage import CommitRecord, RowOp, Store
+from omendb_server.storage.delta import INF, RowVersion, TableData
+from omendb_server.txn.visibility import is_visible
+
+READ_COMMITTED = "read committed"
+REPEATABLE_READ = "repeatable read"
+SERIALIZABLE = "serializable"
+ISOLATION_LEVELS = (READ_COMMITTED, REPEATABLE_READ, SERIALIZABLE, "read uncommitted")
+
+
+@dataclass
+class Savepoint:
+    name: str
+    n_writes: int
+    catalog: Catalog | None
+    seq_values: dict[int, int]
+
+
+@dataclass
+class Transaction:
+    txid: int
+    isolation: str
+    #: Snapshot for the current statement (READ COMMITTED) or the whole txn.
+    read_ts: int
+    #: (table oid, vid, 'I' insert | 'D' delete) in execution order, for commit and undo.
+    writes: list[tuple[int, int, str]] = field(default_factory=list)
+    #: Private catalog copy once this transaction runs DDL.
+    catalog: Catalog | None = None
+    dropped_tables: list[int] = field(default_factory=list)
+    created_tables: list[int] = field(default_factory=list)
+    savepoints: list[Savepoint] = field(default_factory=list)
+    seq_touched: set[int] = field(default_factory=set)
+    snapshot_taken: bool = False
+    done: bool = False
+
+    @property
+    def repeatable(self) -> bool:
+        return self.isolation in (REPEATABLE_READ, SERIALIZABLE)
+
+
+class TransactionManager:
+    def __init__(self, store: Store, lock: threading.RLock) -> None:
+        self.store = store
+        self.lock = lock
+        self.changed = threading.Condition(lock)
+        self.last_ts = store.last_commit_ts()
+        self._next_txid = 1
+        self.active: dict[int, Transaction] = {}
+        self.waits_for: dict[int, int] = {}
+        self.tables: dict[int, TableData] = {}
+        self.catalog = Catalog()
+        self.sequences: dict[int, int] = {}
+        self._next_vid = 1
+
+    # -- lifecycle -------------------------------------------------------------------
+    def begin(self, isolation: str = READ_COMMITTED) -> Transaction:
+        txid = self._next_txid
+        self._next_txid += 1
+        txn = Transaction(txid=txid, isolation=isolation, read_ts=self.last_ts)
+        self.active[txid] = txn
+        return txn
+
+    def statement_snapshot(self, txn: Transaction) -> None:
+        """READ COMMITTED takes a fresh snapshot per statement; RR keeps its first."""
+        if not txn.repeatable or not txn.snapshot_taken:
+            txn.read_ts = self.last_ts
+            txn.snapshot_taken = True
+
+    def catalog_for(self, txn: Transaction | None) -> Catalog:
+        if txn is not None and txn.catalog is not None:
+            return txn.catalog
+        return self.catalog
+
+    def writable_catalog(self, txn: Transaction) -> Catalog:
+        if txn.catalog is None:
+            for other in self.active.values():
+                if other is not txn and other.catalog is not None:
+                    raise errors.ObjectInUse(
+                        "another transaction is changing the schema; try again after it ends",
+                        "55006",
+                    )
+            txn.catalog = self.catalog.copy()
+        return txn.catalog
+
+    def commit(self, txn: Transaction) -> None:
+        if txn.done:
+            return
+        if not txn.writes and txn.catalog is None and not txn.seq_touched:
+            self._finish(txn)
+            return
+        ts = self.last_ts + 1
+        ops: list[RowOp] = []
+        for table_oid, vid, kind in txn.writes:
+            data = self.tables[table_oid]
+            if kind == "I":
+                version = data.versions.get(vid)
+                if version is None or version.begin != -txn.txid:
+                    continue  # inserted then deleted by this same transaction
+                if version.end == -txn.txid:
+                    continue
+                ops.append(RowOp(table_oid, vid, version.values))
+            else:
+                version = data.versions.get(vid)
+                if version is not None and version.begin != -txn.txid:
+                    ops.append(RowOp(table_oid, vid, None))
+        catalog_json = None
+        if txn.catalog is not None:
+            txn.catalog.version = self.catalog.version + 1
+            catalog_json = txn.catalog.to_json()
+        record = CommitRecord(
+            commit_ts=ts,
+            ops=ops,
+            catalog_json=catalog_json,
+            sequences={oid: self.sequences[oid] for oid in txn.seq_touched if oid in self.sequences},
+            dropped_tables=list(txn.dropped_tables),
+        )
+        self.store.commit(record)  # the commit point: synced before anyone hears COMMIT
+        self.last_ts = ts
+        neg = -txn.txid
+        for table_oid, vid, kind in txn.writes:
+            data = self.tables.get(table_oid)
+            if data is None:
+                continue
+            version = data.versions.get(vid)
+            if version is None:
+                continue
+            if kind == "I" and version.begin == neg:
+                if version.end == neg:
+                    data.discard(vid)
+                else:
+                    version.begin = ts
+            elif kind == "D" and version.end == neg:
+                version.end = ts
+        if txn.catalog is not None:
+            self.catalog = txn.catalog
+            for oid in txn.dropped_tables:
+                self.tables.pop(oid, None)
+        self._finish(txn)
+
+    def abort(self, txn: Transaction) -> None:
+        if txn.done:
+            return
+        self._undo(txn, 0)
+        for oid in txn.created_tables:
+            if oid not in self.catalog.tables:
+                self.tables.pop(oid, None)
+        self._finish(txn)
+
+    def _finish(self, txn: Transaction) -> None:
+        txn.done = True
+        self.active.pop(txn.txid, None)
+        self.waits_for.pop(txn.txid, None)
+        self.changed.notify_all()
+
+    def _undo(self, txn: Transaction, keep: int) -> None:
+        neg = -txn.txid
+        for table_oid, vid, kind in reversed(txn.writes[keep:]):
+            data = self.tables.get(table_oid)
+            if data is None:
+                continue
+            version = data.versions.get(vid)
+            if version is None:
+                continue
+            if kind == "I" and version.begin == neg:
+                data.discard(vid)
+            elif kind == "D" and version.end == neg:
+                version.end = INF
+                version.succ = 0
+        del txn.writes[keep:]
+
+    # -- savepoints ----------------------------------------------------------------
+    def savepoint(self, txn: Transaction, name: str) -> None:
+        txn.savepoints.append(
+            Savepoint(name, len(txn.writes), txn.catalog.copy() if txn.catalog else None,
+                      {o: self.sequences[o] for o in txn.seq_touched if o in self.sequences})
+        )
+
+    def _find_savepoint(self, txn: Transaction, name: str) -> int:
+        for i in range(len(txn.savepoints) - 1, -1, -1):
+            if txn.savepoints[i].name == name:
+                return i
+        raise errors.InvalidSavepointSpecification(f'savepoint "{name}" does not exist')
+
+    def rollback_to(self, txn: Transaction, name: str) -> None:
+        i = self._find_savepoint(txn, name)
+        sp = txn.savepoints[i]
+        self._undo(txn, sp.n_writes)
+        txn.catalog = sp.catalog.copy() if sp.catalog else None
+        del txn.savepoints[i + 1:]
+        self.changed.notify_all()
+
+    def release(self, txn: Transaction, name: str) -> None:
+        i = self._find_savepoint(txn, name)
+        del txn.savepoints[i:]
+
+    # -- row writes ----------------------------------------------------------------
+    def new_vid(self) -> int:
+        vid = self._next_vid
+        self._next_vid += 1
+        return vid
+
+    def table_data(self, table_oid: int, pk_cols: list[int]) -> TableData:
+        data = self.tables.get(table_oid)
+        if data is None:
+            data = self.tables[table_oid] = TableData(table_oid, pk_cols)
+        return data
+
+    def insert(self, txn: Transaction, data: TableData, values: tuple[Any, ...],
+               on_conflict: Callable[[tuple[Any, ...]], None]) -> RowVersion:
+        if data.pk_index is not None:
+            key = data.pk_of(values)
+            if self._key_taken(txn, data, key):
+                on_conflict(key)
+        version = RowVersion(self.new_vid(), values, -txn.txid)
+        data.add(version)
+        txn.writes.append((data.oid, version.vid, "I"))
+        return version
+
+    def _key_taken(self, txn: Transaction, data: TableData, key: tuple[Any, ...]) -> bool:
+        """Is ``key`` held by a live version? Waits for in-flight writers of it."""
+        while True:
+            blocker = 0
+            taken = False
+            for v in data.versions_with_key(key):
+                b, e = v.begin, v.end
+                if b < 0 and b != -txn.txid:
+                    blocker = -b
+                    break
+                if e == INF:
+                    taken = True
+                    break
+                if e < 0 and e != -txn.txid:
+                    blocker = -e
+                    break
+            if blocker:
+                self.wait_for(txn, blocker)
+                continue
+            return taken
+
+    def lock_for_write(self, txn: Transaction, data: TableData, version: RowVersion,
+                       ) -> RowVersion | None:
+        """Make ``version`` ours to update/delete; follow concurrent updates.
+
+        Returns the version to change (possibly a newer one after waiting), or None
+        when the row is gone. REPEATABLE READ gets 40001 instead of following.
+        """
+        while True:
+            e = version.end
+            if e == INF:
+                return version
+            if e == -txn.txid:
+                return None  # already deleted/updated by this statement or transaction
+            if e < 0:
+                self.wait_for(txn, -e)
+                continue
+            # committed delete/update after our snapshot
+            if txn.repeatable:
+                raise errors.SerializationFailure(
+                    "could not serialize access due to concurrent update"
+                )
+            if not version.succ:
+                return None
+            nxt = data.versions.get(version.succ)
+            if nxt is None:
+                return None
+            version = nxt
+
+    def delete(self, txn: Transaction, data: TableData, version: RowVersion) -> None:
+        version.end = -txn.txid
+        txn.writes.append((data.oid, version.vid, "D"))
+
+    def wait_for(self, txn: Transaction, other_txid: int) -> None:
+        other = self.active.get(other_txid)
+        if other is None:
+            return
+        # waits-for cycle → deadlock; the waiter that closes the cycle is the victim
+        seen = {txn.txid}
+        cur = other_txid
+        while cur in self.waits_for:
+            cur = self.waits_for[cur]
+            if cur in seen:
+                raise errors.DeadlockDetected("deadlock detected")
+            seen.add(cur)
+        if cur == txn.txid:
+            raise errors.DeadlockDetected("deadlock detected")
+        self.waits_for[txn.txid] = other_txid
+        try:
+            while other_txid in self.active:
+                self.changed.wait(timeout=1.0)
+        finally:
+            self.waits_for.pop(txn.txid, None)
+
+    # -- sequences ---------------------------------------------------------------------
+    def nextval(self, txn: Transaction | None, seq_oid: int, increment: int, start: int,
+                max_value: int, name: str) -> int:
+        cur = self.sequences.get(seq_oid)
+        value = start if cur is None else cur + increment
+        if value > max_value:
+            raise errors.DBError(
+                f'nextval: reached maximum value of sequence "{name}" ({max_value})', "2200H"
+            )
+        self.sequences[seq_oid] = value
+        if txn is not None:
+            txn.seq_touched.add(seq_oid)
+        return value
+
+    # -- recovery ----------------------------------------------------------------------
+    def recover(self) -> int:
+        """Rebuild the catalog, sequences and row versions from the store."""
+        cat = self.store.get_json("catalog")
+        if cat is not None:
+            self.catalog = Catalog.from_json(cat)
+        self.sequences = self.store.sequence_positions()
+        n = 0
+        max_vid = 0
+        for ts, ops, dropped in self.store.replay():
+            for oid in dropped:
+                self.tables.pop(oid, None)
+            for op in ops:
+                table = self.catalog.tables.get(op.table_oid)
+                if table is None:
+                    continue  # table dropped later; its data is dead
+                data = self.table_data(op.table_oid, table.primary_key)
+                if op.values is None:
+                    version = data.versions.get(op.vid)
+                    if version is not None:
+                        version.end = ts
+                else:
+                    version = RowVersion(op.vid, op.values, ts)
+                    data.add(version)
+                    if op.vid > max_vid:
+                        max_vid = op.vid
+                n += 1
+        # drop fully dead versions: no snapshot older than recovery exists
+        for data in self.tables.values():
+            for vid in [v.vid for v in data.versions.values() if v.end != INF]:
+                data.discard(vid)
+        self._next_vid = max_vid + 1
+        return n
+
+    def visible_versions(self, txn: Transaction, data: TableData):
+        read_ts, txid = txn.read_ts, txn.txid
+        for v in list(data.versions.values()):
+            if is_visible(v, read_ts, txid):
+                yield v
