@@ -131,6 +131,7 @@ class Database:
                 session: SessionInfo) -> Result:
         with self.lock:
             self.tm.statement_snapshot(txn)
+            txn.lock_timeout = parse_duration(session.get_setting("lock_timeout"))
             ctx = ExecContext(
                 params=params,
                 txn=txn,
@@ -142,3 +143,15 @@ class Database:
                 database=self,
             )
             return plan.execute(ctx)
+
+
+def parse_duration(text: str) -> float:
+    """A time GUC ('200ms', '1s', '5min', '250' = milliseconds) in seconds; 0 = no limit."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*", text or "0")
+    if not m:
+        return 0.0
+    value = float(m.group(1))
+    unit = m.group(2) or "ms"
+    return value * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}[unit]

@@ -17,6 +17,7 @@ from omendb_server.catalog import Table
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import CExpr, ExprCompiler, Scope, ScopeColumn
+from omendb_server.sql.operators import candidate_versions
 from omendb_server.sql.plan import CallablePlan, OutputColumn, Result
 
 Row = tuple[Any, ...]
@@ -223,19 +224,6 @@ def _scan_matches(planner, table: Table, alias: str, where: exp.Expression | Non
     return scope, comp, pred, key_fns
 
 
-def _candidates(ctx: ExecContext, data: Any, key_fns: Any) -> list[Any]:
-    read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
-    from omendb_server.txn.visibility import is_visible
-
-    if key_fns is not None:
-        key = tuple(f((), ctx) for f in key_fns)
-        vids = list(data.pk_index.lookup(key)) if None not in key else []
-        versions = [data.versions[v] for v in vids if v in data.versions]
-    else:
-        versions = list(data.versions.values())
-    return [v for v in versions if is_visible(v, read_ts, txid)]
-
-
 def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-untyped-def]
     if node.args.get("from_") or node.args.get("from"):
         raise errors.FeatureNotSupported("UPDATE ... FROM is not supported yet")
@@ -268,10 +256,10 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
         def conflict(key: tuple[Any, ...]) -> None:
             raise unique_violation(table, key, ctx)
 
-        for version in _candidates(ctx, data, key_fns):
+        for version in candidate_versions(ctx, data, key_fns):
             if pred is not None and pred(version.values, ctx) is not True:
                 continue
-            target = tm.lock_for_write(ctx.txn, data, version)
+            target = tm.lock_for_write(ctx.txn, data, version, "W", "wait", table.name)
             if target is None:
                 continue
             if target is not version and pred is not None and pred(target.values, ctx) is not True:
@@ -306,10 +294,10 @@ def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-u
         data = tm.table_data(table.oid, pk)
         out_rows: list[Row] = []
         count = 0
-        for version in _candidates(ctx, data, key_fns):
+        for version in candidate_versions(ctx, data, key_fns):
             if pred is not None and pred(version.values, ctx) is not True:
                 continue
-            target = tm.lock_for_write(ctx.txn, data, version)
+            target = tm.lock_for_write(ctx.txn, data, version, "W", "wait", table.name)
             if target is None:
                 continue
             if target is not version and pred is not None and pred(target.values, ctx) is not True:

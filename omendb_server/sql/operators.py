@@ -80,6 +80,53 @@ class PkLookup(Operator):
                 yield v.values
 
 
+def candidate_versions(ctx: ExecContext, data: Any, key_fns: list[Fn] | None) -> list[Any]:
+    """Visible versions of a table, narrowed by the primary key when ``key_fns`` pin it."""
+    read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
+    if key_fns is not None:
+        key = tuple(f((), ctx) for f in key_fns)
+        if None in key or data.pk_index is None:
+            return []
+        versions = [data.versions[v] for v in data.pk_index.lookup(key) if v in data.versions]
+    else:
+        versions = list(data.versions.values())
+    return [v for v in versions if is_visible(v, read_ts, txid)]
+
+
+class LockRows(Operator):
+    """SELECT ... FOR UPDATE/SHARE on one table: filter, then lock each matching row.
+
+    A row changed by an in-flight transaction is waited for (or skipped with SKIP
+    LOCKED, or 55P03 with NOWAIT); READ COMMITTED then re-checks the newest version.
+    """
+
+    label = "LockRows"
+
+    def __init__(self, table_oid: int, name: str, pred: Fn | None, key_fns: list[Fn] | None,
+                 mode: str, policy: str) -> None:
+        self.table_oid = table_oid
+        self.name = name
+        self.pred = pred
+        self.key_fns = key_fns
+        self.mode = mode
+        self.policy = policy
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        data = ctx.tm.tables.get(self.table_oid)
+        if data is None:
+            return
+        pred = self.pred
+        for v in candidate_versions(ctx, data, self.key_fns):
+            if pred is not None and pred(v.values, ctx) is not True:
+                continue
+            target = ctx.tm.lock_for_write(ctx.txn, data, v, self.mode, self.policy, self.name)
+            if target is None:
+                continue
+            if target is not v and pred is not None and pred(target.values, ctx) is not True:
+                continue
+            yield target.values
+
+
 class VirtualScan(Operator):
     """A pg_catalog relation computed from the catalog when scanned."""
 

@@ -229,7 +229,10 @@ class Planner:
         compiler = ExprCompiler(self, scope)
 
         where = node.args.get("where")
-        if where is not None:
+        locks = node.args.get("locks")
+        if locks:
+            source = self._lock_rows(node, source, scope, where, compiler, locks)
+        elif where is not None:
             source = self._filter(source, scope, where.this, compiler)
 
         selects = node.expressions
@@ -376,6 +379,31 @@ class Planner:
                 return True
             p = p.parent
         return False
+
+    def _lock_rows(self, node: exp.Select, source: ops.Operator, scope: Scope,
+                   where: exp.Expression | None, compiler: ExprCompiler,
+                   locks: list[exp.Expression]) -> ops.Operator:
+        lock = locks[0]
+        strength = "FOR UPDATE" if lock.args.get("update") else "FOR SHARE"
+        if node.args.get("group") or node.args.get("having") or any(
+                self._contains_aggregate(e) for e in node.expressions):
+            raise errors.FeatureNotSupported(
+                f"{strength} is not allowed with aggregate functions")
+        if node.args.get("distinct") is not None:
+            raise errors.FeatureNotSupported(f"{strength} is not allowed with DISTINCT clause")
+        if not isinstance(source, ops.SeqScan):
+            raise errors.FeatureNotSupported(
+                f"{strength} is supported on a single table only for now")
+        wait = lock.args.get("wait")
+        policy = "nowait" if wait is True else "skip" if wait is False else "wait"
+        mode = "U" if lock.args.get("update") else "S"
+        pred = compiler.boolean(where.this).fn if where is not None else None
+        key_fns = None
+        if where is not None:
+            lookup = self._pk_lookup(source, scope, where.this, compiler)
+            if lookup is not None:
+                key_fns = lookup.key_fns
+        return ops.LockRows(source.table_oid, source.name, pred, key_fns, mode, policy)
 
     def _filter(self, source: ops.Operator, scope: Scope, cond: exp.Expression,
                 compiler: ExprCompiler) -> ops.Operator:

@@ -7,6 +7,6 @@ that delta into columnar files later without changing the commit point.
 """
 
 from omendb_server.storage.datadir import DataDirLock
-from omendb_server.storage.store import CommitRecord, RowOp, Store
+from omendb_server.storage.store import CommitRecord, GroupCommitter, RowOp, Store
 
-__all__ = ["CommitRecord", "DataDirLock", "RowOp", "Store"]
+__all__ = ["CommitRecord", "DataDirLock", "GroupCommitter", "RowOp", "Store"]

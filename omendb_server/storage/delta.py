@@ -17,7 +17,7 @@ INF = 1 << 62
 
 
 class RowVersion:
-    __slots__ = ("vid", "values", "begin", "end", "succ")
+    __slots__ = ("vid", "values", "begin", "end", "succ", "lockers")
 
     def __init__(self, vid: int, values: tuple[Any, ...], begin: int) -> None:
         self.vid = vid
@@ -25,6 +25,8 @@ class RowVersion:
         self.begin = begin
         self.end = INF
         self.succ = 0
+        #: Row locks of SELECT ... FOR UPDATE/SHARE: txid → 'U' (update) or 'S' (share).
+        self.lockers: dict[int, str] | None = None
 
     def __repr__(self) -> str:
         return f"RowVersion({self.vid}, {self.values}, b={self.begin}, e={self.end})"

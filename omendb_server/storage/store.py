@@ -18,7 +18,8 @@ import pickle
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+import threading
+from typing import Any, Callable, Iterator
 
 from rocksdict import Options, Rdict, WriteBatch, WriteOptions
 
@@ -46,6 +47,10 @@ class CommitRecord:
     catalog_json: dict[str, Any] | None = None
     sequences: dict[int, int] = field(default_factory=dict)
     dropped_tables: list[int] = field(default_factory=list)
+    #: The committing transaction (opaque here); the publisher flips its stamps.
+    owner: Any = None
+    durable: bool = False
+    error: BaseException | None = None
 
 
 class Store:
@@ -89,20 +94,24 @@ class Store:
     # -- the commit point ----------------------------------------------------------
     def commit(self, record: CommitRecord) -> None:
         """Write one transaction durably. Returns only after the WAL is synced."""
+        self.commit_many([record])
+
+    def commit_many(self, records: list[CommitRecord]) -> None:
+        """Write several transactions in one synced batch (group commit)."""
         wb = WriteBatch(raw_mode=True)
-        ts = _TS.pack(record.commit_ts)
-        if record.ops or record.dropped_tables:
-            payload = pickle.dumps(
-                (record.ops and [(o.table_oid, o.vid, o.values) for o in record.ops],
-                 record.dropped_tables),
-                protocol=5,
-            )
-            wb.put(LOG_PREFIX + ts, payload)
-        if record.catalog_json is not None:
-            wb.put(b"meta:catalog", json.dumps(record.catalog_json).encode())
-        for oid, pos in record.sequences.items():
-            wb.put(f"seq:{oid}".encode(), str(pos).encode())
-        wb.put(b"meta:last_ts", ts)
+        for record in records:
+            ts = _TS.pack(record.commit_ts)
+            if record.ops or record.dropped_tables:
+                payload = pickle.dumps(
+                    ([(o.table_oid, o.vid, o.values) for o in record.ops], record.dropped_tables),
+                    protocol=5,
+                )
+                wb.put(LOG_PREFIX + ts, payload)
+            if record.catalog_json is not None:
+                wb.put(b"meta:catalog", json.dumps(record.catalog_json).encode())
+            for oid, pos in record.sequences.items():
+                wb.put(f"seq:{oid}".encode(), str(pos).encode())
+        wb.put(b"meta:last_ts", _TS.pack(max(r.commit_ts for r in records)))
         self._db.write(wb, self._sync)
 
     def replay(self) -> Iterator[tuple[int, list[RowOp], list[int]]]:
@@ -117,3 +126,54 @@ class Store:
             raw_ops, dropped = pickle.loads(it.value())
             yield ts, [RowOp(*o) for o in raw_ops or []], dropped
             it.next()
+
+
+class GroupCommitter:
+    """Lets concurrent committers share one synced write.
+
+    The first committer to arrive becomes the leader: it takes every queued
+    record, releases the engine lock, writes them in one synced WriteBatch,
+    re-takes the lock and calls ``publish`` for the whole batch in commit order
+    (so visibility follows commit timestamps). Followers wait on the engine
+    lock's condition until their record is durable. All state here is guarded
+    by the engine lock.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.queue: list[CommitRecord] = []
+        self.flushing = False
+        self.batches = 0
+        self.records = 0
+
+    def submit(self, record: CommitRecord, cond: "threading.Condition",
+               lock: "threading.RLock", publish: "Callable[[CommitRecord], None]") -> None:
+        self.queue.append(record)
+        while not record.durable:
+            if record.error is not None:
+                raise record.error
+            if self.flushing:
+                cond.wait(timeout=1.0)
+                continue
+            self.flushing = True
+            batch, self.queue = self.queue, []
+            lock.release()
+            error: BaseException | None = None
+            try:
+                self.store.commit_many(batch)
+            except BaseException as e:  # the whole batch failed: none of it committed
+                error = e
+            finally:
+                lock.acquire()
+                self.flushing = False
+            self.batches += 1
+            self.records += len(batch)
+            for r in sorted(batch, key=lambda r: r.commit_ts):
+                if error is None:
+                    r.durable = True
+                    publish(r)
+                else:
+                    r.error = error
+            cond.notify_all()
+        if record.error is not None:
+            raise record.error

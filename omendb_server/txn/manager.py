@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from omendb_server import errors
 from omendb_server.catalog import Catalog
-from omendb_server.storage import CommitRecord, RowOp, Store
+from omendb_server.storage import CommitRecord, GroupCommitter, RowOp, Store
 from omendb_server.storage.delta import INF, RowVersion, TableData
 from omendb_server.txn.visibility import is_visible
 
@@ -49,6 +49,10 @@ class Transaction:
     seq_touched: set[int] = field(default_factory=set)
     snapshot_taken: bool = False
     done: bool = False
+    #: Row versions this transaction holds FOR UPDATE/SHARE locks on (released at its end).
+    locked: list[RowVersion] = field(default_factory=list)
+    #: Seconds a lock wait may take before 55P03 (0 = forever); set per statement.
+    lock_timeout: float = 0.0
 
     @property
     def repeatable(self) -> bool:
@@ -61,6 +65,8 @@ class TransactionManager:
         self.lock = lock
         self.changed = threading.Condition(lock)
         self.last_ts = store.last_commit_ts()
+        self._next_ts = self.last_ts
+        self.committer = GroupCommitter(store)
         self._next_txid = 1
         self.active: dict[int, Transaction] = {}
         self.waits_for: dict[int, int] = {}
@@ -100,39 +106,56 @@ class TransactionManager:
         return txn.catalog
 
     def commit(self, txn: Transaction) -> None:
+        """Make ``txn`` durable and visible. Called with the engine lock held.
+
+        The synced write happens with the lock *released* so that concurrent
+        committers share one fsync (group commit); until it returns, the
+        transaction stays in flight for everyone else.
+        """
         if txn.done:
             return
         if not txn.writes and txn.catalog is None and not txn.seq_touched:
             self._finish(txn)
             return
-        ts = self.last_ts + 1
+        record = self._commit_record(txn)
+        record.owner = txn
+        try:
+            self.committer.submit(record, self.changed, self.lock,
+                                  lambda r: self._publish(r.owner, r.commit_ts))
+        except BaseException:
+            if not txn.done:
+                self.abort(txn)
+            raise
+
+    def _commit_record(self, txn: Transaction) -> CommitRecord:
+        self._next_ts = max(self._next_ts, self.last_ts) + 1
+        ts = self._next_ts
         ops: list[RowOp] = []
         for table_oid, vid, kind in txn.writes:
-            data = self.tables[table_oid]
+            data = self.tables.get(table_oid)
+            if data is None:
+                continue
+            version = data.versions.get(vid)
             if kind == "I":
-                version = data.versions.get(vid)
-                if version is None or version.begin != -txn.txid:
+                if version is None or version.begin != -txn.txid or version.end == -txn.txid:
                     continue  # inserted then deleted by this same transaction
-                if version.end == -txn.txid:
-                    continue
                 ops.append(RowOp(table_oid, vid, version.values))
-            else:
-                version = data.versions.get(vid)
-                if version is not None and version.begin != -txn.txid:
-                    ops.append(RowOp(table_oid, vid, None))
+            elif version is not None and version.begin != -txn.txid:
+                ops.append(RowOp(table_oid, vid, None))
         catalog_json = None
         if txn.catalog is not None:
             txn.catalog.version = self.catalog.version + 1
             catalog_json = txn.catalog.to_json()
-        record = CommitRecord(
+        return CommitRecord(
             commit_ts=ts,
             ops=ops,
             catalog_json=catalog_json,
             sequences={oid: self.sequences[oid] for oid in txn.seq_touched if oid in self.sequences},
             dropped_tables=list(txn.dropped_tables),
         )
-        self.store.commit(record)  # the commit point: synced before anyone hears COMMIT
-        self.last_ts = ts
+
+    def _publish(self, txn: Transaction, ts: int) -> None:
+        """Flip the in-flight stamps to the commit timestamp (engine lock held)."""
         neg = -txn.txid
         for table_oid, vid, kind in txn.writes:
             data = self.tables.get(table_oid)
@@ -152,6 +175,8 @@ class TransactionManager:
             self.catalog = txn.catalog
             for oid in txn.dropped_tables:
                 self.tables.pop(oid, None)
+        if ts > self.last_ts:
+            self.last_ts = ts
         self._finish(txn)
 
     def abort(self, txn: Transaction) -> None:
@@ -164,6 +189,12 @@ class TransactionManager:
         self._finish(txn)
 
     def _finish(self, txn: Transaction) -> None:
+        for version in txn.locked:
+            if version.lockers is not None:
+                version.lockers.pop(txn.txid, None)
+                if not version.lockers:
+                    version.lockers = None
+        txn.locked.clear()
         txn.done = True
         self.active.pop(txn.txid, None)
         self.waits_for.pop(txn.txid, None)
@@ -255,40 +286,68 @@ class TransactionManager:
             return taken
 
     def lock_for_write(self, txn: Transaction, data: TableData, version: RowVersion,
-                       ) -> RowVersion | None:
-        """Make ``version`` ours to update/delete; follow concurrent updates.
+                       mode: str = "W", policy: str = "wait", relname: str = "") -> RowVersion | None:
+        """Make ``version`` ours to change (mode 'W') or lock it FOR UPDATE ('U') / SHARE ('S').
 
-        Returns the version to change (possibly a newer one after waiting), or None
-        when the row is gone. REPEATABLE READ gets 40001 instead of following.
+        Waits for in-flight writers and conflicting lockers, then follows the update
+        chain to the newest version (READ COMMITTED) or fails with 40001 (REPEATABLE
+        READ). Returns the version to act on, or None when the row is gone or, with
+        ``policy='skip'``, locked by someone else. ``policy='nowait'`` raises 55P03.
         """
+        me = txn.txid
         while True:
             e = version.end
-            if e == INF:
-                return version
-            if e == -txn.txid:
-                return None  # already deleted/updated by this statement or transaction
+            blocker = 0
+            if e == -me:
+                return None if mode == "W" else version
             if e < 0:
-                self.wait_for(txn, -e)
+                blocker = -e
+            elif e != INF:
+                # committed delete/update after our snapshot
+                if txn.repeatable:
+                    raise errors.SerializationFailure(
+                        "could not serialize access due to concurrent update"
+                    )
+                if not version.succ:
+                    return None
+                nxt = data.versions.get(version.succ)
+                if nxt is None:
+                    return None
+                version = nxt
                 continue
-            # committed delete/update after our snapshot
-            if txn.repeatable:
-                raise errors.SerializationFailure(
-                    "could not serialize access due to concurrent update"
-                )
-            if not version.succ:
-                return None
-            nxt = data.versions.get(version.succ)
-            if nxt is None:
-                return None
-            version = nxt
+            elif version.lockers:
+                for holder, held in version.lockers.items():
+                    if holder != me and (mode != "S" or held == "U"):
+                        blocker = holder
+                        break
+            if blocker:
+                if policy == "skip":
+                    return None
+                if policy == "nowait":
+                    raise errors.LockNotAvailable(
+                        f'could not obtain lock on row in relation "{relname}"')
+                self.wait_for(txn, blocker)
+                continue
+            if mode in ("U", "S"):
+                if version.lockers is None:
+                    version.lockers = {}
+                prev = version.lockers.get(me)
+                if prev != "U":
+                    version.lockers[me] = mode
+                if prev is None:
+                    txn.locked.append(version)
+            return version
 
     def delete(self, txn: Transaction, data: TableData, version: RowVersion) -> None:
         version.end = -txn.txid
         txn.writes.append((data.oid, version.vid, "D"))
 
     def wait_for(self, txn: Transaction, other_txid: int) -> None:
-        other = self.active.get(other_txid)
-        if other is None:
+        """Block (engine lock released) until ``other_txid`` ends; 40P01 on a cycle,
+        55P03 when ``lock_timeout`` passes first."""
+        import time
+
+        if other_txid not in self.active:
             return
         # waits-for cycle → deadlock; the waiter that closes the cycle is the victim
         seen = {txn.txid}
@@ -296,14 +355,24 @@ class TransactionManager:
         while cur in self.waits_for:
             cur = self.waits_for[cur]
             if cur in seen:
-                raise errors.DeadlockDetected("deadlock detected")
+                raise errors.DeadlockDetected(
+                    "deadlock detected",
+                    detail=f"Process {txn.txid} waits for transaction {other_txid}; "
+                    f"transaction {other_txid} waits for process {txn.txid}.",
+                    hint="See server log for query details.",
+                )
             seen.add(cur)
-        if cur == txn.txid:
-            raise errors.DeadlockDetected("deadlock detected")
+        deadline = time.monotonic() + txn.lock_timeout if txn.lock_timeout > 0 else None
         self.waits_for[txn.txid] = other_txid
         try:
             while other_txid in self.active:
-                self.changed.wait(timeout=1.0)
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise errors.LockNotAvailable("canceling statement due to lock timeout")
+                    self.changed.wait(timeout=min(left, 1.0))
+                else:
+                    self.changed.wait(timeout=1.0)
         finally:
             self.waits_for.pop(txn.txid, None)
 

@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks: OmenDB vs a throwaway PostgreSQL 15 cluster (see bench/README.md)."""
