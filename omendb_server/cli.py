@@ -56,6 +56,7 @@ def server_main(argv: list[str] | None = None) -> int:
         return 1
     try:
         initialize(db, settings)
+        db.start_maintenance()
         server = Server(db, settings)
         try:
             server.start()

@@ -29,6 +29,10 @@ from omendb_server.txn.manager import READ_COMMITTED
 log = logging.getLogger("omendb.engine")
 
 _PLAN_CACHE_SIZE = 2048
+#: Row changes in the commit log that trigger a background checkpoint.
+CHECKPOINT_AFTER_OPS = 200_000
+#: Dead row versions that trigger a background vacuum.
+VACUUM_AFTER_DEAD = 20_000
 
 
 class Database:
@@ -42,17 +46,54 @@ class Database:
         except Exception:
             self.dir_lock.release()
             raise
-        self.tm = TransactionManager(self.store, self.lock)
+        self.tm = TransactionManager(self.store, self.lock, data_dir / "segments")
         replayed = self.tm.recover()
         log.info("recovered %d logged row changes; %d tables", replayed, len(self.tm.catalog.tables))
         self._plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
+        self._stop_maintenance = threading.Event()
 
     def close(self) -> None:
+        self._stop_maintenance.set()
         with self.lock:
             for txn in list(self.tm.active.values()):
                 self.tm.abort(txn)
+            try:
+                if self.tm.ops_since_checkpoint:
+                    self.tm.checkpoint()  # a clean shutdown leaves nothing to replay
+            except Exception:
+                log.exception("checkpoint at shutdown failed; the commit log still has everything")
             self.store.close()
         self.dir_lock.release()
+
+    # -- maintenance ------------------------------------------------------------------------
+    def checkpoint(self) -> dict[str, int]:
+        with self.lock:
+            started = _dt.datetime.now()
+            out = self.tm.checkpoint()
+            log.info("checkpoint: %d tables, %d rows written in %.2fs", out["tables"], out["rows"],
+                     (_dt.datetime.now() - started).total_seconds())
+            return out
+
+    def vacuum(self) -> int:
+        with self.lock:
+            return self.tm.vacuum()
+
+    def start_maintenance(self, interval: float = 2.0) -> None:
+        """Background checkpoints and vacuum, so the log and dead versions stay bounded."""
+
+        def loop() -> None:
+            while not self._stop_maintenance.wait(interval):
+                try:
+                    if self.tm.ops_since_checkpoint >= CHECKPOINT_AFTER_OPS:
+                        self.checkpoint()
+                    if self.tm.dead_versions >= VACUUM_AFTER_DEAD:
+                        with self.lock:
+                            removed = self.tm.vacuum()
+                        log.info("autovacuum: removed %d dead row versions", removed)
+                except Exception:
+                    log.exception("background maintenance failed")
+
+        threading.Thread(target=loop, name="maintenance", daemon=True).start()
 
     # -- roles ------------------------------------------------------------------------------
     def users(self) -> dict[str, dict[str, Any]]:

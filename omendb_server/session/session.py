@@ -274,6 +274,18 @@ class Session:
             else:
                 self.prepared = {k: v for k, v in self.prepared.items() if k == ""}
             return Result("DEALLOCATE ALL" if not plan.name else "DEALLOCATE")
+        if action in ("vacuum", "checkpoint"):
+            if self.txn is not None and not self.implicit:
+                raise errors.ActiveSqlTransaction(f"{plan.name} cannot run inside a transaction block")
+            if self.txn is not None:  # the implicit transaction of this statement
+                self._end(commit=True)
+            if action == "vacuum":
+                self.db.vacuum()
+            else:
+                self.db.checkpoint()
+            return Result(plan.name)
+        if action == "analyze":
+            return Result("ANALYZE")
         if action == "discard":
             self.prepared = {k: v for k, v in self.prepared.items() if k == ""}
             if plan.name == "ALL":

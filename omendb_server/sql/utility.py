@@ -33,6 +33,9 @@ _SET_TZ = re.compile(r"^SET\s+(?:(SESSION|LOCAL)\s+)?TIME\s+ZONE\s+(.+?)\s*$", r
 _SHOW = re.compile(r"^SHOW\s+(.+?)\s*$", re.I)
 _RESET = re.compile(r"^RESET\s+(ALL|[A-Za-z_][A-Za-z0-9_.]*)\s*$", re.I)
 _DEALLOCATE = re.compile(rf"^DEALLOCATE(?:\s+PREPARE)?\s+(ALL|{_IDENT})\s*$", re.I)
+_VACUUM = re.compile(r"^VACUUM\b.*$", re.I | re.S)
+_ANALYZE = re.compile(r"^ANALY[SZ]E\b.*$", re.I | re.S)
+_CHECKPOINT = re.compile(r"^CHECKPOINT\s*$", re.I)
 _DISCARD = re.compile(r"^DISCARD\s+(ALL|PLANS|SEQUENCES|TEMP|TEMPORARY)\s*$", re.I)
 _SHOW_NAMES = {
     "transaction isolation level": "transaction_isolation",
@@ -79,8 +82,15 @@ def parse_utility(sql: str) -> Plan | None:
         return None
     first = head.split(None, 1)[0] if head.split() else ""
     if first not in ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
-                     "RELEASE", "SET", "SHOW", "RESET", "DEALLOCATE", "DISCARD"):
+                     "RELEASE", "SET", "SHOW", "RESET", "DEALLOCATE", "DISCARD", "VACUUM",
+                     "CHECKPOINT", "ANALYZE", "ANALYSE"):
         return None
+    if _VACUUM.match(text):
+        return TxnControlPlan(columns=None, kind="utility", action="vacuum", name="VACUUM")
+    if _CHECKPOINT.match(text):
+        return TxnControlPlan(columns=None, kind="utility", action="checkpoint", name="CHECKPOINT")
+    if _ANALYZE.match(text):
+        return TxnControlPlan(columns=None, kind="utility", action="analyze", name="ANALYZE")
     if m := _BEGIN.match(text):
         return TxnControlPlan(columns=None, kind="txn", action="begin", isolation=_isolation(m.group(1)))
     if m := _COMMIT.match(text):

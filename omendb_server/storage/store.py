@@ -114,6 +114,22 @@ class Store:
         wb.put(b"meta:last_ts", _TS.pack(max(r.commit_ts for r in records)))
         self._db.write(wb, self._sync)
 
+    def install_checkpoint(self, manifest: dict[str, Any], upto_ts: int) -> None:
+        """Publish a new segment manifest and drop the log it covers, in one synced batch."""
+        wb = WriteBatch(raw_mode=True)
+        wb.put(b"meta:manifest", json.dumps(manifest).encode())
+        wb.delete_range(LOG_PREFIX, LOG_PREFIX + _TS.pack(upto_ts + 1))
+        self._db.write(wb, self._sync)
+
+    def log_entries(self) -> int:
+        n = 0
+        it = self._db.iter()
+        it.seek(LOG_PREFIX)
+        while it.valid() and it.key().startswith(LOG_PREFIX):
+            n += 1
+            it.next()
+        return n
+
     def replay(self) -> Iterator[tuple[int, list[RowOp], list[int]]]:
         """Yield every logged transaction in commit order (recovery)."""
         it = self._db.iter()

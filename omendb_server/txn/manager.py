@@ -10,6 +10,7 @@ check that turns a cycle into SQLSTATE 40P01.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -60,8 +61,14 @@ class Transaction:
 
 
 class TransactionManager:
-    def __init__(self, store: Store, lock: threading.RLock) -> None:
+    def __init__(self, store: Store, lock: threading.RLock, segments_dir: Path | None = None) -> None:
         self.store = store
+        self.segments_dir = segments_dir
+        #: Tables changed since the last checkpoint (their segment must be rewritten).
+        self.dirty_tables: set[int] = set()
+        self.ops_since_checkpoint = 0
+        self.dead_versions = 0
+        self._checkpointing = False
         self.lock = lock
         self.changed = threading.Condition(lock)
         self.last_ts = store.last_commit_ts()
@@ -164,6 +171,8 @@ class TransactionManager:
             version = data.versions.get(vid)
             if version is None:
                 continue
+            self.dirty_tables.add(table_oid)
+            self.ops_since_checkpoint += 1
             if kind == "I" and version.begin == neg:
                 if version.end == neg:
                     data.discard(vid)
@@ -171,7 +180,9 @@ class TransactionManager:
                     version.begin = ts
             elif kind == "D" and version.end == neg:
                 version.end = ts
+                self.dead_versions += 1
         if txn.catalog is not None:
+            self.dirty_tables.update(txn.created_tables)
             self.catalog = txn.catalog
             for oid in txn.dropped_tables:
                 self.tables.pop(oid, None)
@@ -392,13 +403,27 @@ class TransactionManager:
 
     # -- recovery ----------------------------------------------------------------------
     def recover(self) -> int:
-        """Rebuild the catalog, sequences and row versions from the store."""
+        """Rebuild catalog, sequences and row versions: segments, then the log after them."""
+        from omendb_server.storage.segments import read_segment
+
         cat = self.store.get_json("catalog")
         if cat is not None:
             self.catalog = Catalog.from_json(cat)
         self.sequences = self.store.sequence_positions()
-        n = 0
         max_vid = 0
+        manifest = self.store.get_json("manifest") or {"checkpoint_ts": 0, "segments": {}}
+        for oid_s, rel in manifest["segments"].items():
+            table = self.catalog.tables.get(int(oid_s))
+            if table is None or self.segments_dir is None:
+                continue
+            data = self.table_data(table.oid, table.primary_key)
+            for vid, begin, end, values in read_segment(self.segments_dir / rel,
+                                                        [c.type for c in table.columns]):
+                version = RowVersion(vid, values, begin)
+                data.add(version)
+                if vid > max_vid:
+                    max_vid = vid
+        n = 0
         for ts, ops, dropped in self.store.replay():
             for oid in dropped:
                 self.tables.pop(oid, None)
@@ -407,6 +432,7 @@ class TransactionManager:
                 if table is None:
                     continue  # table dropped later; its data is dead
                 data = self.table_data(op.table_oid, table.primary_key)
+                self.dirty_tables.add(op.table_oid)
                 if op.values is None:
                     version = data.versions.get(op.vid)
                     if version is not None:
@@ -417,12 +443,82 @@ class TransactionManager:
                     if op.vid > max_vid:
                         max_vid = op.vid
                 n += 1
+        self.ops_since_checkpoint = n
+        for table in self.catalog.tables.values():
+            self.table_data(table.oid, table.primary_key)
+            if str(table.oid) not in manifest["segments"]:
+                self.dirty_tables.add(table.oid)
         # drop fully dead versions: no snapshot older than recovery exists
         for data in self.tables.values():
             for vid in [v.vid for v in data.versions.values() if v.end != INF]:
                 data.discard(vid)
         self._next_vid = max_vid + 1
         return n
+
+    # -- maintenance -------------------------------------------------------------------
+    def horizon(self) -> int:
+        """Oldest snapshot any active transaction may still read at."""
+        return min([t.read_ts for t in self.active.values()] + [self.last_ts])
+
+    def vacuum(self) -> int:
+        """Drop versions no snapshot can see any more. Engine lock held."""
+        horizon = self.horizon()
+        removed = 0
+        for data in self.tables.values():
+            dead = [vid for vid, v in data.versions.items() if 0 <= v.end <= horizon]
+            for vid in dead:
+                data.discard(vid)
+            removed += len(dead)
+        self.dead_versions = max(0, self.dead_versions - removed)
+        return removed
+
+    def checkpoint(self) -> dict[str, int]:
+        """Fold committed versions of changed tables into Parquet segments, switch the
+        manifest and drop the log it covers. Engine lock held on entry and exit; it is
+        released while files are written so commits go on meanwhile."""
+        from omendb_server.storage.fs import remove_quietly
+        from omendb_server.storage.segments import write_segment
+
+        if self.segments_dir is None or self._checkpointing:
+            return {"tables": 0, "rows": 0}
+        self._checkpointing = True
+        try:
+            ts = self.last_ts
+            manifest = self.store.get_json("manifest") or {"checkpoint_ts": 0, "segments": {}}
+            segments: dict[str, str] = {k: v for k, v in manifest["segments"].items()
+                                        if int(k) in self.catalog.tables}
+            old_files = set(manifest["segments"].values())
+            work = []
+            for oid, table in self.catalog.tables.items():
+                if str(oid) in segments and oid not in self.dirty_tables:
+                    continue
+                data = self.tables.get(oid)
+                rows = [] if data is None else [
+                    (v.vid, v.begin, INF, v.values) for v in list(data.versions.values())
+                    if 0 < v.begin <= ts and (v.end == INF or v.end < 0 or v.end > ts)
+                ]
+                work.append((table, rows))
+            self.dirty_tables -= {t.oid for t, _ in work}
+            total = 0
+            self.lock.release()
+            try:
+                for table, rows in work:
+                    rel = f"{table.oid}-{ts}.parquet"
+                    total += write_segment(self.segments_dir / rel, [c.type for c in table.columns],
+                                           [c.name for c in table.columns], rows)
+                    segments[str(table.oid)] = rel
+            except BaseException:
+                self.dirty_tables.update(t.oid for t, _ in work)
+                raise
+            finally:
+                self.lock.acquire()
+            self.store.install_checkpoint({"checkpoint_ts": ts, "segments": segments}, ts)
+            self.ops_since_checkpoint = 0
+            for rel in old_files - set(segments.values()):
+                remove_quietly(self.segments_dir / rel)
+            return {"tables": len(work), "rows": total}
+        finally:
+            self._checkpointing = False
 
     def visible_versions(self, txn: Transaction, data: TableData):
         read_ts, txid = txn.read_ts, txn.txid

@@ -1,0 +1,118 @@
+"""Parquet segments: a table's committed row versions as a compressed columnar file.
+
+Each segment holds the MVCC stamps (``__vid``, ``__begin``, ``__end``) next to
+the user columns, so it is a self-describing snapshot external engines (DuckDB,
+pyarrow) can read. Column types map to Arrow types; exact types Arrow cannot
+hold losslessly (arbitrary-precision numeric, intervals, arrays...) are stored
+as PostgreSQL's text form and parsed back on load.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from omendb_server.datatypes import DEFAULT_CONTEXT, DataType
+from omendb_server.storage.fs import atomic_write
+
+META_COLUMNS = ("__vid", "__begin", "__end")
+
+_NATIVE: dict[int, pa.DataType] = {
+    16: pa.bool_(),
+    21: pa.int16(),
+    23: pa.int32(),
+    20: pa.int64(),
+    26: pa.int64(),
+    700: pa.float32(),
+    701: pa.float64(),
+    25: pa.string(),
+    1043: pa.string(),
+    1042: pa.string(),
+    19: pa.string(),
+    114: pa.string(),
+    3802: pa.string(),
+    705: pa.string(),
+    17: pa.binary(),
+    1082: pa.date32(),
+    1083: pa.time64("us"),
+    1114: pa.timestamp("us"),
+    1184: pa.timestamp("us", tz="UTC"),
+}
+
+
+def arrow_type(t: DataType) -> pa.DataType:
+    return _NATIVE.get(t.oid, pa.string())
+
+
+def _to_arrow(t: DataType) -> Callable[[Any], Any]:
+    if t.oid in _NATIVE:
+        return lambda v: v
+    if t.oid == 1700:
+        return str
+    if t.oid == 2950:
+        return str
+    return lambda v: t.text_out(v, DEFAULT_CONTEXT)
+
+
+def _from_arrow(t: DataType) -> Callable[[Any], Any] | None:
+    if t.oid in _NATIVE:
+        return None
+    if t.oid == 1700:
+        return Decimal
+    if t.oid == 2950:
+        return uuid.UUID
+    return lambda s: t.text_in(s, -1, DEFAULT_CONTEXT)
+
+
+def write_segment(path: Path, types: list[DataType], names: list[str],
+                  versions: Iterable[tuple[int, int, int, tuple[Any, ...]]]) -> int:
+    """Write (vid, begin, end, values) rows to ``path`` atomically; returns the row count."""
+    vids: list[int] = []
+    begins: list[int] = []
+    ends: list[int] = []
+    cols: list[list[Any]] = [[] for _ in types]
+    for vid, begin, end, values in versions:
+        vids.append(vid)
+        begins.append(begin)
+        ends.append(end)
+        for i, v in enumerate(values):
+            cols[i].append(v)
+    arrays = [pa.array(vids, pa.int64()), pa.array(begins, pa.int64()), pa.array(ends, pa.int64())]
+    for t, col in zip(types, cols):
+        conv = _to_arrow(t)
+        if conv is not None and t.oid not in _NATIVE:
+            col = [None if v is None else conv(v) for v in col]
+        arrays.append(pa.array(col, arrow_type(t)))
+    schema_names = list(META_COLUMNS) + [f"c{i}_{n}" for i, n in enumerate(names)]
+    table = pa.Table.from_arrays(arrays, names=schema_names)
+
+    def write(tmp: Path) -> None:
+        pq.write_table(table, tmp, compression="zstd")
+
+    atomic_write(path, write)
+    return len(vids)
+
+
+def read_segment(path: Path, types: list[DataType]) -> list[tuple[int, int, int, tuple[Any, ...]]]:
+    table = pq.read_table(path)
+    vids = table.column(0).to_pylist()
+    begins = table.column(1).to_pylist()
+    ends = table.column(2).to_pylist()
+    cols = []
+    for i, t in enumerate(types):
+        values = table.column(3 + i).to_pylist()
+        conv = _from_arrow(t)
+        if conv is not None:
+            values = [None if v is None else conv(v) for v in values]
+        elif t.oid == 1184:
+            import datetime as _dt
+
+            values = [None if v is None else v.astimezone(_dt.timezone.utc) for v in values]
+        cols.append(values)
+    rows = list(zip(*cols)) if cols else [() for _ in vids]
+    return [(vid, b, e, tuple(r)) for vid, b, e, r in zip(vids, begins, ends, rows)]
