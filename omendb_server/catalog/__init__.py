@@ -5,6 +5,6 @@ that runs DDL works on its own copy (``Catalog.copy``) and publishes it at
 commit, which is what makes DDL transactional.
 """
 
-from omendb_server.catalog.model import Catalog, Column, Sequence, Table
+from omendb_server.catalog.model import Catalog, Column, Index, Sequence, Table
 
-__all__ = ["Catalog", "Column", "Sequence", "Table"]
+__all__ = ["Catalog", "Column", "Index", "Sequence", "Table"]

@@ -105,6 +105,27 @@ class Table:
 
 
 @dataclass
+class Index:
+    """A secondary index (CREATE [UNIQUE] INDEX, or a UNIQUE constraint's index)."""
+
+    oid: int
+    name: str
+    table_oid: int
+    #: Positions (0-based) of the indexed columns in the table.
+    columns: list[int]
+    unique: bool = False
+    #: True when it backs a UNIQUE constraint (pg_constraint row, dropped with it).
+    constraint: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Index":
+        return cls(**d)
+
+
+@dataclass
 class Sequence:
     oid: int
     name: str
@@ -135,6 +156,7 @@ class Catalog:
 
     tables: dict[int, Table] = field(default_factory=dict)
     sequences: dict[int, Sequence] = field(default_factory=dict)
+    indexes: dict[int, Index] = field(default_factory=dict)
     schemas: dict[str, int] = field(
         default_factory=lambda: {"public": PUBLIC_NAMESPACE_OID}
     )
@@ -169,8 +191,19 @@ class Catalog:
                 return seq
         return None
 
+    def indexes_of(self, table_oid: int) -> list[Index]:
+        return [i for i in self.indexes.values() if i.table_oid == table_oid]
+
+    def find_index(self, name: str) -> Index | None:
+        for index in self.indexes.values():
+            if index.name == name:
+                return index
+        return None
+
     def relation_name_taken(self, name: str, schema: str) -> bool:
         if self.find_table(name, schema) or self.find_sequence(name, schema):
+            return True
+        if self.find_index(name) is not None:
             return True
         return any(
             t.pk_name == name and t.schema == schema for t in self.tables.values()
@@ -181,6 +214,7 @@ class Catalog:
         return {
             "tables": [t.to_json() for t in self.tables.values()],
             "sequences": [s.to_json() for s in self.sequences.values()],
+            "indexes": [i.to_json() for i in self.indexes.values()],
             "schemas": self.schemas,
             "next_oid": self.next_oid,
             "version": self.version,
@@ -191,6 +225,7 @@ class Catalog:
         cat = cls()
         cat.tables = {t["oid"]: Table.from_json(t) for t in d["tables"]}
         cat.sequences = {s["oid"]: Sequence.from_json(s) for s in d["sequences"]}
+        cat.indexes = {i["oid"]: Index.from_json(i) for i in d.get("indexes", [])}
         cat.schemas = dict(d["schemas"])
         cat.next_oid = d["next_oid"]
         cat.version = d["version"]

@@ -75,6 +75,11 @@ def _pg_class(cat: Catalog, info: dict[str, Any]) -> list[Row]:
         if t.primary_key and t.pk_index_oid:
             rows.append(row(t.pk_index_oid, t.pk_name or f"{t.name}_pkey", nsp, 0, "i",
                             len(t.primary_key), False, 403))
+    for ix in cat.indexes.values():
+        t = cat.tables.get(ix.table_oid)
+        if t is not None:
+            rows.append(row(ix.oid, ix.name, cat.schemas.get(t.schema, 2200), 0, "i",
+                            len(ix.columns), False, 403))
     for s in cat.sequences.values():
         rows.append(row(s.oid, s.name, cat.schemas.get(s.schema, 2200), 0, "S", 3, False, 0))
     return rows

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from omendb_server import errors
-from omendb_server.catalog import Column, Sequence, Table
+from omendb_server.catalog import Column, Index, Sequence, Table
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import _datatype_of
 from omendb_server.sql.plan import CallablePlan, Result
@@ -29,6 +29,8 @@ def _schema_of(table_node: exp.Table) -> str:
 
 def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]
     kind = (node.args.get("kind") or "").upper()
+    if kind == "INDEX":
+        return plan_create_index(planner, node)
     if kind != "TABLE":
         raise errors.FeatureNotSupported(f"CREATE {kind} is not supported yet")
     if node.expression is not None:
@@ -44,6 +46,7 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
     serial_cols: list[tuple[int, str, str]] = []  # (position, kind 'serial'|'a'|'d', base type)
     pk_cols: list[str] = []
     pk_name: str | None = None
+    uniques: list[tuple[str | None, list[str]]] = []  # (constraint name, columns)
     for item in schema_node.expressions:
         if isinstance(item, exp.ColumnDef):
             col_name = item.name
@@ -73,6 +76,9 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
                         pk_name = cons.this.name
                 elif isinstance(ck, exp.DefaultColumnConstraint):
                     col.default = ck.this.sql(dialect="postgres")
+                elif isinstance(ck, exp.UniqueColumnConstraint):
+                    cname = cons.this.name if isinstance(cons, exp.ColumnConstraint) and cons.this is not None else None
+                    uniques.append((cname, [col_name]))
                 elif isinstance(ck, exp.GeneratedAsIdentityColumnConstraint):
                     col.identity = "d" if ck.args.get("this") is False else "a"
                     col.not_null = True
@@ -91,6 +97,12 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
             pk_cols = [e.name for e in pk_node.expressions]
             if isinstance(item, exp.Constraint):
                 pk_name = item.name
+        elif isinstance(item, exp.UniqueColumnConstraint) or (
+                isinstance(item, exp.Constraint) and item.expressions
+                and isinstance(item.expressions[0], exp.UniqueColumnConstraint)):
+            uq = item if isinstance(item, exp.UniqueColumnConstraint) else item.expressions[0]
+            cols = [e.name for e in uq.this.expressions] if uq.this is not None else []
+            uniques.append((item.name if isinstance(item, exp.Constraint) else None, cols))
         else:
             raise errors.FeatureNotSupported(
                 f"table constraint not supported yet: {item.sql(dialect='postgres')}")
@@ -130,7 +142,21 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
                 col.default = f"nextval('{seq_name}'::regclass)"
         cat.tables[oid] = table
         ctx.txn.created_tables.append(oid)
-        ctx.tm.table_data(oid, pk_positions)
+        data = ctx.tm.table_data(oid, pk_positions)
+        for cname, ucols in uniques:
+            positions = []
+            for uc in ucols:
+                idx = next((i for i, c in enumerate(cols) if c.name == uc), None)
+                if idx is None:
+                    raise errors.UndefinedColumn(f'column "{uc}" named in key does not exist')
+                positions.append(idx)
+            iname = cname or _unique_name(cat, f"{name}_{'_'.join(ucols)}_key", schema)
+            if cat.relation_name_taken(iname, schema):
+                raise errors.DuplicateTable(f'relation "{iname}" already exists')
+            index = Index(cat.allocate_oid(), iname, oid, positions, unique=True, constraint=True)
+            cat.indexes[index.oid] = index
+            data.add_index(index.oid, positions, True)
+            ctx.txn.created_indexes.append((oid, index.oid))
         return Result("CREATE TABLE")
 
     return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
@@ -146,8 +172,99 @@ def _unique_name(cat, base: str, schema: str) -> str:  # type: ignore[no-untyped
     return name
 
 
+def plan_create_index(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]
+    index_node = node.this
+    params = index_node.args.get("params")
+    table_node = index_node.args.get("table")
+    if params is None or table_node is None:
+        raise errors.SyntaxError("syntax error in CREATE INDEX")
+    if params.args.get("where") is not None:
+        raise errors.FeatureNotSupported("partial indexes (CREATE INDEX ... WHERE) are not supported yet")
+    using = params.args.get("using")
+    if using is not None and using.name.lower() not in ("btree", "hash"):
+        raise errors.FeatureNotSupported(f'access method "{using.name}" is not supported')
+    col_names = []
+    for item in params.args.get("columns") or []:
+        target = item.this if isinstance(item, exp.Ordered) else item
+        if not isinstance(target, exp.Column) or target.table:
+            raise errors.FeatureNotSupported("indexes on expressions are not supported yet")
+        col_names.append(target.name)
+    unique = bool(node.args.get("unique"))
+    if_not_exists = bool(node.args.get("exists"))
+    given_name = index_node.name or None
+    table_name, schema = table_node.name, table_node.db or None
+
+    def run(ctx: ExecContext) -> Result:
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        table = cat.get_table(table_name, schema)
+        positions = [table.column_index(c) for c in col_names]
+        name = given_name or _unique_name(cat, f"{table.name}_{'_'.join(col_names)}_idx", table.schema)
+        if cat.relation_name_taken(name, table.schema):
+            if if_not_exists:
+                ctx.session.notice(errors.DBError(  # type: ignore[attr-defined]
+                    f'relation "{name}" already exists, skipping', "42P07", severity="NOTICE"))
+                return Result("CREATE INDEX")
+            raise errors.DuplicateTable(f'relation "{name}" already exists')
+        index = Index(cat.allocate_oid(), name, table.oid, positions, unique=unique)
+        data = ctx.tm.table_data(table.oid, table.primary_key)
+        structure = data.add_index(index.oid, positions, unique)
+        ctx.txn.created_indexes.append((table.oid, index.oid))
+        if unique:
+            _check_existing_unique(ctx, table, index, structure, data)
+        cat.indexes[index.oid] = index
+        return Result("CREATE INDEX")
+
+    return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
+
+
+def _check_existing_unique(ctx: ExecContext, table: Table, index: Index, structure, data) -> None:  # type: ignore[no-untyped-def]
+    from omendb_server.storage.delta import INF
+
+    for key, vids in structure.map._map.items():
+        me = -ctx.txn.txid
+        live = [v for v in vids
+                if data.versions[v].end == INF or (data.versions[v].end < 0 and data.versions[v].end != me)]
+        if len(live) > 1:
+            names = ", ".join(table.columns[i].name for i in index.columns)
+            vals = ", ".join(table.columns[i].type.text_out(v, ctx.fmt)
+                             for i, v in zip(index.columns, key))
+            raise errors.UniqueViolation(
+                f'could not create unique index "{index.name}"',
+                detail=f"Key ({names})=({vals}) is duplicated.", table=table.name,
+                constraint=index.name)
+
+
+def plan_drop_index(node: exp.Drop) -> CallablePlan:
+    if_exists = bool(node.args.get("exists"))
+    names = [t.name for t in (node.args.get("tables") or [node.this])]
+
+    def run(ctx: ExecContext) -> Result:
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        for name in names:
+            index = cat.find_index(name)
+            if index is None:
+                if if_exists:
+                    ctx.session.notice(errors.DBError(  # type: ignore[attr-defined]
+                        f'index "{name}" does not exist, skipping', "00000", severity="NOTICE"))
+                    continue
+                raise errors.UndefinedObject(f'index "{name}" does not exist')
+            if index.constraint:
+                table = cat.tables[index.table_oid]
+                raise errors.DBError(
+                    f'cannot drop index {name} because constraint {name} on table {table.name} '
+                    "requires it", "2BP01",
+                    hint=f"You can drop constraint {name} on table {table.name} instead.")
+            del cat.indexes[index.oid]
+            ctx.txn.dropped_indexes.append((index.table_oid, index.oid))
+        return Result("DROP INDEX")
+
+    return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
+
+
 def plan_drop(planner, node: exp.Drop) -> CallablePlan:  # type: ignore[no-untyped-def]
     kind = (node.args.get("kind") or "").upper()
+    if kind == "INDEX":
+        return plan_drop_index(node)
     if kind != "TABLE":
         raise errors.FeatureNotSupported(f"DROP {kind} is not supported yet")
     if_exists = bool(node.args.get("exists"))
@@ -166,6 +283,8 @@ def plan_drop(planner, node: exp.Drop) -> CallablePlan:  # type: ignore[no-untyp
             del cat.tables[table.oid]
             for seq_oid in [s.oid for s in cat.sequences.values() if s.owned_by and s.owned_by[0] == table.oid]:
                 del cat.sequences[seq_oid]
+            for index in cat.indexes_of(table.oid):
+                del cat.indexes[index.oid]
             ctx.txn.dropped_tables.append(table.oid)
         return Result("DROP TABLE")
 

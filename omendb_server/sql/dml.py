@@ -58,15 +58,24 @@ def check_not_null(table: Table, values: Row, ctx: ExecContext) -> None:
             )
 
 
-def unique_violation(table: Table, key: tuple[Any, ...], ctx: ExecContext) -> errors.DBError:
-    names = ", ".join(table.columns[i].name for i in table.primary_key)
-    vals = ", ".join(table.columns[i].type.text_out(v, ctx.fmt)
-                     for i, v in zip(table.primary_key, key))
+def unique_violation(table: Table, index_oid: int, key: tuple[Any, ...],
+                     ctx: ExecContext) -> errors.DBError:
+    if index_oid == 0:
+        cols, name = table.primary_key, table.pk_name
+    else:
+        index = ctx.catalog.indexes[index_oid]
+        cols, name = index.columns, index.name
+    names = ", ".join(table.columns[i].name for i in cols)
+    vals = ", ".join(table.columns[i].type.text_out(v, ctx.fmt) for i, v in zip(cols, key))
     return errors.UniqueViolation(
-        f'duplicate key value violates unique constraint "{table.pk_name}"',
+        f'duplicate key value violates unique constraint "{name}"',
         detail=f"Key ({names})=({vals}) already exists.",
-        constraint=table.pk_name, table=table.name,
+        constraint=name, table=table.name,
     )
+
+
+def unique_index_oids(planner, table: Table) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    return tuple(i.oid for i in planner.catalog.indexes_of(table.oid) if i.unique)
 
 
 def _returning(planner, node: exp.Expression, table: Table, alias: str  # type: ignore[no-untyped-def]
@@ -158,6 +167,7 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
                 casts.append(T.cast_function(src_t, col.type, col.typmod,
                                              planner.regclass_lookup, planner.regclass_name))
     default_fns = [d.fn if d is not None else None for d in defaults]
+    uniques = unique_index_oids(planner, table)
     ret_cols, ret_fns = _returning(planner, node, table, alias)
     ncols = len(table.columns)
     pk = table.primary_key
@@ -168,8 +178,8 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
         out_rows: list[Row] = []
         count = 0
 
-        def conflict(key: tuple[Any, ...]) -> None:
-            raise unique_violation(table, key, ctx)
+        def conflict(index_oid: int, key: tuple[Any, ...]) -> None:
+            raise unique_violation(table, index_oid, key, ctx)
 
         def write(values: list[Any]) -> None:
             nonlocal count
@@ -179,7 +189,7 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
                     values[i] = df((), ctx) if df is not None else None
             row = tuple(values)
             check_not_null(table, row, ctx)
-            tm.insert(ctx.txn, data, row, conflict)
+            tm.insert(ctx.txn, data, row, conflict, uniques)
             count += 1
             if ret_fns:
                 out_rows.append(tuple(f(row, ctx) for f in ret_fns))
@@ -216,12 +226,13 @@ def _scan_matches(planner, table: Table, alias: str, where: exp.Expression | Non
     comp = ExprCompiler(planner, scope)
     pred = comp.boolean(where.this).fn if where is not None else None
     key_fns = None
+    index_oid = 0
     if where is not None:
         scan, _ = planner.table_scan(table, alias)
         lookup = planner._pk_lookup(scan, scope, where.this, comp)
         if lookup is not None:
-            key_fns = lookup.key_fns
-    return scope, comp, pred, key_fns
+            key_fns, index_oid = lookup.key_fns, lookup.index_oid
+    return scope, comp, pred, (key_fns, index_oid)
 
 
 def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-untyped-def]
@@ -246,6 +257,7 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
         assigns.append((idx, comp.coerce(comp.compile(value), col.type, col.typmod).fn))
     ret_cols, ret_fns = _returning(planner, node, table, alias)
     pk = table.primary_key
+    uniques = unique_index_oids(planner, table)
 
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm
@@ -253,10 +265,10 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
         out_rows: list[Row] = []
         count = 0
 
-        def conflict(key: tuple[Any, ...]) -> None:
-            raise unique_violation(table, key, ctx)
+        def conflict(index_oid: int, key: tuple[Any, ...]) -> None:
+            raise unique_violation(table, index_oid, key, ctx)
 
-        for version in candidate_versions(ctx, data, key_fns):
+        for version in candidate_versions(ctx, data, *key_fns):
             if pred is not None and pred(version.values, ctx) is not True:
                 continue
             target = tm.lock_for_write(ctx.txn, data, version, "W", "wait", table.name)
@@ -271,7 +283,7 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
             row = tuple(new)
             check_not_null(table, row, ctx)
             tm.delete(ctx.txn, data, target)
-            created = tm.insert(ctx.txn, data, row, conflict)
+            created = tm.insert(ctx.txn, data, row, conflict, uniques)
             target.succ = created.vid
             count += 1
             if ret_fns:
@@ -294,7 +306,7 @@ def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-u
         data = tm.table_data(table.oid, pk)
         out_rows: list[Row] = []
         count = 0
-        for version in candidate_versions(ctx, data, key_fns):
+        for version in candidate_versions(ctx, data, *key_fns):
             if pred is not None and pred(version.values, ctx) is not True:
                 continue
             target = tm.lock_for_write(ctx.txn, data, version, "W", "wait", table.name)

@@ -56,38 +56,43 @@ class SeqScan(Operator):
                 yield v.values
 
 
-class PkLookup(Operator):
-    """Equality on the whole primary key: index lookup instead of a scan."""
+class IndexLookup(Operator):
+    """Equality on every column of the primary key (index_oid 0) or a secondary index."""
 
     label = "Index Scan"
 
-    def __init__(self, table_oid: int, name: str, key_fns: list[Fn]) -> None:
+    def __init__(self, table_oid: int, name: str, key_fns: list[Fn], index_oid: int = 0,
+                 index_name: str = "") -> None:
         self.table_oid = table_oid
         self.name = name
         self.key_fns = key_fns
+        self.index_oid = index_oid
+        self.index_name = index_name
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         data = ctx.tm.tables.get(self.table_oid)
-        if data is None or data.pk_index is None:
+        if data is None:
             return
         key = tuple(f((), ctx) for f in self.key_fns)
-        if any(k is None for k in key):
+        if None in key:
             return
         read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
-        for vid in list(data.pk_index.lookup(key)):
-            v = data.versions.get(vid)
+        versions = data.versions
+        for vid in list(data.lookup(self.index_oid, key)):
+            v = versions.get(vid)
             if v is not None and is_visible(v, read_ts, txid):
                 yield v.values
 
 
-def candidate_versions(ctx: ExecContext, data: Any, key_fns: list[Fn] | None) -> list[Any]:
-    """Visible versions of a table, narrowed by the primary key when ``key_fns`` pin it."""
+def candidate_versions(ctx: ExecContext, data: Any, key_fns: list[Fn] | None,
+                       index_oid: int = 0) -> list[Any]:
+    """Visible versions of a table, narrowed by an index when ``key_fns`` pin its key."""
     read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
     if key_fns is not None:
         key = tuple(f((), ctx) for f in key_fns)
-        if None in key or data.pk_index is None:
+        if None in key:
             return []
-        versions = [data.versions[v] for v in data.pk_index.lookup(key) if v in data.versions]
+        versions = data.versions_with_key(key, index_oid)
     else:
         versions = list(data.versions.values())
     return [v for v in versions if is_visible(v, read_ts, txid)]
@@ -103,20 +108,21 @@ class LockRows(Operator):
     label = "LockRows"
 
     def __init__(self, table_oid: int, name: str, pred: Fn | None, key_fns: list[Fn] | None,
-                 mode: str, policy: str) -> None:
+                 mode: str, policy: str, index_oid: int = 0) -> None:
         self.table_oid = table_oid
         self.name = name
         self.pred = pred
         self.key_fns = key_fns
         self.mode = mode
         self.policy = policy
+        self.index_oid = index_oid
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         data = ctx.tm.tables.get(self.table_oid)
         if data is None:
             return
         pred = self.pred
-        for v in candidate_versions(ctx, data, self.key_fns):
+        for v in candidate_versions(ctx, data, self.key_fns, self.index_oid):
             if pred is not None and pred(v.values, ctx) is not True:
                 continue
             target = ctx.tm.lock_for_write(ctx.txn, data, v, self.mode, self.policy, self.name)

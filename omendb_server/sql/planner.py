@@ -399,11 +399,12 @@ class Planner:
         mode = "U" if lock.args.get("update") else "S"
         pred = compiler.boolean(where.this).fn if where is not None else None
         key_fns = None
+        index_oid = 0
         if where is not None:
             lookup = self._pk_lookup(source, scope, where.this, compiler)
             if lookup is not None:
-                key_fns = lookup.key_fns
-        return ops.LockRows(source.table_oid, source.name, pred, key_fns, mode, policy)
+                key_fns, index_oid = lookup.key_fns, lookup.index_oid
+        return ops.LockRows(source.table_oid, source.name, pred, key_fns, mode, policy, index_oid)
 
     def _filter(self, source: ops.Operator, scope: Scope, cond: exp.Expression,
                 compiler: ExprCompiler) -> ops.Operator:
@@ -415,11 +416,29 @@ class Planner:
         return ops.Filter(source, pred.fn)
 
     def _pk_lookup(self, scan: ops.SeqScan, scope: Scope, cond: exp.Expression,
-                   compiler: ExprCompiler) -> ops.Operator | None:
-        """Use the primary key when WHERE pins every key column with ``col = const/$n``."""
+                   compiler: ExprCompiler) -> ops.IndexLookup | None:
+        """Use an index when WHERE pins all its columns with ``col = const/$n``:
+        the primary key first, then unique indexes, then the others."""
         table = self.catalog.tables.get(scan.table_oid)
-        if table is None or not table.primary_key:
+        if table is None:
             return None
+        pinned = self._pinned_columns(table, scope, cond, compiler)
+        if not pinned:
+            return None
+        candidates: list[tuple[int, str, list[int]]] = []
+        if table.primary_key:
+            candidates.append((0, table.pk_name or "", table.primary_key))
+        for index in sorted(self.catalog.indexes_of(table.oid), key=lambda i: not i.unique):
+            candidates.append((index.oid, index.name, index.columns))
+        for index_oid, index_name, cols in candidates:
+            if all(c in pinned for c in cols):
+                return ops.IndexLookup(table.oid, table.name, [pinned[c].fn for c in cols],
+                                       index_oid, index_name)
+        return None
+
+    def _pinned_columns(self, table: Table, scope: Scope, cond: exp.Expression,
+                        compiler: ExprCompiler) -> dict[int, CExpr]:
+        """Table column position → the value an ``=`` conjunct pins it to."""
         conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
         pinned: dict[int, CExpr] = {}
         for c in conjuncts:
@@ -430,7 +449,7 @@ class Planner:
             for col_node, val_node in ((c.this, c.expression), (c.expression, c.this)):
                 if not isinstance(col_node, exp.Column):
                     continue
-                if any(isinstance(x, exp.Column) for x in val_node.walk()):
+                if any(isinstance(x, (exp.Column, exp.Subquery, exp.Select)) for x in val_node.walk()):
                     continue
                 try:
                     idx = scope.find(col_node.name, col_node.table or None)
@@ -442,20 +461,22 @@ class Planner:
                 if col.table_oid != table.oid:
                     continue
                 attpos = col.attnum - 1
-                if attpos in table.primary_key and attpos not in pinned:
-                    val = compiler.compile(val_node)
-                    if val.type.oid not in (705,) and not (
-                        T.is_numeric(val.type) and T.is_numeric(col.type)
-                        or val.type.oid == col.type.oid
-                        or T.is_string(val.type) and T.is_string(col.type)
-                    ):
-                        continue
-                    if T.is_numeric(col.type) and val.type.oid in (700, 701, 1700):
-                        continue  # 1.5 must not match key 2 after a cast
-                    pinned[attpos] = compiler.coerce(val, col.type)
-        if len(pinned) != len(table.primary_key):
-            return None
-        return ops.PkLookup(table.oid, table.name, [pinned[p].fn for p in table.primary_key])
+                if attpos in pinned:
+                    continue
+                val = compiler.compile(val_node)
+                if val.type.oid not in (705,) and not (
+                    T.is_numeric(val.type) and T.is_numeric(col.type)
+                    or val.type.oid == col.type.oid
+                    or T.is_string(val.type) and T.is_string(col.type)
+                ):
+                    continue
+                if T.is_integer(col.type) and val.type.oid in (700, 701, 1700):
+                    continue  # 1.5 must not match key 2 after a cast
+                if col.type.oid in (700, 701, 1700) and T.is_integer(val.type) is False and \
+                        val.type.oid != col.type.oid and val.type.oid != 705:
+                    continue
+                pinned[attpos] = compiler.coerce(val, col.type)
+        return pinned
 
     # -- FROM items ------------------------------------------------------------------------
     def _from_item(self, item: exp.Expression, outer: Scope | None) -> tuple[ops.Operator, Scope]:

@@ -32,16 +32,34 @@ class RowVersion:
         return f"RowVersion({self.vid}, {self.values}, b={self.begin}, e={self.end})"
 
 
-class TableData:
-    """Row versions of one table plus its primary-key index."""
+class SecondaryIndex:
+    """Key tuple → vids of every version with that key. Keys containing NULL are
+    not indexed: ``=`` never matches NULL and UNIQUE allows any number of NULLs."""
 
-    __slots__ = ("oid", "versions", "pk_cols", "pk_index")
+    __slots__ = ("cols", "unique", "map")
+
+    def __init__(self, cols: list[int], unique: bool) -> None:
+        self.cols = tuple(cols)
+        self.unique = unique
+        self.map = HashPrimaryIndex()
+
+    def key_of(self, values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        key = tuple(values[i] for i in self.cols)
+        return None if None in key else key
+
+
+class TableData:
+    """Row versions of one table plus its primary-key and secondary indexes."""
+
+    __slots__ = ("oid", "versions", "pk_cols", "pk_index", "indexes")
 
     def __init__(self, oid: int, pk_cols: list[int]) -> None:
         self.oid = oid
         self.versions: dict[int, RowVersion] = {}
         self.pk_cols = tuple(pk_cols)
         self.pk_index = HashPrimaryIndex() if pk_cols else None
+        #: index oid → structure; kept for every index any transaction created.
+        self.indexes: dict[int, SecondaryIndex] = {}
 
     def pk_of(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(values[i] for i in self.pk_cols)
@@ -50,12 +68,37 @@ class TableData:
         self.versions[version.vid] = version
         if self.pk_index is not None:
             self.pk_index.add(self.pk_of(version.values), version.vid)
+        for index in self.indexes.values():
+            key = index.key_of(version.values)
+            if key is not None:
+                index.map.add(key, version.vid)
 
     def discard(self, vid: int) -> None:
         version = self.versions.pop(vid, None)
-        if version is not None and self.pk_index is not None:
+        if version is None:
+            return
+        if self.pk_index is not None:
             self.pk_index.remove(self.pk_of(version.values), vid)
+        for index in self.indexes.values():
+            key = index.key_of(version.values)
+            if key is not None:
+                index.map.remove(key, vid)
 
-    def versions_with_key(self, key: tuple[Any, ...]) -> list[RowVersion]:
-        assert self.pk_index is not None
-        return [self.versions[v] for v in self.pk_index.lookup(key)]
+    def add_index(self, oid: int, cols: list[int], unique: bool) -> SecondaryIndex:
+        index = SecondaryIndex(cols, unique)
+        for version in self.versions.values():
+            key = index.key_of(version.values)
+            if key is not None:
+                index.map.add(key, version.vid)
+        self.indexes[oid] = index
+        return index
+
+    def lookup(self, index_oid: int, key: tuple[Any, ...]) -> list[int]:
+        """vids carrying ``key`` in the primary key (index_oid 0) or a secondary index."""
+        if index_oid == 0:
+            return self.pk_index.lookup(key) if self.pk_index is not None else []
+        index = self.indexes.get(index_oid)
+        return index.map.lookup(key) if index is not None else []
+
+    def versions_with_key(self, key: tuple[Any, ...], index_oid: int = 0) -> list[RowVersion]:
+        return [self.versions[v] for v in self.lookup(index_oid, key) if v in self.versions]

@@ -46,6 +46,9 @@ class Transaction:
     catalog: Catalog | None = None
     dropped_tables: list[int] = field(default_factory=list)
     created_tables: list[int] = field(default_factory=list)
+    #: (table oid, index oid) of indexes created / dropped by this transaction.
+    created_indexes: list[tuple[int, int]] = field(default_factory=list)
+    dropped_indexes: list[tuple[int, int]] = field(default_factory=list)
     savepoints: list[Savepoint] = field(default_factory=list)
     seq_touched: set[int] = field(default_factory=set)
     snapshot_taken: bool = False
@@ -197,6 +200,10 @@ class TransactionManager:
         for oid in txn.created_tables:
             if oid not in self.catalog.tables:
                 self.tables.pop(oid, None)
+        for table_oid, index_oid in txn.created_indexes:
+            data = self.tables.get(table_oid)
+            if data is not None and index_oid not in self.catalog.indexes:
+                data.indexes.pop(index_oid, None)
         self._finish(txn)
 
     def _finish(self, txn: Transaction) -> None:
@@ -265,22 +272,32 @@ class TransactionManager:
         return data
 
     def insert(self, txn: Transaction, data: TableData, values: tuple[Any, ...],
-               on_conflict: Callable[[tuple[Any, ...]], None]) -> RowVersion:
+               on_conflict: Callable[[int, tuple[Any, ...]], None],
+               unique_indexes: tuple[int, ...] = ()) -> RowVersion:
+        """Add a new version; ``on_conflict(index_oid, key)`` (0 = primary key) must raise."""
         if data.pk_index is not None:
             key = data.pk_of(values)
-            if self._key_taken(txn, data, key):
-                on_conflict(key)
+            if self._key_taken(txn, data, key, 0):
+                on_conflict(0, key)
+        for index_oid in unique_indexes:
+            index = data.indexes.get(index_oid)
+            if index is None:
+                continue
+            key = index.key_of(values)
+            if key is not None and self._key_taken(txn, data, key, index_oid):
+                on_conflict(index_oid, key)
         version = RowVersion(self.new_vid(), values, -txn.txid)
         data.add(version)
         txn.writes.append((data.oid, version.vid, "I"))
         return version
 
-    def _key_taken(self, txn: Transaction, data: TableData, key: tuple[Any, ...]) -> bool:
+    def _key_taken(self, txn: Transaction, data: TableData, key: tuple[Any, ...],
+                   index_oid: int = 0) -> bool:
         """Is ``key`` held by a live version? Waits for in-flight writers of it."""
         while True:
             blocker = 0
             taken = False
-            for v in data.versions_with_key(key):
+            for v in data.versions_with_key(key, index_oid):
                 b, e = v.begin, v.end
                 if b < 0 and b != -txn.txid:
                     blocker = -b
@@ -448,6 +465,10 @@ class TransactionManager:
             self.table_data(table.oid, table.primary_key)
             if str(table.oid) not in manifest["segments"]:
                 self.dirty_tables.add(table.oid)
+        for index in self.catalog.indexes.values():
+            data = self.tables.get(index.table_oid)
+            if data is not None:
+                data.add_index(index.oid, index.columns, index.unique)
         # drop fully dead versions: no snapshot older than recovery exists
         for data in self.tables.values():
             for vid in [v.vid for v in data.versions.values() if v.end != INF]:

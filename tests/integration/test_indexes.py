@@ -1,0 +1,145 @@
+"""Secondary indexes: CREATE [UNIQUE] INDEX, UNIQUE constraints, lookups through them."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg import errors as pge
+
+
+def test_unique_index_enforced_with_postgres_message(conn, table_name):
+    conn.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, email text, org int)")
+    conn.execute(f"CREATE UNIQUE INDEX {table_name}_email ON {table_name} (email)")
+    conn.execute(f"INSERT INTO {table_name} VALUES (1, 'a@x', 1), (2, NULL, 1), (3, NULL, 1)")
+    conn.commit()
+    with pytest.raises(pge.UniqueViolation) as exc:
+        conn.execute(f"INSERT INTO {table_name} VALUES (4, 'a@x', 2)")
+    assert f'unique constraint "{table_name}_email"' in str(exc.value)
+    assert exc.value.diag.message_detail == "Key (email)=(a@x) already exists."
+    assert exc.value.diag.constraint_name == f"{table_name}_email"
+    conn.rollback()
+    # an UPDATE into a taken key fails, an UPDATE keeping its own key does not
+    with pytest.raises(pge.UniqueViolation):
+        conn.execute(f"UPDATE {table_name} SET email = 'a@x' WHERE id = 2")
+    conn.rollback()
+    conn.execute(f"UPDATE {table_name} SET org = 9 WHERE email = 'a@x'")
+    # a deleted key can be reused in the same transaction
+    conn.execute(f"DELETE FROM {table_name} WHERE id = 1")
+    conn.execute(f"INSERT INTO {table_name} VALUES (5, 'a@x', 3)")
+    conn.commit()
+    assert conn.execute(f"SELECT id, org FROM {table_name} WHERE email = 'a@x'").fetchall() == [(5, 3)]
+
+
+def test_multicolumn_unique_constraint_in_create_table(conn, table_name):
+    conn.execute(
+        f"CREATE TABLE {table_name} (id serial PRIMARY KEY, a int, b text, "
+        f"CONSTRAINT {table_name}_ab UNIQUE (a, b), c int UNIQUE)"
+    )
+    conn.execute(f"INSERT INTO {table_name} (a, b, c) VALUES (1, 'x', 1), (1, 'y', 2), (2, 'x', 3)")
+    with pytest.raises(pge.UniqueViolation) as exc:
+        conn.execute(f"INSERT INTO {table_name} (a, b, c) VALUES (1, 'y', 4)")
+    assert exc.value.diag.message_detail == "Key (a, b)=(1, y) already exists."
+    conn.rollback()
+    conn.execute(
+        f"CREATE TABLE {table_name} (id serial PRIMARY KEY, a int, b text, "
+        f"CONSTRAINT {table_name}_ab UNIQUE (a, b), c int UNIQUE)"
+    )
+    conn.execute(f"INSERT INTO {table_name} (a, b, c) VALUES (1, 'x', 1)")
+    with pytest.raises(pge.UniqueViolation) as exc:
+        conn.execute(f"INSERT INTO {table_name} (a, b, c) VALUES (2, 'z', 1)")
+    assert exc.value.diag.constraint_name == f"{table_name}_c_key"
+    conn.rollback()
+
+
+def test_create_unique_index_over_duplicates_fails(conn, table_name):
+    conn.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, v int)")
+    conn.execute(f"INSERT INTO {table_name} VALUES (1, 7), (2, 7)")
+    conn.commit()
+    with pytest.raises(pge.UniqueViolation) as exc:
+        conn.execute(f"CREATE UNIQUE INDEX {table_name}_v ON {table_name} (v)")
+    assert str(exc.value).startswith(f'could not create unique index "{table_name}_v"')
+    assert exc.value.diag.message_detail == "Key (v)=(7) is duplicated."
+    conn.rollback()
+    # the failed index left nothing behind: the duplicate insert still works
+    conn.execute(f"INSERT INTO {table_name} VALUES (3, 7)")
+    conn.commit()
+
+
+def test_lookups_through_index_follow_updates_deletes_and_rollback(conn, table_name):
+    conn.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, tag text, n int)")
+    conn.execute(f"CREATE INDEX {table_name}_tag_n ON {table_name} (tag, n)")
+    conn.execute(f"INSERT INTO {table_name} SELECT * FROM (VALUES (1, 'a', 1), (2, 'a', 1), (3, 'b', 1)) v")
+    conn.commit()
+    q = f"SELECT id FROM {table_name} WHERE tag = %s AND n = %s ORDER BY id"
+    assert conn.execute(q, ("a", 1)).fetchall() == [(1,), (2,)]
+    conn.execute(f"UPDATE {table_name} SET tag = 'b' WHERE id = 2")
+    assert conn.execute(q, ("a", 1)).fetchall() == [(1,)]
+    assert conn.execute(q, ("b", 1)).fetchall() == [(2,), (3,)]
+    conn.rollback()
+    assert conn.execute(q, ("a", 1)).fetchall() == [(1,), (2,)]
+    conn.execute(f"DELETE FROM {table_name} WHERE id = 1")
+    conn.commit()
+    assert conn.execute(q, ("a", 1)).fetchall() == [(2,)]
+    assert conn.execute(q, ("zzz", 1)).fetchall() == []
+
+
+def test_drop_index_and_rollback_of_create_index(conn, table_name):
+    conn.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, v int)")
+    conn.commit()
+    conn.execute(f"CREATE UNIQUE INDEX {table_name}_v ON {table_name} (v)")
+    conn.rollback()
+    conn.execute(f"INSERT INTO {table_name} VALUES (1, 5), (2, 5)")  # index was rolled back
+    conn.execute(f"DELETE FROM {table_name} WHERE id = 2")
+    conn.execute(f"CREATE UNIQUE INDEX {table_name}_v ON {table_name} (v)")
+    conn.commit()
+    with pytest.raises(pge.DuplicateTable):
+        conn.execute(f"CREATE INDEX {table_name}_v ON {table_name} (v)")
+    conn.rollback()
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {table_name}_v ON {table_name} (v)")
+    conn.execute(f"DROP INDEX {table_name}_v")
+    conn.execute(f"INSERT INTO {table_name} VALUES (3, 5)")
+    conn.commit()
+    with pytest.raises(pge.UndefinedObject):
+        conn.execute(f"DROP INDEX {table_name}_v")
+    conn.rollback()
+    conn.execute(f"DROP INDEX IF EXISTS {table_name}_v")
+    conn.commit()
+
+
+def test_indexes_survive_restart_and_checkpoint(fresh_server):
+    with fresh_server.connect(autocommit=True) as conn:
+        conn.execute("CREATE TABLE u (id int PRIMARY KEY, email text UNIQUE, n int)")
+        conn.execute("CREATE INDEX u_n ON u (n)")
+        conn.execute("INSERT INTO u VALUES (1, 'a', 10), (2, 'b', 20)")
+        conn.execute("CHECKPOINT")
+        conn.execute("INSERT INTO u VALUES (3, 'c', 10)")
+    fresh_server.restart()
+    with fresh_server.connect() as conn:
+        assert conn.execute("SELECT id FROM u WHERE n = 10 ORDER BY id").fetchall() == [(1,), (3,)]
+        with pytest.raises(pge.UniqueViolation):
+            conn.execute("INSERT INTO u VALUES (4, 'c', 1)")
+        conn.rollback()
+        rel = conn.execute(
+            "SELECT relname, relkind FROM pg_catalog.pg_class WHERE relname IN ('u', 'u_n', 'u_email_key') "
+            "ORDER BY relname").fetchall()
+        assert rel == [("u", "r"), ("u_email_key", "i"), ("u_n", "i")]
+
+
+def test_concurrent_unique_inserts_wait_for_the_first(omendb_server, table_name):
+    with omendb_server.connect(autocommit=True) as setup:
+        setup.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, k text UNIQUE)")
+    a = omendb_server.connect()
+    b = omendb_server.connect()
+    try:
+        a.execute(f"INSERT INTO {table_name} VALUES (1, 'same')")
+        b.execute("SET lock_timeout = '300ms'")
+        # b must wait for a's in-flight insert of the same key (then time out here)
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            b.execute(f"INSERT INTO {table_name} VALUES (2, 'same')")
+        b.rollback()
+        a.rollback()
+        b.execute(f"INSERT INTO {table_name} VALUES (2, 'same')")  # a rolled back: key is free
+        b.commit()
+    finally:
+        a.close()
+        b.close()
