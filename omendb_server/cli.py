@@ -50,7 +50,7 @@ def server_main(argv: list[str] | None = None) -> int:
     configure(settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        db = Database(settings.data_dir)
+        db = Database(settings.data_dir, settings.row_cache_rows)
     except errors.DBError as e:
         print(f"omendb-server: {e.message}", file=sys.stderr)
         return 1

@@ -45,6 +45,8 @@ class Settings:
     max_message_bytes: int = 64 * 1024 * 1024
     #: Seconds an unauthenticated peer may take to finish startup and auth.
     auth_timeout: float = 30.0
+    #: Rows kept in the LRU row cache for primary-key lookups (0 disables it).
+    row_cache_rows: int = 100_000
 
     @staticmethod
     def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +61,8 @@ class Settings:
             ),
             epilog=(
                 "Every option can also be set by environment: OMENDB_DATA_DIR, OMENDB_HOST, "
-                "OMENDB_PORT, OMENDB_LOG_LEVEL, OMENDB_MAX_CONNECTIONS; OMENDB_PASSWORD sets the "
+                "OMENDB_PORT, OMENDB_LOG_LEVEL, OMENDB_MAX_CONNECTIONS, OMENDB_ROW_CACHE_ROWS; "
+                "OMENDB_PASSWORD sets the "
                 "superuser password on first start. Flags win over the environment. "
                 "SIGINT/SIGTERM shut the server down cleanly."
             ),
@@ -97,6 +100,14 @@ class Settings:
             help="most concurrent client connections; more get SQLSTATE 53300 "
             "(default: %(default)s, env OMENDB_MAX_CONNECTIONS)",
         )
+        parser.add_argument(
+            "--row-cache-rows",
+            type=int,
+            default=int(env.get("OMENDB_ROW_CACHE_ROWS", 100_000)),
+            help="rows kept in the LRU row cache serving primary-key lookups; 0 turns it off. "
+            "Hits, misses and evictions are in the view omendb_stat_row_cache "
+            "(default: %(default)s, env OMENDB_ROW_CACHE_ROWS)",
+        )
         return parser
 
     @classmethod
@@ -109,4 +120,5 @@ class Settings:
             log_level=args.log_level,
             initial_password=os.environ.get("OMENDB_PASSWORD") or None,
             max_connections=args.max_connections,
+            row_cache_rows=args.row_cache_rows,
         )

@@ -36,7 +36,7 @@ VACUUM_AFTER_DEAD = 20_000
 
 
 class Database:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, row_cache_rows: int = 0) -> None:
         self.data_dir = data_dir
         self.dir_lock = DataDirLock(data_dir)
         self.dir_lock.acquire()
@@ -46,7 +46,7 @@ class Database:
         except Exception:
             self.dir_lock.release()
             raise
-        self.tm = TransactionManager(self.store, self.lock, data_dir / "segments")
+        self.tm = TransactionManager(self.store, self.lock, data_dir / "segments", row_cache_rows)
         replayed = self.tm.recover()
         log.info("recovered %d logged row changes; %d tables", replayed, len(self.tm.catalog.tables))
         self._plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()

@@ -1,1 +1,5 @@
-"""LRU row cache of committed row versions (lru-dict); arrives with the storage-engine work."""
+"""LRU row cache of committed row versions (lru-dict)."""
+
+from omendb_server.cache.rowcache import RowCache
+
+__all__ = ["RowCache"]

@@ -113,7 +113,18 @@ def _pg_roles(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _omendb_stat_row_cache(cat: Catalog, info: dict[str, Any]) -> list[Row]:
+    st = info.get("row_cache") or {}
+    return [(st.get("capacity", 0), st.get("entries", 0), st.get("hits", 0), st.get("misses", 0),
+             st.get("evictions", 0), float(st.get("hit_ratio", 0.0)))]
+
+
 RELATIONS: dict[str, tuple[list[tuple[str, DataType]], Producer]] = {
+    "omendb_stat_row_cache": (
+        [("capacity", _T[20]), ("entries", _T[20]), ("hits", _T[20]), ("misses", _T[20]),
+         ("evictions", _T[20]), ("hit_ratio", _T[701])],
+        _omendb_stat_row_cache,
+    ),
     "pg_namespace": ([("oid", OID), ("nspname", NAME), ("nspowner", OID)], _pg_namespace),
     "pg_type": (
         [("oid", OID), ("typname", NAME), ("typnamespace", OID), ("typowner", OID),

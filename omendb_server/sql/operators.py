@@ -15,6 +15,7 @@ from omendb_server import errors
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import AggSpec, Fn
+from omendb_server.storage.delta import INF
 from omendb_server.txn.visibility import is_visible
 
 Row = tuple[Any, ...]
@@ -77,10 +78,18 @@ class IndexLookup(Operator):
         if None in key:
             return
         read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
+        cache = ctx.tm.row_cache if self.index_oid == 0 else None
+        if cache is not None and cache.enabled:
+            cached = cache.get(self.table_oid, key)
+            if cached is not None and is_visible(cached, read_ts, txid):
+                yield cached.values
+                return
         versions = data.versions
         for vid in list(data.lookup(self.index_oid, key)):
             v = versions.get(vid)
             if v is not None and is_visible(v, read_ts, txid):
+                if cache is not None and v.begin > 0 and v.end == INF:
+                    cache.put(self.table_oid, key, v)
                 yield v.values
 
 

@@ -537,7 +537,8 @@ class Planner:
             scope = Scope([ScopeColumn(alias, n, t) for n, (_, t) in zip(names, columns)])
 
             def produce(ctx: ExecContext, producer=producer) -> list[tuple]:
-                info = {"database": ctx.session.database, "users": [ctx.session.user]}
+                info = {"database": ctx.session.database, "users": [ctx.session.user],
+                        "row_cache": ctx.tm.row_cache.stats()}
                 return producer(ctx.catalog, info)
 
             return ops.VirtualScan(name, produce), scope

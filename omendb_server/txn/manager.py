@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from omendb_server import errors
+from omendb_server.cache import RowCache
 from omendb_server.catalog import Catalog
 from omendb_server.storage import CommitRecord, GroupCommitter, RowOp, Store
 from omendb_server.storage.delta import INF, RowVersion, TableData
@@ -64,8 +65,10 @@ class Transaction:
 
 
 class TransactionManager:
-    def __init__(self, store: Store, lock: threading.RLock, segments_dir: Path | None = None) -> None:
+    def __init__(self, store: Store, lock: threading.RLock, segments_dir: Path | None = None,
+                 row_cache_rows: int = 0) -> None:
         self.store = store
+        self.row_cache = RowCache(row_cache_rows)
         self.segments_dir = segments_dir
         #: Tables changed since the last checkpoint (their segment must be rewritten).
         self.dirty_tables: set[int] = set()
@@ -289,6 +292,8 @@ class TransactionManager:
         version = RowVersion(self.new_vid(), values, -txn.txid)
         data.add(version)
         txn.writes.append((data.oid, version.vid, "I"))
+        if data.pk_index is not None:
+            self.row_cache.invalidate(data.oid, data.pk_of(values))
         return version
 
     def _key_taken(self, txn: Transaction, data: TableData, key: tuple[Any, ...],
@@ -369,6 +374,8 @@ class TransactionManager:
     def delete(self, txn: Transaction, data: TableData, version: RowVersion) -> None:
         version.end = -txn.txid
         txn.writes.append((data.oid, version.vid, "D"))
+        if data.pk_index is not None:
+            self.row_cache.invalidate(data.oid, data.pk_of(version.values))
 
     def wait_for(self, txn: Transaction, other_txid: int) -> None:
         """Block (engine lock released) until ``other_txid`` ends; 40P01 on a cycle,

@@ -143,3 +143,34 @@ def test_concurrent_unique_inserts_wait_for_the_first(omendb_server, table_name)
     finally:
         a.close()
         b.close()
+
+
+def test_row_cache_counts_hits_misses_and_evictions(tmp_path):
+    from serverproc import ServerProcess, new_password
+
+    server = ServerProcess(data_dir=tmp_path / "data", password=new_password(),
+                           extra_args=["--row-cache-rows", "3"])
+    server.start()
+    try:
+        with server.connect(autocommit=True) as conn:
+            conn.execute("CREATE TABLE rc (id int PRIMARY KEY, v text)")
+            conn.execute("INSERT INTO rc SELECT * FROM (VALUES (1,'a'),(2,'b'),(3,'c'),(4,'d'),(5,'e')) v")
+
+            def stats():
+                return conn.execute(
+                    "SELECT capacity, entries, hits, misses, evictions FROM omendb_stat_row_cache"
+                ).fetchone()
+
+            assert stats() == (3, 0, 0, 0, 0)
+            for _ in range(3):
+                assert conn.execute("SELECT v FROM rc WHERE id = 1").fetchone() == ("a",)
+            assert stats() == (3, 1, 2, 1, 0)
+            for i in (2, 3, 4, 5):
+                conn.execute("SELECT v FROM rc WHERE id = %s", (i,)).fetchone()
+            cap, entries, hits, misses, evictions = stats()
+            assert (entries, misses, evictions) == (3, 5, 2)
+            # a write invalidates: the next read sees the new value, never the cached one
+            conn.execute("UPDATE rc SET v = 'E' WHERE id = 5")
+            assert conn.execute("SELECT v FROM rc WHERE id = 5").fetchone() == ("E",)
+    finally:
+        server.stop_clean()
