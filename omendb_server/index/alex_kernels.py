@@ -66,7 +66,9 @@ M_FANOUT_DOUBLINGS = 12
 M_ROOT_EXPANSIONS = 13
 M_SHIFTS = 14
 M_CONTRACTIONS = 15
-META_N = 16
+M_CLAMPED_LEFT = 16  # a key below the root's slot domain was inserted: no left expansion
+M_CLAMPED_RIGHT = 17
+META_N = 20
 
 # tuning
 BULK_DENSITY = 0.85  # gapped-array fill after bulk load (~2.8 B/key of gap slots)
@@ -81,6 +83,7 @@ LEAF_SPLIT_MIN = 256  # below this a full leaf always just expands
 COST_T = 2.5  # max mean log2 search distance for a node to stay a single leaf
 MAX_FANOUT = 1 << 16
 MAX_ROOT_FANOUT = 1 << 20
+DOUBLE_MAX_FANOUT = 4096  # a full one-slot leaf doubles its parent's fanout up to this
 MAX_DEPTH = 48
 WORK_PER_INSERT = 24  # degraded-leaf trigger (shifts + search distance per insert)
 
@@ -516,6 +519,14 @@ def build(keys, pays, hint_lo, hint_hi, top_mode, density):
         ok = False
         if mode != 2:
             anchor, slope, icpt = fit_leaf(keys, keys, i0, i1, f)
+            # keep every key inside [0, f) unclamped (root expansion relies on it)
+            if icpt < 0.0:
+                icpt = 0.0
+            if icpt > 0.5 * f:
+                icpt = 0.5 * f
+            xmax = float(satsub(kmax, kmin))
+            if slope * xmax + icpt > f - 1.0:
+                slope = (f - 1.0 - icpt) / xmax
             hi[node, H_ANCHOR] = anchor
             hf[node, H_SLOPE] = slope
             hf[node, H_ICPT] = icpt
@@ -536,7 +547,7 @@ def build(keys, pays, hint_lo, hint_hi, top_mode, density):
                 if hi_d < kmax:
                     hi_d = kmax
             hi[node, H_ANCHOR] = lo_d
-            hf[node, H_SLOPE] = f / (float(satsub(hi_d, lo_d)) + 1.0)
+            hf[node, H_SLOPE] = (f - 0.5) / (float(satsub(hi_d, lo_d)) + 1.0)
             hf[node, H_ICPT] = 0.0
         # partition keys by slot
         for s in range(f):
@@ -657,9 +668,22 @@ def commit(hi, hb, slots, ch, meta, bhi, bhb, bch, bslots, bnn, bnch, bnsl, bfir
 
 
 @njit(cache=True)
+def root_outside(hi, hf, root, key):
+    """-1 / 1 if key falls left / right of the root's slot domain, else 0."""
+    if hi[root, H_TYPE] != T_INNER or hf[root, H_SLOPE] <= 0.0:
+        return 0
+    raw = inner_raw(hi, hf, root, key)
+    if raw < -hi[root, H_OFFS]:
+        return -1
+    if raw >= hi[root, H_CAP] - hi[root, H_OFFS]:
+        return 1
+    return 0
+
+
+@njit(cache=True)
 def root_expand_target(hi, hf, root, key):
-    """0 if key is inside the root's slot domain (or the root cannot expand);
-    otherwise the new fanout (positive: grow right, negative: grow left)."""
+    """The root fanout that brings key inside its domain (positive: grow right,
+    negative: grow left), or 0 if it is inside or that would exceed MAX_ROOT_FANOUT."""
     if hi[root, H_TYPE] != T_INNER or hf[root, H_SLOPE] <= 0.0:
         return np.int64(0)
     raw = inner_raw(hi, hf, root, key)
@@ -701,6 +725,7 @@ def root_expand(hi, hb, slots, ch, meta, nf_signed):
     empty = np.empty(0, np.int64)
     init_leaf(hi, hf, slots, leaf, start, MIN_CAP, empty, empty, 0, 0)
     hi[leaf, H_PARENT] = root
+    hi[root, H_CAP] = nf
     if nf_signed > 0:
         for s in range(f):
             ch[new + s] = ch[old + s]
@@ -730,7 +755,6 @@ def root_expand(hi, hb, slots, ch, meta, nf_signed):
         hi[root, H_OFFS] += d
         hi[leaf, H_PLO] = 0
         hi[leaf, H_PHI] = d
-        hi[root, H_CAP] = nf
         hb[leaf, 0] = I64_MIN
         hb[leaf, 1] = satsub(inv_slot(hi, hf, root, d, I64_MIN, I64_MAX), 1)
         first = meta[M_FIRST]
@@ -841,10 +865,17 @@ def insert_many(hi, slots, ch, meta, keys, pays, res, j0):
         if leaf_locate(hi, slots, leaf, i, key) >= 0:
             res[j] = 0
             continue
-        if root_expand_target(hi, hf, root, key) != 0:
-            return j, ST_NEED_ROOT_EXPAND, leaf
+        side = root_outside(hi, hf, root, key)
+        if side != 0:
+            if (side < 0 and meta[M_CLAMPED_LEFT] == 0) or (side > 0 and meta[M_CLAMPED_RIGHT] == 0):
+                if root_expand_target(hi, hf, root, key) != 0:
+                    return j, ST_NEED_ROOT_EXPAND, leaf
         if leaf_full(hi, leaf):
             return j, ST_NEED_ROOM, leaf
+        if side < 0:
+            meta[M_CLAMPED_LEFT] = 1
+        elif side > 0:
+            meta[M_CLAMPED_RIGHT] = 1
         sh = leaf_insert_at(hi, hf, slots, leaf, i, key, pays[j])
         d = i + 1 - pred
         if d < 0:

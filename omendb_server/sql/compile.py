@@ -7,6 +7,7 @@ so parsed trees are cached by statement text; plans are cached one level up
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import sqlglot
@@ -55,8 +56,34 @@ def _syntax_error(sql: str, e: Exception) -> errors.DBError:
     return errors.SyntaxError("syntax error at end of input")
 
 
+_EXPLAIN = re.compile(
+    r"^\s*EXPLAIN\b(?:\s*\(([^)]*)\))?\s*(ANALY[SZ]E\b)?\s*(VERBOSE\b)?\s*(.*)$", re.I | re.S)
+
+
+def _explain(m: "re.Match[str]", catalog: Catalog, param_types: list[DataType | None]) -> Plan:
+    import time
+
+    from omendb_server.sql.explain import COLUMNS, ExplainPlan
+
+    analyze = bool(m.group(2))
+    for option in (m.group(1) or "").split(","):
+        words = option.strip().lower().split()
+        if words and words[0] in ("analyze", "analyse"):
+            analyze = len(words) == 1 or words[1] in ("true", "on", "1")
+    start = time.perf_counter()
+    inner = compile_statement(m.group(4), catalog, param_types)
+    planning_ms = (time.perf_counter() - start) * 1000
+    return ExplainPlan(columns=COLUMNS, param_types=inner.param_types, kind=inner.kind,
+                       writes=inner.writes and analyze, inner=inner, analyze=analyze,
+                       planning_ms=planning_ms)
+
+
 def compile_statement(sql: str, catalog: Catalog, param_types: list[DataType | None]) -> Plan:
     """One statement's text → an executable plan (utility statements short-circuit)."""
+    if sql[:8].upper().lstrip().startswith("EXPLAIN"):
+        m = _EXPLAIN.match(sql)
+        if m:
+            return _explain(m, catalog, param_types)
     plan = parse_utility(sql)
     if plan is not None:
         return plan

@@ -210,7 +210,10 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
                 write(values)
         return Result(f"INSERT 0 {count}", out_rows if ret_fns else None, ret_cols)
 
-    return CallablePlan(columns=ret_cols, kind="dml", writes=True, run=run)
+    source_line = ('Values Scan on "*VALUES*"' if row_fns is not None and len(row_fns) > 1
+                   else "Result" if row_fns is not None else "Subquery Scan")
+    return CallablePlan(columns=ret_cols, kind="dml", writes=True, run=run,
+                        explain_lines=[f"Insert on {table.name}", f"  ->  {source_line}"])
 
 
 class _Missing:
@@ -290,7 +293,8 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
                 out_rows.append(tuple(f(row, ctx) for f in ret_fns))
         return Result(f"UPDATE {count}", out_rows if ret_fns else None, ret_cols)
 
-    return CallablePlan(columns=ret_cols, kind="dml", writes=True, run=run)
+    return CallablePlan(columns=ret_cols, kind="dml", writes=True, run=run,
+                        explain_lines=_scan_lines("Update", planner, table, node, key_fns))
 
 
 def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-untyped-def]
@@ -320,4 +324,20 @@ def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-u
                 out_rows.append(tuple(f(target.values, ctx) for f in ret_fns))
         return Result(f"DELETE {count}", out_rows if ret_fns else None, ret_cols)
 
-    return CallablePlan(columns=ret_cols, kind="dml", writes=True, run=run)
+    return CallablePlan(columns=ret_cols, kind="dml", writes=True, run=run,
+                        explain_lines=_scan_lines("Delete", planner, table, node, key_fns))
+
+
+def _scan_lines(verb: str, planner, table: Table, node: exp.Expression, key: Any) -> list[str]:  # type: ignore[no-untyped-def]
+    key_fns, index_oid = key
+    if key_fns is None:
+        scan = f"Seq Scan on {table.name}"
+    elif index_oid == 0:
+        scan = f"Index Scan using {table.pk_name} on {table.name}"
+    else:
+        scan = f"Index Scan using {planner.catalog.indexes[index_oid].name} on {table.name}"
+    lines = [f"{verb} on {table.name}", f"  ->  {scan}"]
+    where = node.args.get("where")
+    if where is not None:
+        lines.append(f"        Filter: ({where.this.sql(dialect='postgres')})")
+    return lines

@@ -23,12 +23,23 @@ Row = tuple[Any, ...]
 
 class Operator:
     label = "Operator"
+    #: Extra EXPLAIN lines ("Filter: ...", "Sort Key: ..."), set by the planner.
+    details: list[str] = []
+    #: Operators EXPLAIN folds into their parent (projection is implicit in PostgreSQL).
+    hidden = False
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         raise NotImplementedError
 
     def children(self) -> list["Operator"]:
         return []
+
+    def title(self) -> str:
+        return self.label
+
+    def explain(self, *lines: str) -> "Operator":
+        self.details = [ln for ln in lines if ln]
+        return self
 
 
 class OneRow(Operator):
@@ -42,6 +53,9 @@ class OneRow(Operator):
 
 class SeqScan(Operator):
     label = "Seq Scan"
+
+    def title(self) -> str:
+        return f"Seq Scan on {self.name}"
 
     def __init__(self, table_oid: int, name: str) -> None:
         self.table_oid = table_oid
@@ -61,6 +75,9 @@ class IndexLookup(Operator):
     """Equality on every column of the primary key (index_oid 0) or a secondary index."""
 
     label = "Index Scan"
+
+    def title(self) -> str:
+        return f"Index Scan using {self.index_name} on {self.name}"
 
     def __init__(self, table_oid: int, name: str, key_fns: list[Fn], index_oid: int = 0,
                  index_name: str = "") -> None:
@@ -147,6 +164,9 @@ class VirtualScan(Operator):
 
     label = "Function Scan"
 
+    def title(self) -> str:
+        return f"Seq Scan on {self.name}"
+
     def __init__(self, name: str, producer: Callable[[ExecContext], list[Row]]) -> None:
         self.name = name
         self.producer = producer
@@ -158,6 +178,9 @@ class VirtualScan(Operator):
 class ValuesScan(Operator):
     label = "Values Scan"
 
+    def title(self) -> str:
+        return 'Values Scan on "*VALUES*"'
+
     def __init__(self, rows: list[list[Fn]]) -> None:
         self.exprs = rows
 
@@ -168,6 +191,7 @@ class ValuesScan(Operator):
 
 class SubqueryScan(Operator):
     label = "Subquery Scan"
+    hidden = True
 
     def __init__(self, child: Operator) -> None:
         self.child = child
@@ -180,7 +204,10 @@ class SubqueryScan(Operator):
 
 
 class Filter(Operator):
+    """Shown by EXPLAIN as a "Filter:" line of its input, as PostgreSQL does."""
+
     label = "Filter"
+    hidden = True
 
     def __init__(self, child: Operator, pred: Fn) -> None:
         self.child = child
@@ -198,6 +225,10 @@ class Filter(Operator):
 
 class NestedLoopJoin(Operator):
     label = "Nested Loop"
+
+    def title(self) -> str:
+        kind = {"left": " Left Join", "right": " Right Join", "full": " Full Join"}.get(self.kind, "")
+        return "Nested Loop" + kind
 
     def __init__(self, left: Operator, right: Operator, pred: Fn | None, kind: str,
                  left_width: int, right_width: int) -> None:
@@ -236,6 +267,9 @@ class HashJoin(Operator):
     """Equi-join: build a hash table on the right input, probe with the left."""
 
     label = "Hash Join"
+
+    def title(self) -> str:
+        return "Hash Left Join" if self.kind == "left" else "Hash Join"
 
     def __init__(self, left: Operator, right: Operator, left_keys: list[Fn],
                  right_keys: list[Fn], residual: Fn | None, kind: str,
@@ -287,6 +321,9 @@ class _AggState:
 
 class Aggregate(Operator):
     label = "Aggregate"
+
+    def title(self) -> str:
+        return "HashAggregate" if self.grouped else "Aggregate"
 
     def __init__(self, child: Operator, group_fns: list[Fn], aggs: list[AggSpec],
                  grouped: bool) -> None:
@@ -375,6 +412,7 @@ def _final(st: _AggState) -> Any:
 
 class Project(Operator):
     label = "Project"
+    hidden = True
 
     def __init__(self, child: Operator, fns: list[Fn]) -> None:
         self.child = child
@@ -460,6 +498,7 @@ class Strip(Operator):
     """Drop hidden trailing columns (sort keys not in the select list)."""
 
     label = "Result"
+    hidden = True
 
     def __init__(self, child: Operator, width: int) -> None:
         self.child = child

@@ -64,6 +64,8 @@ class CallablePlan(Plan):
     """A plan whose work is one function (DML, DDL, SET/SHOW)."""
 
     run: Callable[[ExecContext], Result] | None = None
+    #: What EXPLAIN prints for it (DML: "Update on t" over its scan).
+    explain_lines: list[str] = field(default_factory=list)
 
     def execute(self, ctx: ExecContext) -> Result:
         assert self.run is not None

@@ -195,7 +195,8 @@ class Planner:
                 desc = bool(o.args.get("desc"))
                 nf = o.args.get("nulls_first")
                 keys.append((idx, desc, desc if nf is None else bool(nf)))
-            root = ops.Sort(root, keys)
+            root = ops.Sort(root, keys).explain(
+                "Sort Key: " + ", ".join(o.sql(dialect="postgres") for o in order.expressions))
         root = self._limit(node, root, Scope())
         return QueryPlan(columns=cols, root=root)
 
@@ -305,16 +306,20 @@ class Planner:
             assert agg is not None
             having_fn = out_compiler.boolean(having.this, "HAVING").fn if having is not None else None
             source = ops.Aggregate(source, [g.fn for g in agg.group_exprs], agg.aggs,
-                                   grouped=group is not None)
+                                   grouped=group is not None).explain(
+                "Group Key: " + ", ".join(g.sql(dialect="postgres") for g in agg.group_nodes)
+                if agg.group_nodes else "")
             if having_fn is not None:
-                source = ops.Filter(source, having_fn)
+                source = ops.Filter(source, having_fn).explain(
+                    f"Filter: ({having.this.sql(dialect='postgres')})")
         root: ops.Operator = ops.Project(source, [ce.fn for ce in out_exprs + hidden])
         if node.args.get("distinct") is not None:
             if node.args["distinct"].args.get("on"):
                 raise errors.FeatureNotSupported("DISTINCT ON is not supported yet")
             root = ops.Distinct(root, width)
         if sort_keys:
-            root = ops.Sort(root, sort_keys)
+            root = ops.Sort(root, sort_keys).explain(
+                "Sort Key: " + ", ".join(o.sql(dialect="postgres") for o in order.expressions))
         root = self._limit(node, root, scope)
         if hidden:
             root = ops.Strip(root, width)
@@ -409,11 +414,15 @@ class Planner:
     def _filter(self, source: ops.Operator, scope: Scope, cond: exp.Expression,
                 compiler: ExprCompiler) -> ops.Operator:
         pred = compiler.boolean(cond)
+        text = f"Filter: ({cond.sql(dialect='postgres')})"
         if isinstance(source, ops.SeqScan):
             lookup = self._pk_lookup(source, scope, cond, compiler)
             if lookup is not None:
-                return ops.Filter(lookup, pred.fn)
-        return ops.Filter(source, pred.fn)
+                conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
+                if len(conjuncts) == len(lookup.key_fns):
+                    return lookup  # the condition is exactly the index condition
+                return ops.Filter(lookup, pred.fn).explain(text)
+        return ops.Filter(source, pred.fn).explain(text)
 
     def _pk_lookup(self, scan: ops.SeqScan, scope: Scope, cond: exp.Expression,
                    compiler: ExprCompiler) -> ops.IndexLookup | None:
@@ -432,8 +441,10 @@ class Planner:
             candidates.append((index.oid, index.name, index.columns))
         for index_oid, index_name, cols in candidates:
             if all(c in pinned for c in cols):
+                cond_text = " AND ".join(f"({table.columns[c].name} = {pinned[c].name})"
+                                         for c in cols)
                 return ops.IndexLookup(table.oid, table.name, [pinned[c].fn for c in cols],
-                                       index_oid, index_name)
+                                       index_oid, index_name).explain(f"Index Cond: {cond_text}")
         return None
 
     def _pinned_columns(self, table: Table, scope: Scope, cond: exp.Expression,
@@ -475,7 +486,8 @@ class Planner:
                 if col.type.oid in (700, 701, 1700) and T.is_integer(val.type) is False and \
                         val.type.oid != col.type.oid and val.type.oid != 705:
                     continue
-                pinned[attpos] = compiler.coerce(val, col.type)
+                ce = compiler.coerce(val, col.type)
+                pinned[attpos] = CExpr(ce.fn, ce.type, ce.typmod, val_node.sql(dialect="postgres"))
         return pinned
 
     # -- FROM items ------------------------------------------------------------------------
@@ -621,9 +633,11 @@ class Planner:
                 for r in rest[1:]:
                     cond = exp.And(this=cond, expression=r)
                 residual = comp.boolean(cond, "JOIN/ON").fn
-            return ops.HashJoin(left, right, lkeys, rkeys, residual, jkind, lw, rw), scope
+            return ops.HashJoin(left, right, lkeys, rkeys, residual, jkind, lw, rw).explain(
+                f"Hash Cond: ({on.sql(dialect='postgres')})"), scope
         pred_fn = comp.boolean(on, "JOIN/ON").fn
-        return ops.NestedLoopJoin(left, right, pred_fn, jkind, lw, rw), scope
+        return ops.NestedLoopJoin(left, right, pred_fn, jkind, lw, rw).explain(
+            f"Join Filter: ({on.sql(dialect='postgres')})"), scope
 
 
 def _refs_only(node: exp.Expression, scope: Scope) -> bool:

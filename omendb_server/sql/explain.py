@@ -1,0 +1,138 @@
+"""EXPLAIN [ANALYZE]: the operator tree printed the way PostgreSQL prints plans.
+
+There are no cost estimates yet, so the output reads like PostgreSQL's
+``EXPLAIN (COSTS OFF)``; ANALYZE adds actual time, rows and loops per node by
+wrapping each operator's row iterator while the statement runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from omendb_server.sql import types as T
+from omendb_server.sql.context import ExecContext
+from omendb_server.sql.operators import Operator
+from omendb_server.sql.plan import CallablePlan, OutputColumn, Plan, QueryPlan, Result
+
+COLUMNS = [OutputColumn("QUERY PLAN", T.TEXT)]
+
+
+@dataclass
+class _Stats:
+    rows: int = 0
+    loops: int = 0
+    first: float | None = None
+    total: float = 0.0
+
+
+@dataclass
+class ExplainPlan(Plan):
+    inner: Plan | None = None
+    analyze: bool = False
+    planning_ms: float = 0.0
+    stats: dict[int, _Stats] = field(default_factory=dict)
+
+    def execute(self, ctx: ExecContext) -> Result:
+        assert self.inner is not None
+        root = self.inner.root if isinstance(self.inner, QueryPlan) else None
+        exec_ms = 0.0
+        if self.analyze:
+            self.stats = {}
+            restore = _instrument(root, self.stats) if root is not None else []
+            start = time.perf_counter()
+            try:
+                self.inner.execute(ctx)
+            finally:
+                for op in restore:
+                    op.__dict__.pop("rows", None)
+            exec_ms = (time.perf_counter() - start) * 1000
+        lines: list[str] = []
+        if root is not None:
+            self._render(root, 0, lines)
+        else:
+            lines.extend(getattr(self.inner, "explain_lines", None) or [_describe_plan(self.inner)])
+        if self.analyze:
+            lines.append(f"Planning Time: {self.planning_ms:.3f} ms")
+            lines.append(f"Execution Time: {exec_ms:.3f} ms")
+        return Result("EXPLAIN", [(ln,) for ln in lines], COLUMNS)
+
+    def _render(self, op: Operator, level: int, lines: list[str],
+                inherited: list[str] | None = None) -> None:
+        details = list(inherited or [])
+        folded_filter: Operator | None = None
+        removed_by_filter = None
+        while op.hidden and op.children():
+            details = details + list(op.details)
+            if op.label == "Filter":
+                folded_filter = op
+            op = op.children()[0]
+        st = self.stats.get(id(op))
+        if folded_filter is not None and self.analyze:
+            # the node shows the rows that left it, i.e. after its folded-in Filter
+            ost = self.stats.get(id(folded_filter))
+            if ost is not None and st is not None:
+                removed_by_filter = st.rows - ost.rows
+                st = _Stats(ost.rows, st.loops, st.first, st.total)
+        head = op.title()
+        if self.analyze:
+            if st is None or st.loops == 0:
+                head += " (never executed)"
+            else:
+                first = (st.first or 0.0) * 1000
+                head += (f" (actual time={first:.3f}..{st.total * 1000:.3f} "
+                         f"rows={st.rows} loops={st.loops})")
+        if level == 0:
+            lines.append(head)
+            pad = "  "
+        else:
+            lines.append(" " * (6 * (level - 1) + 2) + "->  " + head)
+            pad = " " * (6 * level + 2)
+        for d in list(op.details) + details:
+            lines.append(pad + d)
+        if removed_by_filter is not None:
+            lines.append(pad + f"Rows Removed by Filter: {removed_by_filter}")
+        for child in op.children():
+            self._render(child, level + 1, lines)
+
+
+def _instrument(root: Operator, stats: dict[int, _Stats]) -> list[Operator]:
+    """Wrap every operator's ``rows`` to count rows and time (inclusive of children)."""
+    touched: list[Operator] = []
+
+    def wrap(op: Operator) -> None:
+        st = stats.setdefault(id(op), _Stats())
+        original = type(op).rows
+
+        def rows(ctx: ExecContext, op: Operator = op) -> Iterator[Any]:
+            st.loops += 1
+            it = original(op, ctx)
+            start = time.perf_counter()
+            while True:
+                t0 = time.perf_counter()
+                try:
+                    row = next(it)
+                except StopIteration:
+                    st.total += time.perf_counter() - t0
+                    return
+                now = time.perf_counter()
+                st.total += now - t0
+                if st.first is None:
+                    st.first = now - start
+                st.rows += 1
+                yield row
+
+        op.rows = rows  # type: ignore[method-assign]
+        touched.append(op)
+        for child in op.children():
+            wrap(child)
+
+    wrap(root)
+    return touched
+
+
+def _describe_plan(plan: Plan | None) -> str:
+    if isinstance(plan, CallablePlan):
+        return {"dml": "ModifyTable", "ddl": "Utility Statement"}.get(plan.kind, "Result")
+    return "Result"
