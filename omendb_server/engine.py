@@ -24,7 +24,7 @@ from omendb_server.sql import ExecContext, Plan, Result, compile_statement
 from omendb_server.sql.context import SessionInfo
 from omendb_server.storage import DataDirLock, Store
 from omendb_server.txn import Transaction, TransactionManager
-from omendb_server.txn.manager import READ_COMMITTED
+from omendb_server.txn.manager import READ_COMMITTED, Snapshot
 
 log = logging.getLogger("omendb.engine")
 
@@ -168,11 +168,30 @@ class Database:
         with self.lock:
             self.tm.release(txn, name)
 
+    def execute_read_only(self, plan: Plan, params: list[Any], session: SessionInfo) -> Result:
+        """Run a read-only statement outside any transaction block on a fresh snapshot.
+
+        No transaction is begun or committed: txid 0 matches no in-flight stamp, so
+        the snapshot sees exactly the committed versions as of now."""
+        with self.lock:
+            snap = Snapshot(self.tm.last_ts)
+            ctx = ExecContext(
+                params=params,
+                txn=snap,
+                tm=self.tm,
+                catalog=self.tm.catalog,
+                session=session,
+                fmt=session.format_context(),
+                stmt_ts=_dt.datetime.now(_dt.timezone.utc),
+                database=self,
+            )
+            return plan.execute(ctx)
+
     def execute(self, plan: Plan, params: list[Any], txn: Transaction,
                 session: SessionInfo) -> Result:
         with self.lock:
             self.tm.statement_snapshot(txn)
-            txn.lock_timeout = parse_duration(session.get_setting("lock_timeout"))
+            txn.lock_timeout = getattr(session, "lock_timeout", 0.0)
             ctx = ExecContext(
                 params=params,
                 txn=txn,

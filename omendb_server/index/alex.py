@@ -310,7 +310,7 @@ class AlexIndex:
         keys, pays = K.leaf_extract(hi, self._slots, leaf)
         n = keys.shape[0]
         cap_new = int(K.cap_for(n + 1, K.INSERT_DENSITY))
-        if n < K.LEAF_SPLIT_MIN or (n < K.LEAF_MAX and K.leaf_cost(keys, 0, n, cap_new) <= K.COST_T):
+        if n < K.LEAF_SPLIT_MIN or (n < K.LEAF_MAX and K.leaf_is_worth_it(keys, 0, n, K.INSERT_DENSITY)):
             self._ensure(slots=cap_new)
             K.rebuild_leaf(self._hi, self._slots, meta, leaf, keys, pays, cap_new)
             meta[K.M_EXPANSIONS] += 1

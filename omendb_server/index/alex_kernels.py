@@ -80,7 +80,8 @@ LEAF_TARGET = 2048  # bulk load aims at leaves of about this many keys
 LEAF_MAX_BULK = 4096  # ... and never builds a bigger one unless forced
 LEAF_MAX = 8192  # inserts split a leaf at this size
 LEAF_SPLIT_MIN = 256  # below this a full leaf always just expands
-COST_T = 2.5  # max mean log2 search distance for a node to stay a single leaf
+COST_T = 2.5  # max mean log2 search distance for a node to stay a single leaf ...
+SPLIT_GAIN = 0.75  # ... unless splitting it in two gains less than this
 MAX_FANOUT = 1 << 16
 MAX_ROOT_FANOUT = 1 << 20
 DOUBLE_MAX_FANOUT = 4096  # a full one-slot leaf doubles its parent's fanout up to this
@@ -304,6 +305,21 @@ def leaf_cost(keys, i0, i1, cap):
 
 
 @njit(cache=True)
+def leaf_is_worth_it(keys, i0, i1, density):
+    """Keep keys[i0:i1] as one leaf unless its expected search cost is high and
+    splitting it in two would lower that cost noticeably (random, locally uniform keys
+    do not improve by splitting; curved CDFs do)."""
+    n = i1 - i0
+    c = leaf_cost(keys, i0, i1, cap_for(n, density))
+    if c <= COST_T:
+        return True
+    m = i0 + n // 2
+    c2 = (leaf_cost(keys, i0, m, cap_for(m - i0, density)) * (m - i0)
+          + leaf_cost(keys, m, i1, cap_for(i1 - m, density)) * (i1 - m)) / n
+    return c2 > c - SPLIT_GAIN
+
+
+@njit(cache=True)
 def place_leaf(slots, start, cap, keys, pays, i0, i1, anchor, slope, icpt):
     """Model-based placement of sorted keys into the gapped array; returns LAST."""
     n = i1 - i0
@@ -479,7 +495,7 @@ def build(keys, pays, hint_lo, hint_hi, top_mode, density):
             if n <= 1 or depth >= MAX_DEPTH:
                 make_leaf = True
             elif n <= LEAF_MAX_BULK:
-                make_leaf = n <= 64 or leaf_cost(keys, i0, i1, cap_for(n, density)) <= COST_T
+                make_leaf = n <= 64 or leaf_is_worth_it(keys, i0, i1, density)
         if make_leaf:
             cap = cap_for(n, density)
             if 2 * (nsl + cap) > slots.shape[0]:
@@ -554,7 +570,9 @@ def build(keys, pays, hint_lo, hint_hi, top_mode, density):
             counts[s] = 0
         for i in range(i0, i1):
             counts[inner_slot(hi, hf, node, keys[i])] += 1
-        # group consecutive slots into children of about LEAF_TARGET keys
+        # group consecutive slots into children of about LEAF_TARGET keys (at most half
+        # the node's keys, so an internal node always separates its keys)
+        gtarget = min(LEAF_TARGET, (n + 1) // 2)
         ngroups = 0
         gstart = np.empty(f + 1, np.int64)
         gkeys = np.empty(f + 1, np.int64)
@@ -562,7 +580,7 @@ def build(keys, pays, hint_lo, hint_hi, top_mode, density):
         gstart[0] = 0
         for s in range(f):
             c = counts[s]
-            if acc > 0 and acc + c > LEAF_TARGET:
+            if acc > 0 and acc + c > gtarget:
                 gkeys[ngroups] = acc
                 ngroups += 1
                 gstart[ngroups] = s

@@ -65,6 +65,15 @@ def _binary_encoder(t: DataType) -> Encoder:
     return lambda v, ctx: out(v, ctx)
 
 
+def _make_encoders(columns: list[OutputColumn], fmts: list[int]) -> list[Encoder]:
+    n = len(fmts)
+    out = []
+    for i, c in enumerate(columns):
+        f = 0 if n == 0 else (fmts[0] if n == 1 else fmts[i])
+        out.append(_binary_encoder(c.type) if f == 1 else _text_encoder(c.type))
+    return out
+
+
 class Connection:
     """One client connection's protocol state. Not thread-safe: one thread drives it."""
 
@@ -84,6 +93,8 @@ class Connection:
         self.secret = secrets.randbits(31)
         #: Set for a CancelRequest connection: (pid, secret) to cancel, then close.
         self.cancel_request: tuple[int, int] | None = None
+        self._handlers = {b"P": self._parse, b"B": self._bind, b"D": self._describe,
+                          b"E": self._execute, b"C": self._close}
 
     # -- output helpers -------------------------------------------------------------------
     def _send(self, data: bytes) -> None:
@@ -176,43 +187,34 @@ class Connection:
             return
         if self.state != READY:
             raise errors.ProtocolViolation("unexpected message before startup completed")
-        msg = fe.decode_message(type_byte, payload)
-        if isinstance(msg, fe.Terminate):
-            self.state = CLOSED
+        handler = self._handlers.get(type_byte)
+        if handler is not None:  # the extended-query messages: the hot path
+            if self._skip_until_sync:
+                return
+            msg = fe.decode_message(type_byte, payload)
+            try:
+                handler(msg)
+            except errors.ProtocolViolation:
+                raise
+            except errors.DBError as e:
+                self._error(e)
+                self._skip_until_sync = True
             return
+        msg = fe.decode_message(type_byte, payload)
         if isinstance(msg, fe.Sync):
             self._skip_until_sync = False
             self._sync()
-            return
-        if isinstance(msg, fe.Flush):
-            self.flush_now = True
-            return
-        if isinstance(msg, fe.Query):
+        elif isinstance(msg, fe.Query):
             self._skip_until_sync = False
             self._simple_query(msg.sql)
-            return
-        if isinstance(msg, (fe.CopyData, fe.CopyDone, fe.CopyFail)):
+        elif isinstance(msg, fe.Flush):
+            self.flush_now = True
+        elif isinstance(msg, fe.Terminate):
+            self.state = CLOSED
+        elif isinstance(msg, (fe.CopyData, fe.CopyDone, fe.CopyFail)):
             return  # stray COPY messages outside COPY mode are ignored, as PostgreSQL does
-        if self._skip_until_sync:
-            return
-        try:
-            if isinstance(msg, fe.Parse):
-                self._parse(msg)
-            elif isinstance(msg, fe.Bind):
-                self._bind(msg)
-            elif isinstance(msg, fe.Describe):
-                self._describe(msg)
-            elif isinstance(msg, fe.Execute):
-                self._execute(msg)
-            elif isinstance(msg, fe.Close):
-                self._close(msg)
-            else:
-                raise errors.ProtocolViolation(f"unexpected message type {type_byte!r}")
-        except errors.DBError as e:
-            if isinstance(e, errors.ProtocolViolation):
-                raise
-            self._error(e)
-            self._skip_until_sync = True
+        else:
+            raise errors.ProtocolViolation(f"unexpected message type {type_byte!r}")
 
     # -- errors and notices --------------------------------------------------------------------
     def _error(self, e: errors.DBError) -> None:
@@ -400,13 +402,8 @@ class Connection:
         self._drain_notices()
         cols = portal.stmt.plan.columns
         if cols is not None and rows:
-            fmts = portal.result_formats
-            n = len(fmts)
-            encoders = []
-            for i, c in enumerate(cols):
-                f = 0 if n == 0 else (fmts[0] if n == 1 else fmts[i])
-                encoders.append(_binary_encoder(c.type) if f == 1 else _text_encoder(c.type))
-            self._send_rows(rows, encoders, session.format_context())
+            self._send_rows(rows, portal.stmt.encoders(portal.result_formats, _make_encoders),
+                            session.format_context())
         if tag is None:
             self._send(be.PORTAL_SUSPENDED)
         else:

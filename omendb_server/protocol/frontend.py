@@ -275,6 +275,59 @@ def _parse(r: _Reader) -> Parse:
     return Parse(name, query, oids)
 
 
+_H = struct.Struct("!h")
+_HI = struct.Struct("!i")
+
+
+def _bind_fast(data: bytes) -> Bind:
+    """Bind without the generic reader: it runs once per executed statement.
+
+    Any structural damage falls through to the checked decoder below, which
+    raises the precise ProtocolViolation.
+    """
+    try:
+        e1 = data.index(0)
+        e2 = data.index(0, e1 + 1)
+        pos = e2 + 1
+        (nfmt,) = _H.unpack_from(data, pos)
+        pos += 2
+        formats = struct.unpack_from(f"!{nfmt}h", data, pos) if nfmt else ()
+        pos += 2 * nfmt
+        (nparams,) = _H.unpack_from(data, pos)
+        pos += 2
+        if nfmt not in (0, 1, nparams) or nparams < 0:
+            return _bind(_Reader(data))
+        params: list[bytes | None] = []
+        unpack = _HI.unpack_from
+        for _ in range(nparams):
+            (n,) = unpack(data, pos)
+            pos += 4
+            if n == -1:
+                params.append(None)
+            else:
+                if n < 0 or pos + n > len(data):
+                    return _bind(_Reader(data))
+                params.append(data[pos:pos + n])
+                pos += n
+        (nres,) = _H.unpack_from(data, pos)
+        pos += 2
+        results = struct.unpack_from(f"!{nres}h", data, pos) if nres > 0 else ()
+        pos += 2 * max(nres, 0)
+        if pos != len(data) or nres < 0:
+            return _bind(_Reader(data))
+        for code in formats:
+            if code not in (0, 1):
+                return _bind(_Reader(data))
+        for code in results:
+            if code not in (0, 1):
+                return _bind(_Reader(data))
+        portal = data[:e1].decode("utf-8") if e1 else ""
+        statement = data[e1 + 1:e2].decode("utf-8") if e2 > e1 + 1 else ""
+        return Bind(portal, statement, formats, tuple(params), results)
+    except (struct.error, ValueError):
+        return _bind(_Reader(data))
+
+
 def _bind(r: _Reader) -> Bind:
     portal, statement = r.cstring(), r.cstring()
     formats = _check_formats(r.int16s(r.int16()))
@@ -348,6 +401,8 @@ _DECODERS = {
 
 def decode_message(type_byte: bytes, payload: bytes) -> FrontendMessage:
     """Decode one normal-phase message; any malformation raises a DBError."""
+    if type_byte == b"B":
+        return _bind_fast(payload)
     decoder = _DECODERS.get(type_byte)
     if decoder is not None:
         return decoder(_Reader(payload))  # type: ignore[no-any-return]

@@ -29,6 +29,15 @@ class PreparedStatement:
     plan: Plan
     param_types: list[DataType]
     declared_oids: list[int] = field(default_factory=list)
+    _encoders: dict[tuple[int, ...], Any] = field(default_factory=dict)
+
+    def encoders(self, fmts: list[int], make: Any) -> Any:
+        """Per-column value encoders for these result formats, built once per statement."""
+        key = tuple(fmts)
+        enc = self._encoders.get(key)
+        if enc is None:
+            enc = self._encoders[key] = make(self.plan.columns, fmts)
+        return enc
 
 
 @dataclass
@@ -64,6 +73,8 @@ class Session:
         self.prepared: dict[str, PreparedStatement] = {}
         self.portals: dict[str, Portal] = {}
         self.last_seq_values: dict[int, int] = {}
+        #: lock_timeout in seconds, parsed once when set (read by every statement).
+        self.lock_timeout = 0.0
         self._fmt: FormatContext | None = None
         for key, value in (startup_params or {}).items():
             k = key.lower()
@@ -93,6 +104,10 @@ class Session:
         if value == "DEFAULT":
             value = gucs.DEFAULTS.get(key, "")
         value = gucs.normalize(key, value)
+        if key == "lock_timeout":
+            from omendb_server.engine import parse_duration
+
+            self.lock_timeout = parse_duration(value)
         if key == "transaction_isolation":
             if self.txn is not None and not self.implicit:
                 self.txn.isolation = value
@@ -199,6 +214,9 @@ class Session:
             return self._txn_control(plan)
         if self.failed:
             raise self._aborted_error()
+        if self.txn is None and not plan.writes and plan.kind == "query":
+            # a read-only statement outside a transaction block needs only a snapshot
+            return self.db.execute_read_only(plan, params, self)
         if self.txn is None:
             iso = self.settings["default_transaction_isolation"]
             self.txn = self.db.begin(iso)

@@ -42,6 +42,8 @@ class CExpr:
     param: int = 0
     #: (table oid, attnum) when this is a plain table column (RowDescription).
     source: tuple[int, int] = (0, 0)
+    #: Position in the input row when this is a plain column reference (fast projection).
+    col_index: int | None = None
 
 
 @dataclass
@@ -393,7 +395,7 @@ class ExprCompiler:
                     col = scope.columns[idx]
                     if level == 0:
                         return CExpr(lambda row, ctx, i=idx: row[i], col.type, col.typmod,
-                                     col.name, source=(col.table_oid, col.attnum))
+                                     col.name, source=(col.table_oid, col.attnum), col_index=idx)
                     self.correlated = True
                     lvl = level
 

@@ -198,6 +198,8 @@ def compile_function(comp: "ExprCompiler", node: exp.Expression, name: str) -> "
         return make(lambda r, c: True, T.BOOL)
 
     # -- sequences --------------------------------------------------------------------------
+    if name in ("nextval", "setval", "set_config"):
+        planner.volatile = True
     if name in ("nextval", "currval", "setval"):
         args = compiled([T.REGCLASS] + ([T.INT8] if n > 1 else []) + ([T.BOOL] if n > 2 else []))
         seqf = args[0].fn

@@ -427,6 +427,32 @@ class Project(Operator):
         return [self.child]
 
 
+class ProjectColumns(Operator):
+    """Projection of plain columns only: one C-level itemgetter call per row."""
+
+    label = "Project"
+    hidden = True
+
+    def __init__(self, child: Operator, indexes: list[int]) -> None:
+        import operator
+
+        self.child = child
+        self.indexes = indexes
+        if len(indexes) == 1:
+            i = indexes[0]
+            self.pick = lambda row: (row[i],)
+        else:
+            self.pick = operator.itemgetter(*indexes)
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        pick = self.pick
+        for row in self.child.rows(ctx):
+            yield pick(row)
+
+    def children(self) -> list[Operator]:
+        return [self.child]
+
+
 class Distinct(Operator):
     label = "Unique"
 

@@ -35,6 +35,9 @@ class Planner:
                  sequences: Any = None) -> None:
         self.catalog = catalog
         self.param_types: list[DataType | None] = list(param_types)
+        #: Set when the statement calls nextval/setval/set_config: it must run in a
+        #: transaction (its effects are persisted at commit) even if it is a SELECT.
+        self.volatile = False
 
     # -- parameters ---------------------------------------------------------------------
     def param_expr(self, n: int) -> CExpr:
@@ -128,6 +131,7 @@ class Planner:
                              exp.Values)):
             q = self.plan_query(node, None)
             q.param_types = self.final_param_types()
+            q.writes = self.volatile or bool(node.args.get("locks"))
             return q
         from omendb_server.sql import ddl, dml
 
@@ -268,7 +272,7 @@ class Planner:
                         continue
                     found = True
                     out_exprs.append(CExpr(lambda r, c, i=i: r[i], col.type, col.typmod, col.name,
-                                           source=(col.table_oid, col.attnum)))
+                                           source=(col.table_oid, col.attnum), col_index=i))
                 if qualifier and not found:
                     raise errors.UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
                 if not scope.columns and not qualifier:
@@ -276,7 +280,8 @@ class Planner:
                 continue
             ce = out_compiler.compile(item)
             name = item.alias if isinstance(item, exp.Alias) else ce.name
-            out_exprs.append(CExpr(ce.fn, ce.type, ce.typmod, name, ce.const, ce.param, ce.source))
+            out_exprs.append(CExpr(ce.fn, ce.type, ce.typmod, name, ce.const, ce.param, ce.source,
+                                   ce.col_index if not has_aggs else None))
         # untyped literals in the select list are text, as in PostgreSQL
         for i, ce in enumerate(out_exprs):
             if ce.type.oid == 705:
@@ -312,7 +317,11 @@ class Planner:
             if having_fn is not None:
                 source = ops.Filter(source, having_fn).explain(
                     f"Filter: ({having.this.sql(dialect='postgres')})")
-        root: ops.Operator = ops.Project(source, [ce.fn for ce in out_exprs + hidden])
+        all_cols = out_exprs + hidden
+        if all_cols and all(ce.col_index is not None for ce in all_cols):
+            root: ops.Operator = ops.ProjectColumns(source, [ce.col_index for ce in all_cols])  # type: ignore[misc]
+        else:
+            root = ops.Project(source, [ce.fn for ce in all_cols])
         if node.args.get("distinct") is not None:
             if node.args["distinct"].args.get("on"):
                 raise errors.FeatureNotSupported("DISTINCT ON is not supported yet")

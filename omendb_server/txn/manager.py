@@ -35,6 +35,22 @@ class Savepoint:
     seq_values: dict[int, int]
 
 
+class Snapshot:
+    """What a read-only statement outside a transaction block needs: a read timestamp.
+
+    txid 0 matches no in-flight stamp, so exactly committed versions are visible."""
+
+    __slots__ = ("read_ts", "txid", "lock_timeout", "isolation", "repeatable", "seq_touched")
+
+    def __init__(self, read_ts: int) -> None:
+        self.read_ts = read_ts
+        self.txid = 0
+        self.lock_timeout = 0.0
+        self.isolation = READ_COMMITTED
+        self.repeatable = False
+        self.seq_touched: set[int] = set()
+
+
 @dataclass
 class Transaction:
     txid: int
