@@ -794,7 +794,9 @@ def leaf_insert_at(hi, hf, slots, leaf, i, key, pay):
     base = 2 * hi[leaf, H_START]
     cap = hi[leaf, H_CAP]
     last = hi[leaf, H_LAST]
-    p = i + 1  # first slot with key > key
+    p = i + 1  # first slot with key > key (trailing gaps hold INT64_MAX, so for
+    if p > last + 1:  # key == INT64_MAX the slot right after LAST)
+        p = last + 1
     pred = leaf_pred(hi, hf, leaf, key)
     shifts = 0
     # gap run [p, r) before the real key r (or the trailing region)

@@ -234,7 +234,7 @@ def _scan_matches(planner, table: Table, alias: str, where: exp.Expression | Non
         scan, _ = planner.table_scan(table, alias)
         lookup = planner._pk_lookup(scan, scope, where.this, comp)
         if lookup is not None:
-            key_fns, index_oid = lookup.key_fns, lookup.index_oid
+            key_fns, index_oid = lookup.keys, lookup.index_oid
     return scope, comp, pred, (key_fns, index_oid)
 
 

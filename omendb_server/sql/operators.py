@@ -79,20 +79,32 @@ class IndexLookup(Operator):
     def title(self) -> str:
         return f"Index Scan using {self.index_name} on {self.name}"
 
-    def __init__(self, table_oid: int, name: str, key_fns: list[Fn], index_oid: int = 0,
+    def __init__(self, table_oid: int, name: str, keys: list[list[Fn]], index_oid: int = 0,
                  index_name: str = "") -> None:
         self.table_oid = table_oid
         self.name = name
-        self.key_fns = key_fns
+        #: One or more keys (``col IN (...)``), each a list of per-column value functions.
+        self.keys = keys
         self.index_oid = index_oid
         self.index_name = index_name
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        if len(self.keys) == 1:
+            key = tuple(f((), ctx) for f in self.keys[0])
+            if None not in key:
+                yield from self._rows_for(ctx, key)
+            return
+        seen: set[tuple[Any, ...]] = set()
+        for fns in self.keys:
+            key = tuple(f((), ctx) for f in fns)
+            if None in key or key in seen:
+                continue
+            seen.add(key)
+            yield from self._rows_for(ctx, key)
+
+    def _rows_for(self, ctx: ExecContext, key: tuple[Any, ...]) -> Iterator[Row]:
         data = ctx.tm.tables.get(self.table_oid)
         if data is None:
-            return
-        key = tuple(f((), ctx) for f in self.key_fns)
-        if None in key:
             return
         read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
         cache = ctx.tm.row_cache if self.index_oid == 0 else None
@@ -110,15 +122,19 @@ class IndexLookup(Operator):
                 yield v.values
 
 
-def candidate_versions(ctx: ExecContext, data: Any, key_fns: list[Fn] | None,
+def candidate_versions(ctx: ExecContext, data: Any, keys: list[list[Fn]] | None,
                        index_oid: int = 0) -> list[Any]:
-    """Visible versions of a table, narrowed by an index when ``key_fns`` pin its key."""
+    """Visible versions of a table, narrowed by an index when ``keys`` pin its key."""
     read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
-    if key_fns is not None:
-        key = tuple(f((), ctx) for f in key_fns)
-        if None in key:
-            return []
-        versions = data.versions_with_key(key, index_oid)
+    if keys is not None:
+        versions = []
+        seen: set[tuple[Any, ...]] = set()
+        for fns in keys:
+            key = tuple(f((), ctx) for f in fns)
+            if None in key or key in seen:
+                continue
+            seen.add(key)
+            versions.extend(data.versions_with_key(key, index_oid))
     else:
         versions = list(data.versions.values())
     return [v for v in versions if is_visible(v, read_ts, txid)]

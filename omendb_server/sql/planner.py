@@ -8,6 +8,7 @@ ParameterDescription and uses to decode Bind values.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Callable
 
 from sqlglot import exp
@@ -417,7 +418,7 @@ class Planner:
         if where is not None:
             lookup = self._pk_lookup(source, scope, where.this, compiler)
             if lookup is not None:
-                key_fns, index_oid = lookup.key_fns, lookup.index_oid
+                key_fns, index_oid = lookup.keys, lookup.index_oid
         return ops.LockRows(source.table_oid, source.name, pred, key_fns, mode, policy, index_oid)
 
     def _filter(self, source: ops.Operator, scope: Scope, cond: exp.Expression,
@@ -428,7 +429,7 @@ class Planner:
             lookup = self._pk_lookup(source, scope, cond, compiler)
             if lookup is not None:
                 conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
-                if len(conjuncts) == len(lookup.key_fns):
+                if len(conjuncts) == len(lookup.keys[0]):
                     return lookup  # the condition is exactly the index condition
                 return ops.Filter(lookup, pred.fn).explain(text)
         return ops.Filter(source, pred.fn).explain(text)
@@ -450,54 +451,84 @@ class Planner:
             candidates.append((index.oid, index.name, index.columns))
         for index_oid, index_name, cols in candidates:
             if all(c in pinned for c in cols):
-                cond_text = " AND ".join(f"({table.columns[c].name} = {pinned[c].name})"
-                                         for c in cols)
-                return ops.IndexLookup(table.oid, table.name, [pinned[c].fn for c in cols],
-                                       index_oid, index_name).explain(f"Index Cond: {cond_text}")
+                alternatives = [pinned[c] for c in cols]
+                n_keys = 1
+                for alt in alternatives:
+                    n_keys *= len(alt)
+                if n_keys > 1000:
+                    continue
+                keys = [[ce.fn for ce in combo] for combo in itertools.product(*alternatives)]
+                cond_text = " AND ".join(
+                    f"({table.columns[c].name} = {pinned[c][0].name})" if len(pinned[c]) == 1 else
+                    f"({table.columns[c].name} = ANY (ARRAY[{', '.join(ce.name for ce in pinned[c])}]))"
+                    for c in cols)
+                return ops.IndexLookup(table.oid, table.name, keys, index_oid,
+                                       index_name).explain(f"Index Cond: {cond_text}")
         return None
 
     def _pinned_columns(self, table: Table, scope: Scope, cond: exp.Expression,
-                        compiler: ExprCompiler) -> dict[int, CExpr]:
-        """Table column position → the value an ``=`` conjunct pins it to."""
+                        compiler: ExprCompiler) -> dict[int, list[CExpr]]:
+        """Table column position → the values ``col = v`` or ``col IN (v, ...)`` pin it to."""
         conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
-        pinned: dict[int, CExpr] = {}
+        pinned: dict[int, list[CExpr]] = {}
         for c in conjuncts:
             while isinstance(c, exp.Paren):
                 c = c.this
+            if isinstance(c, exp.In) and not c.args.get("query") and c.expressions:
+                col_node = c.this
+                if not isinstance(col_node, exp.Column):
+                    continue
+                values = []
+                for item in c.expressions:
+                    ce = self._pin_value(table, scope, col_node, item, compiler)
+                    if ce is None:
+                        values = []
+                        break
+                    values.append(ce)
+                if values:
+                    pos = scope.columns[scope.find(col_node.name, col_node.table or None)].attnum - 1
+                    pinned.setdefault(pos, values)
+                continue
             if not isinstance(c, exp.EQ):
                 continue
             for col_node, val_node in ((c.this, c.expression), (c.expression, c.this)):
                 if not isinstance(col_node, exp.Column):
                     continue
-                if any(isinstance(x, (exp.Column, exp.Subquery, exp.Select)) for x in val_node.walk()):
-                    continue
-                try:
-                    idx = scope.find(col_node.name, col_node.table or None)
-                except errors.DBError:
-                    idx = None
-                if idx is None:
-                    continue
-                col = scope.columns[idx]
-                if col.table_oid != table.oid:
-                    continue
-                attpos = col.attnum - 1
-                if attpos in pinned:
-                    continue
-                val = compiler.compile(val_node)
-                if val.type.oid not in (705,) and not (
-                    T.is_numeric(val.type) and T.is_numeric(col.type)
-                    or val.type.oid == col.type.oid
-                    or T.is_string(val.type) and T.is_string(col.type)
-                ):
-                    continue
-                if T.is_integer(col.type) and val.type.oid in (700, 701, 1700):
-                    continue  # 1.5 must not match key 2 after a cast
-                if col.type.oid in (700, 701, 1700) and T.is_integer(val.type) is False and \
-                        val.type.oid != col.type.oid and val.type.oid != 705:
-                    continue
-                ce = compiler.coerce(val, col.type)
-                pinned[attpos] = CExpr(ce.fn, ce.type, ce.typmod, val_node.sql(dialect="postgres"))
+                ce = self._pin_value(table, scope, col_node, val_node, compiler)
+                if ce is not None:
+                    pos = scope.columns[scope.find(col_node.name, col_node.table or None)].attnum - 1
+                    pinned.setdefault(pos, [ce])
+                    break
         return pinned
+
+    def _pin_value(self, table: Table, scope: Scope, col_node: exp.Column,
+                   val_node: exp.Expression, compiler: ExprCompiler) -> CExpr | None:
+        """The value ``val_node`` as a key for ``col_node``, or None if it cannot be one."""
+        if any(isinstance(x, (exp.Column, exp.Subquery, exp.Select)) for x in val_node.walk()):
+            return None
+        try:
+            idx = scope.find(col_node.name, col_node.table or None)
+        except errors.DBError:
+            return None
+        if idx is None:
+            return None
+        col = scope.columns[idx]
+        if col.table_oid != table.oid:
+            return None
+        val = compiler.compile(val_node)
+        if val.type.oid not in (705,) and not (
+            T.is_numeric(val.type) and T.is_numeric(col.type)
+            or val.type.oid == col.type.oid
+            or T.is_string(val.type) and T.is_string(col.type)
+        ):
+            return None
+        if T.is_integer(col.type) and val.type.oid in (700, 701, 1700):
+            return None  # 1.5 must not match key 2 after a cast
+        if col.type.oid in (700, 701, 1700) and val.type.oid not in (705, col.type.oid) \
+                and not T.is_integer(val.type):
+            return None
+        ce = compiler.coerce(val, col.type)
+        return CExpr(ce.fn, ce.type, ce.typmod, val_node.sql(dialect="postgres"))
 
     # -- FROM items ------------------------------------------------------------------------
     def _from_item(self, item: exp.Expression, outer: Scope | None) -> tuple[ops.Operator, Scope]:

@@ -42,3 +42,16 @@ def test_explain_analyze_reports_actual_rows(conn, table_name):
     _plan(conn, f"EXPLAIN ANALYZE UPDATE {table_name} SET v = 'x' WHERE id = 1")
     assert conn.execute(f"SELECT v FROM {table_name} WHERE id = 1").fetchone() == ("x",)
     conn.rollback()
+
+
+def test_in_list_uses_the_index_and_returns_each_row_once(conn, table_name):
+    conn.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, v text)")
+    conn.execute(f"INSERT INTO {table_name} VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    plan = _plan(conn, f"EXPLAIN SELECT v FROM {table_name} WHERE id IN (1, 3, 3, NULL)")
+    assert plan == [f"Index Scan using {table_name}_pkey on {table_name}",
+                    "  Index Cond: (id = ANY (ARRAY[1, 3, 3, NULL]))"]
+    rows = conn.execute(f"SELECT v FROM {table_name} WHERE id IN (%s, %s, %s)", (3, 1, 3)).fetchall()
+    assert sorted(rows) == [("a",), ("c",)]
+    assert conn.execute(f"DELETE FROM {table_name} WHERE id IN (1, 2) RETURNING id").fetchall() in (
+        [(1,), (2,)], [(2,), (1,)])
+    conn.rollback()
