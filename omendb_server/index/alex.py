@@ -42,6 +42,7 @@ INT64_MIN = int(K.I64_MIN)
 INT64_MAX = int(K.I64_MAX)
 
 _EMPTY = np.empty(0, np.int64)
+_lookup_one = K.lookup_one
 
 
 def _as_i64_array(a) -> np.ndarray:
@@ -110,11 +111,11 @@ class AlexIndex:
 
     def lookup(self, key) -> int:
         """Payload of key, or -1 if absent."""
-        try:
-            k = _check_key(key)
-        except OverflowError:
+        if type(key) is not int:
+            key = int(key)  # numpy scalars are slow to pass to numba
+        if key < INT64_MIN or key > INT64_MAX:
             return -1
-        return int(K.lookup_one(self._hi, self._hf, self._slots, self._ch, self._meta[K.M_ROOT], k))
+        return _lookup_one(self._hi, self._slots, self._ch, key)
 
     def get(self, key, default=None):
         """Payload of key or default (unambiguous even for a payload of -1)."""

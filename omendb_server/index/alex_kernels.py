@@ -50,7 +50,7 @@ NI = 16
 T_LEAF = 0
 T_INNER = 1
 
-M_ROOT = 0
+M_ROOT = 0  # the root is always node 0 (bulk load builds it first; splits keep its id)
 M_NNODES = 1
 M_SLOTS_USED = 2
 M_CH_USED = 3
@@ -191,8 +191,9 @@ def leaf_locate(hi, slots, leaf, i, key):
 
 
 @njit(cache=True)
-def lookup_one(hi, hf, slots, ch, root, key):
-    leaf = route(hi, hf, ch, root, key)
+def lookup_one(hi, slots, ch, key):
+    hf = hi.view(np.float64)
+    leaf = route(hi, hf, ch, 0, key)
     cap = hi[leaf, H_CAP]
     start = hi[leaf, H_START]
     i = find_le(slots, start, cap, leaf_pred(hi, hf, leaf, key), key)
@@ -524,52 +525,62 @@ def build(keys, pays, hint_lo, hint_hi, top_mode, density):
         if f > MAX_FANOUT:
             f = MAX_FANOUT
         hi[node, H_TYPE] = T_INNER
-        hi[node, H_CAP] = f
         hi[node, H_OFFS] = 0
+        # fit; double the fanout while one slot would still hold more than half the keys
+        # (a strongly skewed CDF is split into several levels otherwise)
+        fmax = min(MAX_FANOUT, max(f, pow2ceil(n // 4)))
+        while True:
+            hi[node, H_CAP] = f
+            ok = False
+            if mode != 2:
+                anchor, slope, icpt = fit_leaf(keys, keys, i0, i1, f)
+                # keep every key inside [0, f) unclamped (root expansion relies on it)
+                if icpt < 0.0:
+                    icpt = 0.0
+                if icpt > 0.5 * f:
+                    icpt = 0.5 * f
+                xmax = float(satsub(kmax, kmin))
+                if slope * xmax + icpt > f - 1.0:
+                    slope = (f - 1.0 - icpt) / xmax
+                hi[node, H_ANCHOR] = anchor
+                hf[node, H_SLOPE] = slope
+                hf[node, H_ICPT] = icpt
+                # degenerate if every key lands in one slot
+                ok = inner_slot(hi, hf, node, kmin) != inner_slot(hi, hf, node, kmax)
+            if not ok:
+                lo_d = kmin
+                hi_d = kmax
+                if mode == 2:
+                    spread = satsub(kmax, kmin)
+                    lo_d = max(hlo, satsub(kmin, spread))
+                    e = kmax + spread
+                    if e < kmax:  # overflow
+                        e = I64_MAX
+                    hi_d = min(hhi, e)
+                    if lo_d > kmin:
+                        lo_d = kmin
+                    if hi_d < kmax:
+                        hi_d = kmax
+                hi[node, H_ANCHOR] = lo_d
+                hf[node, H_SLOPE] = (f - 0.5) / (float(satsub(hi_d, lo_d)) + 1.0)
+                hf[node, H_ICPT] = 0.0
+            if f > counts.shape[0]:
+                counts = np.empty(f, np.int64)
+            for s in range(f):
+                counts[s] = 0
+            maxc = 0
+            for i in range(i0, i1):
+                sl = inner_slot(hi, hf, node, keys[i])
+                counts[sl] += 1
+                if counts[sl] > maxc:
+                    maxc = counts[sl]
+            if 2 * maxc <= n or 2 * f > fmax:
+                break
+            f *= 2
         hi[node, H_START] = nch
         nch += f
         if nch > ch.shape[0]:
             ch = _grow1(ch, nch)
-        if f > counts.shape[0]:
-            counts = np.empty(f, np.int64)
-        ok = False
-        if mode != 2:
-            anchor, slope, icpt = fit_leaf(keys, keys, i0, i1, f)
-            # keep every key inside [0, f) unclamped (root expansion relies on it)
-            if icpt < 0.0:
-                icpt = 0.0
-            if icpt > 0.5 * f:
-                icpt = 0.5 * f
-            xmax = float(satsub(kmax, kmin))
-            if slope * xmax + icpt > f - 1.0:
-                slope = (f - 1.0 - icpt) / xmax
-            hi[node, H_ANCHOR] = anchor
-            hf[node, H_SLOPE] = slope
-            hf[node, H_ICPT] = icpt
-            # degenerate if every key lands in one slot
-            ok = inner_slot(hi, hf, node, kmin) != inner_slot(hi, hf, node, kmax)
-        if not ok:
-            lo_d = kmin
-            hi_d = kmax
-            if mode == 2:
-                spread = satsub(kmax, kmin)
-                lo_d = max(hlo, satsub(kmin, spread))
-                e = kmax + spread
-                if e < kmax:  # overflow
-                    e = I64_MAX
-                hi_d = min(hhi, e)
-                if lo_d > kmin:
-                    lo_d = kmin
-                if hi_d < kmax:
-                    hi_d = kmax
-            hi[node, H_ANCHOR] = lo_d
-            hf[node, H_SLOPE] = (f - 0.5) / (float(satsub(hi_d, lo_d)) + 1.0)
-            hf[node, H_ICPT] = 0.0
-        # partition keys by slot
-        for s in range(f):
-            counts[s] = 0
-        for i in range(i0, i1):
-            counts[inner_slot(hi, hf, node, keys[i])] += 1
         # group consecutive slots into children of about LEAF_TARGET keys (at most half
         # the node's keys, so an internal node always separates its keys)
         gtarget = min(LEAF_TARGET, (n + 1) // 2)

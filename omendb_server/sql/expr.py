@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from sqlglot import exp
 
 from omendb_server import errors
-from omendb_server.datatypes import DataType, array_of, type_by_name, typmod_for
+from omendb_server.datatypes import DEFAULT_CONTEXT, DataType, array_of, type_by_name, typmod_for
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 
@@ -243,11 +243,12 @@ class ExprCompiler:
             return CExpr(fn, target, typmod, ce.name)
         if ce.type.oid == target.oid and (typmod < 0 or typmod == ce.typmod):
             return ce
-        cast = T.cast_function(ce.type, target, typmod, self.planner.regclass_lookup,
-                               self.planner.regclass_name)
+        if ce.type.oid in T.REG_OIDS or target.oid in T.REG_OIDS:
+            cast = T.cast_function(ce.type, target, typmod, self.planner.regclass_lookup,
+                                   self.planner.regclass_name)
+        else:
+            cast = T.cached_cast(ce.type, target, typmod)
         if ce.const:
-            from omendb_server.datatypes import DEFAULT_CONTEXT
-
             value = ce.fn((), None)  # type: ignore[arg-type]
             if value is not None and target.oid not in (1184,) and ce.type.oid not in (1184,):
                 value = cast(value, DEFAULT_CONTEXT)

@@ -219,6 +219,18 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
     )
 
 
+_CAST_CACHE: dict[tuple[int, int, int], CastFn] = {}
+
+
+def cached_cast(src: DataType, dst: DataType, typmod: int = -1) -> CastFn:
+    """cast_function for types that need no catalog lookups, built once per type pair."""
+    key = (src.oid, dst.oid, typmod)
+    fn = _CAST_CACHE.get(key)
+    if fn is None:
+        fn = _CAST_CACHE[key] = cast_function(src, dst, typmod)
+    return fn
+
+
 def _zone(ctx: FormatContext) -> _dt.tzinfo:
     from zoneinfo import ZoneInfo
 

@@ -32,6 +32,16 @@ class RowVersion:
         return f"RowVersion({self.vid}, {self.values}, b={self.begin}, e={self.end})"
 
 
+def _key_getter(cols: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    """values → key tuple, as one C-level call (keys are built for every write)."""
+    import operator
+
+    if len(cols) == 1:
+        i = cols[0]
+        return lambda values: (values[i],)
+    return operator.itemgetter(*cols)
+
+
 class SecondaryIndex:
     """Key tuple → vids of every version with that key. Keys containing NULL are
     not indexed: ``=`` never matches NULL and UNIQUE allows any number of NULLs."""
@@ -51,18 +61,17 @@ class SecondaryIndex:
 class TableData:
     """Row versions of one table plus its primary-key and secondary indexes."""
 
-    __slots__ = ("oid", "versions", "pk_cols", "pk_index", "indexes")
+    __slots__ = ("oid", "versions", "pk_cols", "pk_index", "indexes", "pk_of")
 
     def __init__(self, oid: int, pk_cols: list[int]) -> None:
         self.oid = oid
         self.versions: dict[int, RowVersion] = {}
         self.pk_cols = tuple(pk_cols)
+        #: values → primary-key tuple
+        self.pk_of = _key_getter(self.pk_cols) if pk_cols else (lambda values: ())
         self.pk_index = HashPrimaryIndex() if pk_cols else None
         #: index oid → structure; kept for every index any transaction created.
         self.indexes: dict[int, SecondaryIndex] = {}
-
-    def pk_of(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(values[i] for i in self.pk_cols)
 
     def add(self, version: RowVersion) -> None:
         self.versions[version.vid] = version
