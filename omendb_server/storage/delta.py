@@ -82,6 +82,31 @@ class TableData:
             if key is not None:
                 index.map.add(key, version.vid)
 
+    def bulk_load(self, rows: list[tuple[int, int, int, tuple[Any, ...]]]) -> int:
+        """Add checkpointed versions (vid, begin, end, values) in one pass (recovery).
+
+        Segments hold one live version per key, so the primary-key map can be built
+        directly instead of appending key by key."""
+        versions = self.versions
+        new = {vid: RowVersion(vid, values, begin) for vid, begin, end, values in rows}
+        versions.update(new)
+        if self.pk_index is not None:
+            pk_of = self.pk_of
+            index_map = self.pk_index._map
+            for vid, version in new.items():
+                key = pk_of(version.values)
+                bucket = index_map.get(key)
+                if bucket is None:
+                    index_map[key] = [vid]
+                else:
+                    bucket.append(vid)
+        for index in self.indexes.values():
+            for vid, version in new.items():
+                key = index.key_of(version.values)
+                if key is not None:
+                    index.map.add(key, vid)
+        return max(new) if new else 0
+
     def discard(self, vid: int) -> None:
         version = self.versions.pop(vid, None)
         if version is None:

@@ -115,4 +115,4 @@ def read_segment(path: Path, types: list[DataType]) -> list[tuple[int, int, int,
             values = [None if v is None else v.astimezone(_dt.timezone.utc) for v in values]
         cols.append(values)
     rows = list(zip(*cols)) if cols else [() for _ in vids]
-    return [(vid, b, e, tuple(r)) for vid, b, e, r in zip(vids, begins, ends, rows)]
+    return list(zip(vids, begins, ends, rows))

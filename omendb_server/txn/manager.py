@@ -457,12 +457,8 @@ class TransactionManager:
             if table is None or self.segments_dir is None:
                 continue
             data = self.table_data(table.oid, table.primary_key)
-            for vid, begin, end, values in read_segment(self.segments_dir / rel,
-                                                        [c.type for c in table.columns]):
-                version = RowVersion(vid, values, begin)
-                data.add(version)
-                if vid > max_vid:
-                    max_vid = vid
+            rows = read_segment(self.segments_dir / rel, [c.type for c in table.columns])
+            max_vid = max(max_vid, data.bulk_load(rows))
         n = 0
         for ts, ops, dropped in self.store.replay():
             for oid in dropped:
