@@ -192,6 +192,7 @@ class Database:
         with self.lock:
             self.tm.statement_snapshot(txn)
             txn.lock_timeout = getattr(session, "lock_timeout", 0.0)
+            txn.wait_deadline = None
             ctx = ExecContext(
                 params=params,
                 txn=txn,

@@ -243,15 +243,26 @@ class AlexIndex:
     def delete_many(self, keys) -> np.ndarray:
         ks = _as_i64_array(keys)
         res = np.zeros(ks.shape[0], np.int8)
-        shrink = np.empty(min(ks.shape[0], 4096) + 1, np.int64)
-        done = 0
-        while done < ks.shape[0]:
-            part = ks[done : done + 4096]
-            n = K.delete_many(self._hi, self._slots, self._ch, self._meta, part, res[done:], shrink)
-            for leaf in set(shrink[:n].tolist()):
-                self._shrink(leaf)
-            done += part.shape[0]
-        return res.astype(bool)
+        j = 0
+        while True:
+            j, leaf = K.delete_many(self._hi, self._slots, self._ch, self._meta, ks, res, j)
+            if leaf < 0:
+                return res.astype(bool)
+            self._shrink(int(leaf))
+
+    def compact(self) -> None:
+        """Release arena space left by rebuilt nodes and growth headroom."""
+        meta = self._meta
+        cap, _, _, _ = K.stats(self._hi, meta)
+        new = np.empty(2 * int(cap), np.int64)
+        meta[K.M_SLOTS_USED] = K.compact(self._hi, self._slots, meta, new)
+        meta[K.M_SLOT_GARBAGE] = 0
+        self._slots = new
+        used, garbage = int(meta[K.M_CH_USED]), int(meta[K.M_CH_GARBAGE])
+        newc = np.empty(used - garbage, np.int64)
+        meta[K.M_CH_USED] = K.compact_children(self._hi, self._ch, meta, newc)
+        meta[K.M_CH_GARBAGE] = 0
+        self._ch = newc
 
     def clear(self) -> None:
         self.bulk_load(_EMPTY)
@@ -310,19 +321,35 @@ class AlexIndex:
         hi, meta = self._hi, self._meta
         keys, pays = K.leaf_extract(hi, self._slots, leaf)
         n = keys.shape[0]
-        cap_new = int(K.cap_for(n + 1, K.INSERT_DENSITY))
+        ins = int(hi[leaf, K.H_INS])
+        appending = ins >= 16 and 4 * int(hi[leaf, K.H_APPENDS]) >= 3 * ins
+        parent = int(hi[leaf, K.H_PARENT])
+        a, b = int(hi[leaf, K.H_PLO]), int(hi[leaf, K.H_PHI])
+        if appending and n >= K.LEAF_MAX and parent >= 0 and b - a >= 2:
+            # ascending inserts: close this leaf (dense) and give the slots right of its
+            # last key to a fresh leaf, instead of leaving two half-empty leaves behind
+            s = int(K.inner_slot(hi, self._hf, parent, int(keys[-1]))) + 1
+            if a < s < b:
+                self._ensure(slots=int(K.cap_for(n, K.BULK_DENSITY)) + 2 * K.MIN_CAP, nodes=1)
+                K.split_sideways(self._hi, self._hb, self._slots, self._ch, meta, leaf, keys, pays, s,
+                                 K.INSERT_DENSITY, K.BULK_DENSITY)
+                return
         if n < K.LEAF_SPLIT_MIN or (n < K.LEAF_MAX and K.leaf_is_worth_it(keys, 0, n, K.INSERT_DENSITY)):
+            if appending:  # keys packed at the left, free room at the end to extrapolate into
+                cap_new = int(K.cap_for(n + 1, K.APPEND_DENSITY))
+                fit_cap = int(K.cap_for(n, K.BULK_DENSITY))
+            else:
+                cap_new = fit_cap = int(K.cap_for(n + 1, K.INSERT_DENSITY))
             self._ensure(slots=cap_new)
-            K.rebuild_leaf(self._hi, self._slots, meta, leaf, keys, pays, cap_new)
+            K.rebuild_leaf(self._hi, self._slots, meta, leaf, keys, pays, cap_new, fit_cap)
             meta[K.M_EXPANSIONS] += 1
             return
-        parent = int(hi[leaf, K.H_PARENT])
+        cap_new = int(K.cap_for(n + 1, K.INSERT_DENSITY))
         if parent < 0:
             self._split_down(leaf, keys, pays, mode=1)
             meta[K.M_CLAMPED_LEFT] = 0
             meta[K.M_CLAMPED_RIGHT] = 0
             return
-        a, b = int(hi[leaf, K.H_PLO]), int(hi[leaf, K.H_PHI])
         if b - a == 1:
             f = int(hi[parent, K.H_CAP])
             if 2 * f <= K.DOUBLE_MAX_FANOUT and self._hf[parent, K.H_SLOPE] > 0.0:
@@ -334,7 +361,8 @@ class AlexIndex:
                 return
         s = int(K.split_point(self._hi, self._hf, parent, keys, a, b))
         self._ensure(slots=2 * cap_new + 2 * K.MIN_CAP, nodes=1)
-        K.split_sideways(self._hi, self._hb, self._slots, self._ch, meta, leaf, keys, pays, s, K.INSERT_DENSITY)
+        K.split_sideways(self._hi, self._hb, self._slots, self._ch, meta, leaf, keys, pays, s,
+                         K.INSERT_DENSITY, K.INSERT_DENSITY)
 
     def _split_down(self, leaf: int, keys: np.ndarray, pays: np.ndarray, mode: int) -> None:
         hi, hb = self._hi, self._hb
@@ -353,17 +381,15 @@ class AlexIndex:
         meta[K.M_SPLITS_DOWN] += 1
 
     def _shrink(self, leaf: int) -> None:
+        """Rebuild a leaf flagged by deletes (sparse, or with long gap runs)."""
         hi = self._hi
         if hi[leaf, K.H_TYPE] != K.T_LEAF:
             return
         n = int(hi[leaf, K.H_NKEYS])
-        cap = int(hi[leaf, K.H_CAP])
-        if cap <= 4 * K.MIN_CAP or n >= cap * K.MIN_DENSITY:
-            return
         keys, pays = K.leaf_extract(hi, self._slots, leaf)
         cap_new = int(K.cap_for(n, K.INSERT_DENSITY))
         self._ensure(slots=cap_new)
-        K.rebuild_leaf(self._hi, self._slots, self._meta, leaf, keys, pays, cap_new)
+        K.rebuild_leaf(self._hi, self._slots, self._meta, leaf, keys, pays, cap_new, cap_new)
         self._meta[K.M_CONTRACTIONS] += 1
 
     # ------------------------------------------------------------------ introspection

@@ -34,6 +34,7 @@ H_ANCHOR = 1  # model input is float(satsub(key, anchor))
 H_START = 2  # leaf: first slot in arena; internal: first child pointer in ch
 H_CAP = 3  # leaf: capacity (slots); internal: fanout
 H_OFFS = 4  # internal: integer slot offset added after floor (root expansion to the left)
+H_APPENDS = 4  # leaf: inserts after the last key since the last rebuild (same field)
 H_LAST = 5  # leaf: position of the last real key, -1 when empty
 H_SLOPE = 6  # float64 (via the hf view)
 H_ICPT = 7  # float64 (via the hf view)
@@ -86,6 +87,8 @@ MAX_FANOUT = 1 << 16
 MAX_ROOT_FANOUT = 1 << 20
 DOUBLE_MAX_FANOUT = 4096  # a full one-slot leaf doubles its parent's fanout up to this
 MAX_DEPTH = 48
+DELETE_RUN_REBUILD = 256  # a delete rewriting a longer gap run has the leaf rebuilt
+APPEND_DENSITY = 0.5  # an append-heavy leaf expands to this, keys packed at the left
 WORK_PER_INSERT = 24  # degraded-leaf trigger (shifts + search distance per insert)
 
 ST_DONE = 0
@@ -354,7 +357,14 @@ def cap_for(n, density):
 
 @njit(cache=True)
 def init_leaf(hi, hf, slots, node, start, cap, keys, pays, i0, i1):
-    anchor, slope, icpt = fit_leaf(keys, pays, i0, i1, cap)
+    init_leaf_fit(hi, hf, slots, node, start, cap, keys, pays, i0, i1, cap)
+
+
+@njit(cache=True)
+def init_leaf_fit(hi, hf, slots, node, start, cap, keys, pays, i0, i1, fit_cap):
+    """A leaf of ``cap`` slots whose model spreads the keys over the first ``fit_cap``
+    (fit_cap < cap leaves free room at the end for appends to extrapolate into)."""
+    anchor, slope, icpt = fit_leaf(keys, pays, i0, i1, fit_cap)
     hi[node, H_TYPE] = T_LEAF
     hi[node, H_ANCHOR] = anchor
     hi[node, H_START] = start
@@ -825,6 +835,13 @@ def leaf_insert_at(hi, hf, slots, leaf, i, key, pay):
             j = p
         if j > gend - 1:
             j = gend - 1
+        # appending past the last key with a saturated model: take the first trailing
+        # gap, not the last slot (else each further append shifts a growing block);
+        # prepending before the first key: symmetric
+        if p > last and pred >= cap - 1:
+            j = p
+        elif p == 0 and pred == 0 and last >= 0:
+            j = gend - 1
         for g in range(p, j):
             slots[base + 2 * g] = key
         slots[base + 2 * j] = key
@@ -903,10 +920,15 @@ def insert_many(hi, slots, ch, meta, keys, pays, res, j0):
                     return j, ST_NEED_ROOT_EXPAND, leaf
         if leaf_full(hi, leaf):
             return j, ST_NEED_ROOM, leaf
+        if i >= hi[leaf, H_LAST] and hi[leaf, H_LAST] == cap - 1 and hi[leaf, H_INS] >= 16 \
+                and 4 * hi[leaf, H_APPENDS] >= 3 * hi[leaf, H_INS]:
+            return j, ST_NEED_ROOM, leaf  # append-heavy leaf out of room at its end
         if side < 0:
             meta[M_CLAMPED_LEFT] = 1
         elif side > 0:
             meta[M_CLAMPED_RIGHT] = 1
+        if i >= hi[leaf, H_LAST]:
+            hi[leaf, H_APPENDS] += 1
         sh = leaf_insert_at(hi, hf, slots, leaf, i, key, pays[j])
         d = i + 1 - pred
         if d < 0:
@@ -939,13 +961,14 @@ def update_many(hi, slots, ch, root, keys, pays, res):
 
 
 @njit(cache=True)
-def rebuild_leaf(hi, slots, meta, leaf, keys, pays, cap):
-    """Re-place a leaf's keys into a new region of ``cap`` slots with a retrained model."""
+def rebuild_leaf(hi, slots, meta, leaf, keys, pays, cap, fit_cap):
+    """Re-place a leaf's keys into a new region of ``cap`` slots with a retrained model
+    (spreading them over the first ``fit_cap`` slots)."""
     hf = hi.view(np.float64)
     start = meta[M_SLOTS_USED]
     meta[M_SLOT_GARBAGE] += hi[leaf, H_CAP]
     meta[M_SLOTS_USED] = start + cap
-    init_leaf(hi, hf, slots, leaf, start, cap, keys, pays, 0, keys.shape[0])
+    init_leaf_fit(hi, hf, slots, leaf, start, cap, keys, pays, 0, keys.shape[0], fit_cap)
 
 
 @njit(cache=True)
@@ -979,7 +1002,7 @@ def split_point(hi, hf, parent, keys, a, b):
 
 
 @njit(cache=True)
-def split_sideways(hi, hb, slots, ch, meta, leaf, keys, pays, s, density):
+def split_sideways(hi, hb, slots, ch, meta, leaf, keys, pays, s, density, dens_left):
     """Split a leaf covering parent slots [a, b) at slot s: the leaf keeps [a, s) and a
     new leaf takes [s, b). Needs one node and room for both new regions."""
     hf = hi.view(np.float64)
@@ -997,7 +1020,7 @@ def split_sideways(hi, hb, slots, ch, meta, leaf, keys, pays, s, density):
     cut = lo
     right = meta[M_NNODES]
     meta[M_NNODES] = right + 1
-    capl = cap_for(cut, density)
+    capl = cap_for(cut, dens_left)
     capr = cap_for(n - cut, density)
     meta[M_SLOT_GARBAGE] += hi[leaf, H_CAP]
     sl = meta[M_SLOTS_USED]
@@ -1059,13 +1082,12 @@ def double_fanout(hi, ch, meta, node):
 
 
 @njit(cache=True)
-def delete_many(hi, slots, ch, meta, keys, res, shrink):
-    """Delete keys; res[j] = 1 if it was present. Leaves that fall below MIN_DENSITY are
-    written to ``shrink`` (returns how many)."""
+def delete_many(hi, slots, ch, meta, keys, res, j0):
+    """Delete keys[j0:]; res[j] = 1 if it was present. Returns (j, leaf): when a delete
+    leaves a leaf needing a rebuild, it stops after key j - 1 with that leaf (else -1)."""
     hf = hi.view(np.float64)
     root = meta[M_ROOT]
-    nshrink = 0
-    for j in range(keys.shape[0]):
+    for j in range(j0, keys.shape[0]):
         key = keys[j]
         leaf = route(hi, hf, ch, root, key)
         start = hi[leaf, H_START]
@@ -1085,21 +1107,23 @@ def delete_many(hi, slots, ch, meta, keys, res, shrink):
             for g in range(nl + 1, i + 1):
                 slots[base + 2 * g] = I64_MAX
             hi[leaf, H_LAST] = nl
+            run = i - nl
         else:
             nv = slots[base + 2 * i + 2]
             g = i
             while g >= 0 and slots[base + 2 * g] == key:
                 slots[base + 2 * g] = nv
                 g -= 1
+            run = i - g
         nk = hi[leaf, H_NKEYS] - 1
         hi[leaf, H_NKEYS] = nk
         meta[M_NKEYS] -= 1
-        if cap > 4 * MIN_CAP and nk < cap * MIN_DENSITY and nshrink < shrink.shape[0]:
-            # record once: only when crossing the threshold
-            if nk + 1 >= cap * MIN_DENSITY:
-                shrink[nshrink] = leaf
-                nshrink += 1
-    return nshrink
+        # rebuild a leaf that fell below MIN_DENSITY (once, when crossing it), or whose
+        # gap runs got long (deleting in key order grows one run per delete)
+        sparse = cap > 4 * MIN_CAP and nk < cap * MIN_DENSITY and nk + 1 >= cap * MIN_DENSITY
+        if sparse or run > DELETE_RUN_REBUILD:
+            return j + 1, leaf
+    return keys.shape[0], np.int64(-1)
 
 
 # ---------------------------------------------------------------- scans

@@ -75,6 +75,9 @@ class Session:
         self.last_seq_values: dict[int, int] = {}
         #: lock_timeout in seconds, parsed once when set (read by every statement).
         self.lock_timeout = 0.0
+        #: Setting values from before the current transaction changed them.
+        self._guc_saved: dict[str, str] = {}
+        self._guc_local: set[str] = set()
         self._fmt: FormatContext | None = None
         for key, value in (startup_params or {}).items():
             k = key.lower()
@@ -98,18 +101,36 @@ class Session:
         return self.settings.get(key, "")
 
     def set_setting(self, name: str, value: str, is_local: bool = False) -> None:
+        """SET / SET LOCAL / set_config. Changes are transactional, as in PostgreSQL: a
+        rollback undoes them, and SET LOCAL lasts only until the transaction ends."""
         key = gucs.lookup_name(name)
         if key in gucs.READ_ONLY:
             raise errors.DBError(f'parameter "{name}" cannot be changed', "55P02")
         if value == "DEFAULT":
             value = gucs.DEFAULTS.get(key, "")
         value = gucs.normalize(key, value)
+        if is_local and (self.txn is None or self.implicit) and key != "transaction_isolation":
+            self.notice(errors.DBError("SET LOCAL can only be used in transaction blocks",
+                                       "25P01", severity="WARNING"))
+            return
+        if self.txn is not None and key != "transaction_isolation":
+            self._guc_saved.setdefault(key, self.settings.get(key, ""))
+            if is_local:
+                self._guc_local.add(key)
+            else:
+                self._guc_local.discard(key)
+        self._apply_setting(key, value)
+
+    def _apply_setting(self, key: str, value: str) -> None:
         if key == "lock_timeout":
             from omendb_server.engine import parse_duration
 
             self.lock_timeout = parse_duration(value)
         if key == "transaction_isolation":
             if self.txn is not None and not self.implicit:
+                if self.txn.snapshot_taken:
+                    raise errors.ActiveSqlTransaction(
+                        "SET TRANSACTION ISOLATION LEVEL must be called before any query")
                 self.txn.isolation = value
             return
         self.settings[key] = value
@@ -281,6 +302,9 @@ class Session:
                         "SET TRANSACTION can only be used in transaction blocks", "25P01",
                         severity="WARNING"))
                 else:
+                    if self.txn.snapshot_taken:
+                        raise errors.ActiveSqlTransaction(
+                            "SET TRANSACTION ISOLATION LEVEL must be called before any query")
                     self.txn.isolation = plan.isolation
             return Result("SET")
         if action == "deallocate":
@@ -316,6 +340,12 @@ class Session:
         self.txn = None
         self.implicit = False
         self.failed = False
+        if self._guc_saved:
+            for key, old in self._guc_saved.items():
+                if not commit or key in self._guc_local:
+                    self._apply_setting(key, old)
+            self._guc_saved.clear()
+            self._guc_local.clear()
         self.portals = {k: v for k, v in self.portals.items() if v.rows is None or not k}
         if txn is None:
             return
@@ -341,6 +371,7 @@ class Session:
             self.portals = {}
 
     def close(self) -> None:
+        self._guc_saved.clear()
         if self.txn is not None:
             txn = self.txn
             self.txn = None

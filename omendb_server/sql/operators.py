@@ -140,39 +140,74 @@ def candidate_versions(ctx: ExecContext, data: Any, keys: list[list[Fn]] | None,
     return [v for v in versions if is_visible(v, read_ts, txid)]
 
 
-class LockRows(Operator):
-    """SELECT ... FOR UPDATE/SHARE on one table: filter, then lock each matching row.
+class LockCandidates(Operator):
+    """SELECT ... FOR UPDATE/SHARE input: matching visible rows, each followed by its
+    row version (a hidden last column) so ``LockRows`` above the sort can lock it."""
 
-    A row changed by an in-flight transaction is waited for (or skipped with SKIP
-    LOCKED, or 55P03 with NOWAIT); READ COMMITTED then re-checks the newest version.
-    """
+    label = "Seq Scan"
 
-    label = "LockRows"
-
-    def __init__(self, table_oid: int, name: str, pred: Fn | None, key_fns: list[Fn] | None,
-                 mode: str, policy: str, index_oid: int = 0) -> None:
+    def __init__(self, table_oid: int, name: str, pred: Fn | None, keys: list[list[Fn]] | None,
+                 index_oid: int = 0, index_name: str = "") -> None:
         self.table_oid = table_oid
         self.name = name
         self.pred = pred
-        self.key_fns = key_fns
-        self.mode = mode
-        self.policy = policy
+        self.keys = keys
         self.index_oid = index_oid
+        self.index_name = index_name
+
+    def title(self) -> str:
+        if self.keys is not None:
+            return f"Index Scan using {self.index_name} on {self.name}"
+        return f"Seq Scan on {self.name}"
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         data = ctx.tm.tables.get(self.table_oid)
         if data is None:
             return
         pred = self.pred
-        for v in candidate_versions(ctx, data, self.key_fns, self.index_oid):
-            if pred is not None and pred(v.values, ctx) is not True:
-                continue
+        for v in candidate_versions(ctx, data, self.keys, self.index_oid):
+            if pred is None or pred(v.values, ctx) is True:
+                yield v.values + (v,)
+
+
+class LockRows(Operator):
+    """Locks each row as it is pulled (so LIMIT stops locking early, as in PostgreSQL).
+
+    A row changed by an in-flight transaction is waited for (or skipped with SKIP
+    LOCKED, or 55P03 with NOWAIT); READ COMMITTED then re-checks the newest version
+    and rebuilds the output row from it.
+    """
+
+    label = "LockRows"
+
+    def __init__(self, child: Operator, table_oid: int, name: str, version_pos: int,
+                 pred: Fn | None, project: Callable[[Row, ExecContext], Row], mode: str,
+                 policy: str) -> None:
+        self.child = child
+        self.table_oid = table_oid
+        self.name = name
+        self.version_pos = version_pos
+        self.pred = pred
+        self.project = project
+        self.mode = mode
+        self.policy = policy
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        data = ctx.tm.tables.get(self.table_oid)
+        pos = self.version_pos
+        for row in self.child.rows(ctx):
+            v = row[pos]
             target = ctx.tm.lock_for_write(ctx.txn, data, v, self.mode, self.policy, self.name)
             if target is None:
                 continue
-            if target is not v and pred is not None and pred(target.values, ctx) is not True:
-                continue
-            yield target.values
+            if target is not v:
+                if self.pred is not None and self.pred(target.values, ctx) is not True:
+                    continue
+                row = self.project(target.values + (target,), ctx)
+            yield row
+
+    def children(self) -> list[Operator]:
+        return [self.child]
 
 
 class VirtualScan(Operator):

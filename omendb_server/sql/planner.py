@@ -236,8 +236,9 @@ class Planner:
 
         where = node.args.get("where")
         locks = node.args.get("locks")
+        lock_info = None
         if locks:
-            source = self._lock_rows(node, source, scope, where, compiler, locks)
+            source, lock_info = self._lock_source(node, source, scope, where, compiler, locks)
         elif where is not None:
             source = self._filter(source, scope, where.this, compiler)
 
@@ -319,6 +320,22 @@ class Planner:
                 source = ops.Filter(source, having_fn).explain(
                     f"Filter: ({having.this.sql(dialect='postgres')})")
         all_cols = out_exprs + hidden
+        if lock_info is not None:
+            # carry each row's version past the sort to LockRows, then drop it
+            vpos = len(scope.columns)
+            fns = [ce.fn for ce in all_cols] + [lambda r, c: r[vpos]]
+            root = ops.Project(source, fns)
+            if sort_keys:
+                root = ops.Sort(root, sort_keys).explain(
+                    "Sort Key: " + ", ".join(o.sql(dialect="postgres") for o in order.expressions))
+            project = lambda values, c: tuple(f(values, c) for f in fns)  # noqa: E731
+            table_oid, name, pred, mode, policy = lock_info
+            root = ops.LockRows(root, table_oid, name, len(fns) - 1, pred, project, mode, policy)
+            root = self._limit(node, root, scope)
+            root = ops.Strip(root, width)
+            if correlated is not None and compiler.correlated:
+                correlated[0] = True
+            return QueryPlan(columns=out_cols, root=root)
         if all_cols and all(ce.col_index is not None for ce in all_cols):
             root: ops.Operator = ops.ProjectColumns(source, [ce.col_index for ce in all_cols])  # type: ignore[misc]
         else:
@@ -395,9 +412,9 @@ class Planner:
             p = p.parent
         return False
 
-    def _lock_rows(self, node: exp.Select, source: ops.Operator, scope: Scope,
-                   where: exp.Expression | None, compiler: ExprCompiler,
-                   locks: list[exp.Expression]) -> ops.Operator:
+    def _lock_source(self, node: exp.Select, source: ops.Operator, scope: Scope,
+                     where: exp.Expression | None, compiler: ExprCompiler,
+                     locks: list[exp.Expression]) -> tuple[ops.Operator, tuple[Any, ...]]:
         lock = locks[0]
         strength = "FOR UPDATE" if lock.args.get("update") else "FOR SHARE"
         if node.args.get("group") or node.args.get("having") or any(
@@ -413,13 +430,17 @@ class Planner:
         policy = "nowait" if wait is True else "skip" if wait is False else "wait"
         mode = "U" if lock.args.get("update") else "S"
         pred = compiler.boolean(where.this).fn if where is not None else None
-        key_fns = None
-        index_oid = 0
+        keys = None
+        index_oid, index_name = 0, ""
         if where is not None:
             lookup = self._pk_lookup(source, scope, where.this, compiler)
             if lookup is not None:
-                key_fns, index_oid = lookup.keys, lookup.index_oid
-        return ops.LockRows(source.table_oid, source.name, pred, key_fns, mode, policy, index_oid)
+                keys, index_oid, index_name = lookup.keys, lookup.index_oid, lookup.index_name
+        candidates = ops.LockCandidates(source.table_oid, source.name, pred, keys, index_oid,
+                                        index_name)
+        if where is not None:
+            candidates.explain(f"Filter: ({where.this.sql(dialect='postgres')})")
+        return candidates, (source.table_oid, source.name, pred, mode, policy)
 
     def _filter(self, source: ops.Operator, scope: Scope, cond: exp.Expression,
                 compiler: ExprCompiler) -> ops.Operator:

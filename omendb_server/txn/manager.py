@@ -33,6 +33,7 @@ class Savepoint:
     n_writes: int
     catalog: Catalog | None
     seq_values: dict[int, int]
+    n_locked: int = 0
 
 
 class Snapshot:
@@ -74,6 +75,8 @@ class Transaction:
     locked: list[RowVersion] = field(default_factory=list)
     #: Seconds a lock wait may take before 55P03 (0 = forever); set per statement.
     lock_timeout: float = 0.0
+    #: monotonic() deadline of the current statement's lock wait, once one started.
+    wait_deadline: float | None = None
 
     @property
     def repeatable(self) -> bool:
@@ -99,6 +102,8 @@ class TransactionManager:
         self._next_txid = 1
         self.active: dict[int, Transaction] = {}
         self.waits_for: dict[int, int] = {}
+        #: vid → txids waiting to change/lock that row, in arrival order.
+        self.row_queues: dict[int, list[int]] = {}
         self.tables: dict[int, TableData] = {}
         self.catalog = Catalog()
         self.sequences: dict[int, int] = {}
@@ -257,7 +262,8 @@ class TransactionManager:
     def savepoint(self, txn: Transaction, name: str) -> None:
         txn.savepoints.append(
             Savepoint(name, len(txn.writes), txn.catalog.copy() if txn.catalog else None,
-                      {o: self.sequences[o] for o in txn.seq_touched if o in self.sequences})
+                      {o: self.sequences[o] for o in txn.seq_touched if o in self.sequences},
+                      len(txn.locked))
         )
 
     def _find_savepoint(self, txn: Transaction, name: str) -> int:
@@ -270,6 +276,12 @@ class TransactionManager:
         i = self._find_savepoint(txn, name)
         sp = txn.savepoints[i]
         self._undo(txn, sp.n_writes)
+        for version in txn.locked[sp.n_locked:]:  # row locks taken after the savepoint
+            if version.lockers is not None:
+                version.lockers.pop(txn.txid, None)
+                if not version.lockers:
+                    version.lockers = None
+        del txn.locked[sp.n_locked:]
         txn.catalog = sp.catalog.copy() if sp.catalog else None
         del txn.savepoints[i + 1:]
         self.changed.notify_all()
@@ -342,50 +354,81 @@ class TransactionManager:
         chain to the newest version (READ COMMITTED) or fails with 40001 (REPEATABLE
         READ). Returns the version to act on, or None when the row is gone or, with
         ``policy='skip'``, locked by someone else. ``policy='nowait'`` raises 55P03.
+        Waiters for one row are served first come, first served (PostgreSQL's tuple
+        lock queue), so a later writer cannot overtake an earlier FOR UPDATE.
         """
         me = txn.txid
-        while True:
-            e = version.end
-            blocker = 0
-            if e == -me:
-                return None if mode == "W" else version
-            if e < 0:
-                blocker = -e
-            elif e != INF:
-                # committed delete/update after our snapshot
-                if txn.repeatable:
-                    raise errors.SerializationFailure(
-                        "could not serialize access due to concurrent update"
-                    )
-                if not version.succ:
-                    return None
-                nxt = data.versions.get(version.succ)
-                if nxt is None:
-                    return None
-                version = nxt
-                continue
-            elif version.lockers:
-                for holder, held in version.lockers.items():
-                    if holder != me and (mode != "S" or held == "U"):
-                        blocker = holder
-                        break
-            if blocker:
-                if policy == "skip":
-                    return None
-                if policy == "nowait":
-                    raise errors.LockNotAvailable(
-                        f'could not obtain lock on row in relation "{relname}"')
-                self.wait_for(txn, blocker)
-                continue
-            if mode in ("U", "S"):
-                if version.lockers is None:
-                    version.lockers = {}
-                prev = version.lockers.get(me)
-                if prev != "U":
-                    version.lockers[me] = mode
-                if prev is None:
-                    txn.locked.append(version)
-            return version
+        queued_on: int | None = None
+        try:
+            while True:
+                e = version.end
+                blocker = 0
+                if e == -me:
+                    return None if mode == "W" else version
+                if e < 0:
+                    blocker = -e
+                elif e != INF:
+                    # committed delete/update after our snapshot
+                    if txn.repeatable:
+                        raise errors.SerializationFailure(
+                            "could not serialize access due to concurrent update"
+                        )
+                    if not version.succ:
+                        return None
+                    nxt = data.versions.get(version.succ)
+                    if nxt is None:
+                        return None
+                    if queued_on == version.vid:  # the queue follows the row
+                        queue = self.row_queues.pop(version.vid, None)
+                        if queue:
+                            self.row_queues.setdefault(nxt.vid, []).extend(
+                                t for t in queue if t not in self.row_queues.get(nxt.vid, ()))
+                        queued_on = nxt.vid
+                    version = nxt
+                    continue
+                else:
+                    if version.lockers:
+                        for holder, held in version.lockers.items():
+                            if holder != me and (mode != "S" or held == "U"):
+                                blocker = holder
+                                break
+                    holds = version.lockers is not None and me in version.lockers
+                    if not blocker and not holds:
+                        queue = self.row_queues.get(version.vid)
+                        if queue:
+                            queue[:] = [t for t in queue if t in self.active]
+                            if queue and queue[0] != me:
+                                blocker = queue[0]
+                if blocker:
+                    if policy == "skip":
+                        return None
+                    if policy == "nowait":
+                        raise errors.LockNotAvailable(
+                            f'could not obtain lock on row in relation "{relname}"')
+                    queue = self.row_queues.setdefault(version.vid, [])
+                    if me not in queue:
+                        queue.append(me)
+                    queued_on = version.vid
+                    self.wait_for(txn, blocker)
+                    continue
+                if mode in ("U", "S"):
+                    if version.lockers is None:
+                        version.lockers = {}
+                    prev = version.lockers.get(me)
+                    if prev != "U":
+                        version.lockers[me] = mode
+                    if prev is None:
+                        txn.locked.append(version)
+                return version
+        finally:
+            if queued_on is not None:
+                queue = self.row_queues.get(queued_on)
+                if queue is not None:
+                    if me in queue:
+                        queue.remove(me)
+                    if not queue:
+                        del self.row_queues[queued_on]
+                    self.changed.notify_all()
 
     def delete(self, txn: Transaction, data: TableData, version: RowVersion) -> None:
         version.end = -txn.txid
@@ -394,8 +437,13 @@ class TransactionManager:
             self.row_cache.invalidate(data.oid, data.pk_of(version.values))
 
     def wait_for(self, txn: Transaction, other_txid: int) -> None:
-        """Block (engine lock released) until ``other_txid`` ends; 40P01 on a cycle,
-        55P03 when ``lock_timeout`` passes first."""
+        """Wait (engine lock released) for a change that may free what ``other_txid`` holds.
+
+        Returns after the blocker ends *or* anything else is published (a commit, an
+        abort, a ROLLBACK TO SAVEPOINT): the caller re-examines the row and waits
+        again if it is still taken. 40P01 on a waits-for cycle; 55P03 once the
+        statement's ``lock_timeout`` has passed.
+        """
         import time
 
         if other_txid not in self.active:
@@ -413,17 +461,19 @@ class TransactionManager:
                     hint="See server log for query details.",
                 )
             seen.add(cur)
-        deadline = time.monotonic() + txn.lock_timeout if txn.lock_timeout > 0 else None
+        if txn.lock_timeout > 0 and txn.wait_deadline is None:
+            txn.wait_deadline = time.monotonic() + txn.lock_timeout
         self.waits_for[txn.txid] = other_txid
         try:
-            while other_txid in self.active:
-                if deadline is not None:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise errors.LockNotAvailable("canceling statement due to lock timeout")
-                    self.changed.wait(timeout=min(left, 1.0))
-                else:
-                    self.changed.wait(timeout=1.0)
+            if txn.wait_deadline is not None:
+                left = txn.wait_deadline - time.monotonic()
+                if left <= 0:
+                    raise errors.LockNotAvailable("canceling statement due to lock timeout")
+                self.changed.wait(timeout=min(left, 1.0))
+                if time.monotonic() >= txn.wait_deadline and other_txid in self.active:
+                    raise errors.LockNotAvailable("canceling statement due to lock timeout")
+            else:
+                self.changed.wait(timeout=1.0)
         finally:
             self.waits_for.pop(txn.txid, None)
 
