@@ -120,7 +120,8 @@ class Context:
     max_lookups: int  # cap on point lookups per mode
     seed: int = 20240601
     state: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)  # OmenDB failures, shown in the report
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (workload, OmenDB failure)
+    current: str = ""  # name of the workload being run
 
     def log(self, msg: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -128,10 +129,10 @@ class Context:
     def problem(self, where: str, exc: BaseException | str) -> str:
         """Record an OmenDB failure; returns the one-line message for a table cell."""
         text = exc if isinstance(exc, str) else describe_error(exc)
-        entry = f"{where}: {text}"
+        entry = (self.current, f"{where}: {text}")
         if entry not in self.problems:
             self.problems.append(entry)
-        self.log(f"OmenDB problem: {entry}")
+        self.log(f"OmenDB problem: {entry[1]}")
         return text
 
 
@@ -148,6 +149,7 @@ def describe_error(exc: BaseException) -> str:
 def run_workload(w: Workload, ctx: Context) -> Outcome:
     out = Outcome(w.name, w.title, w.description)
     t0 = time.perf_counter()
+    ctx.current = w.name
     try:
         out.tables = w.run(ctx) or []
     except Skip as e:
@@ -159,6 +161,22 @@ def run_workload(w: Workload, ctx: Context) -> Outcome:
         ctx.log(f"workload {w.name} failed:\n{traceback.format_exc()}")
     out.seconds = time.perf_counter() - t0
     return out
+
+
+def cpu_ns(pid: int | None) -> int | None:
+    """CPU time (ns) used so far by all live threads of process ``pid`` (Linux schedstat)."""
+    if not pid:
+        return None
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    except OSError:
+        return None
+    return total
 
 
 # -- formatting helpers -------------------------------------------------------------------

@@ -62,7 +62,7 @@ def ensure_accounts(ctx: Context) -> dict:
     with psycopg.connect(ctx.pg.dsn, autocommit=True) as conn:
         t0 = time.perf_counter()
         conn.execute("VACUUM ANALYZE accounts")
-        cmp.pg_detail = f"(+ VACUUM ANALYZE {time.perf_counter() - t0:.1f} s, not counted)"
+        cmp.pg_detail = f"+ VACUUM ANALYZE {time.perf_counter() - t0:.1f} s, not counted"
     info["pg"] = True
     if ctx.omendb is None:
         cmp.omendb_error = "OmenDB server not running"
