@@ -289,3 +289,35 @@ def plan_drop(planner, node: exp.Drop) -> CallablePlan:  # type: ignore[no-untyp
         return Result("DROP TABLE")
 
     return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
+
+
+def plan_truncate(planner, node: exp.TruncateTable) -> CallablePlan:  # type: ignore[no-untyped-def]
+    """TRUNCATE [TABLE] t [, ...] [RESTART IDENTITY | CONTINUE IDENTITY].
+
+    Implemented as an MVCC delete of every visible row (so it is transactional and
+    snapshots that started earlier keep their rows); RESTART IDENTITY resets the
+    tables' owned sequences, as PostgreSQL does.
+    """
+    from omendb_server.sql.operators import candidate_versions
+
+    targets = [(t.name, t.db or None) for t in node.expressions]
+    restart = str(node.args.get("identity") or "").upper() == "RESTART"
+
+    def run(ctx: ExecContext) -> Result:
+        tm = ctx.tm
+        tables = [ctx.catalog.get_table(name, schema) for name, schema in targets]
+        for table in tables:
+            data = tm.table_data(table.oid, table.primary_key)
+            for version in candidate_versions(ctx, data, None):
+                target = tm.lock_for_write(ctx.txn, data, version, "W", "wait", table.name)
+                if target is not None:
+                    tm.delete(ctx.txn, data, target)
+            if restart:
+                for seq in ctx.catalog.sequences.values():
+                    if seq.owned_by and seq.owned_by[0] == table.oid:
+                        tm.sequences[seq.oid] = seq.start - seq.increment
+                        ctx.txn.seq_touched.add(seq.oid)
+        return Result("TRUNCATE TABLE")
+
+    return CallablePlan(columns=None, kind="dml", writes=True, run=run,
+                        explain_lines=["Utility Statement"])

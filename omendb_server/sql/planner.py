@@ -146,6 +146,8 @@ class Planner:
             p = ddl.plan_create(self, node)
         elif isinstance(node, exp.Drop):
             p = ddl.plan_drop(self, node)
+        elif isinstance(node, exp.TruncateTable):
+            p = ddl.plan_truncate(self, node)
         elif isinstance(node, (exp.Alias, exp.Column, exp.Identifier, exp.Literal, exp.Paren,
                                exp.Binary, exp.Func)) or not isinstance(node, exp.Expression):
             first = node.sql(dialect="postgres").split()[0] if node.sql() else ""

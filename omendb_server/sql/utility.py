@@ -167,6 +167,74 @@ def _show_plan(name: str) -> Plan:
     return CallablePlan(columns=cols, kind="utility", run=run)
 
 
+_PARAM = re.compile(r"\$[0-9]+")
+
+
+def space_out_parameters(sql: str) -> str:
+    """Put a space after every ``$n`` that touches the next token outside quotes.
+
+    sqlglot's tokenizer reads ``$1,$2`` as the start of a dollar-quoted string and
+    fails; ``VALUES ($1,$2)`` is what many drivers send, so it is normalized here."""
+    if "$" not in sql:
+        return sql
+    out: list[str] = []
+    last = 0
+    for start, end in _code_spans(sql):
+        for m in _PARAM.finditer(sql, start, end):
+            nxt = m.end()
+            if nxt < len(sql) and not sql[nxt].isspace():
+                out.append(sql[last:nxt])
+                out.append(" ")
+                last = nxt
+    if not out:
+        return sql
+    out.append(sql[last:])
+    return "".join(out)
+
+
+def _code_spans(sql: str) -> list[tuple[int, int]]:
+    """(start, end) ranges of ``sql`` that are neither quoted text nor comments."""
+    spans: list[tuple[int, int]] = []
+    i, n, start = 0, len(sql), 0
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"" or (ch == "-" and sql.startswith("--", i)) or (
+                ch == "/" and sql.startswith("/*", i)) or (
+                ch == "$" and re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:i + 64])):
+            spans.append((start, i))
+            if ch == "'":
+                j = i + 1
+                while j < n:
+                    if sql[j] == "\\" and i > 0 and sql[i - 1] in "eE":
+                        j += 2
+                        continue
+                    if sql[j] == "'":
+                        if j + 1 < n and sql[j + 1] == "'":
+                            j += 2
+                            continue
+                        break
+                    j += 1
+                i = j + 1
+            elif ch == '"':
+                j = sql.find('"', i + 1)
+                i = n if j < 0 else j + 1
+            elif ch == "-":
+                j = sql.find("\n", i)
+                i = n if j < 0 else j + 1
+            elif ch == "/":
+                j = sql.find("*/", i + 2)
+                i = n if j < 0 else j + 2
+            else:
+                tag = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:i + 64]).group(0)  # type: ignore[union-attr]
+                j = sql.find(tag, i + len(tag))
+                i = n if j < 0 else j + len(tag)
+            start = i
+            continue
+        i += 1
+    spans.append((start, n))
+    return spans
+
+
 def split_statements(sql: str) -> list[str]:
     """Split a simple-Query string on top-level semicolons (quotes, dollar quotes,
     comments and E'' escapes respected). Empty statements are dropped."""

@@ -313,3 +313,25 @@ def test_varchar_too_long(conn, table_name):
         conn.execute(f"INSERT INTO {table_name} VALUES (2, 'abcd')")
     assert exc.value.sqlstate == "22001"
     conn.rollback()
+
+
+def test_parameters_without_spaces_between_them(conn):
+    # sqlglot's tokenizer would read "$1,$2" as a dollar-quoted string; drivers send it.
+    assert conn.execute("SELECT %s,%s", (1, "a")).fetchone() == (1, "a")
+    assert conn.execute("SELECT (%s)+(%s)", (2, 3)).fetchone() == (5,)
+    assert conn.execute("SELECT '$1,$2', %s", ("x",)).fetchone() == ("$1,$2", "x")
+    conn.rollback()
+
+
+def test_truncate_is_transactional_and_restarts_identity(conn, table_name):
+    conn.execute(f"CREATE TABLE {table_name} (id serial PRIMARY KEY, v text)")
+    conn.execute(f"INSERT INTO {table_name} (v) VALUES ('a'),('b')")
+    conn.commit()
+    conn.execute(f"TRUNCATE {table_name}")
+    assert conn.execute(f"SELECT count(*) FROM {table_name}").fetchone() == (0,)
+    conn.rollback()
+    assert conn.execute(f"SELECT count(*) FROM {table_name}").fetchone() == (2,)
+    conn.execute(f"TRUNCATE TABLE {table_name} RESTART IDENTITY")
+    conn.execute(f"INSERT INTO {table_name} (v) VALUES ('c')")
+    assert conn.execute(f"SELECT id, v FROM {table_name}").fetchall() == [(1, "c")]
+    conn.commit()
