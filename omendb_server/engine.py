@@ -187,6 +187,21 @@ class Database:
             )
             return plan.execute(ctx)
 
+    def copy_out(self, plan: Any, txn: Transaction | None, session: SessionInfo) -> list[bytes]:
+        """Run COPY ... TO STDOUT and return its CopyData payloads (one per row)."""
+        with self.lock:
+            if txn is None:
+                snap: Any = Snapshot(self.tm.last_ts)
+            else:
+                self.tm.statement_snapshot(txn)
+                snap = txn
+            ctx = ExecContext(
+                params=[], txn=snap, tm=self.tm, catalog=self.tm.catalog_for(txn),
+                session=session, fmt=session.format_context(),
+                stmt_ts=_dt.datetime.now(_dt.timezone.utc), database=self,
+            )
+            return list(plan.copy_out(ctx))
+
     def execute(self, plan: Plan, params: list[Any], txn: Transaction,
                 session: SessionInfo) -> Result:
         with self.lock:

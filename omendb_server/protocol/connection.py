@@ -22,6 +22,7 @@ from omendb_server.protocol import backend as be
 from omendb_server.protocol import frontend as fe
 from omendb_server.session import Session
 from omendb_server.sql import OutputColumn, split_statements
+from omendb_server.sql.copy import CopyPlan
 
 log = logging.getLogger("omendb.protocol")
 
@@ -74,6 +75,19 @@ def _make_encoders(columns: list[OutputColumn], fmts: list[int]) -> list[Encoder
     return out
 
 
+class _CopyIn:
+    """A COPY FROM STDIN in progress: data is buffered and inserted in chunks."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, plan: Any, extended: bool) -> None:
+        self.plan = plan
+        self.extended = extended
+        self.state: dict[str, Any] = {}
+        self.buffer: list[bytes] = []
+        self.size = 0
+
+
 class Connection:
     """One client connection's protocol state. Not thread-safe: one thread drives it."""
 
@@ -95,6 +109,10 @@ class Connection:
         self.cancel_request: tuple[int, int] | None = None
         self._handlers = {b"P": self._parse, b"B": self._bind, b"D": self._describe,
                           b"E": self._execute, b"C": self._close}
+        #: Set while the client streams COPY FROM STDIN data.
+        self._copy_in: _CopyIn | None = None
+        #: Statements of a simple Query still to run after a COPY FROM STDIN finishes.
+        self._pending_sql: list[str] = []
 
     # -- output helpers -------------------------------------------------------------------
     def _send(self, data: bytes) -> None:
@@ -187,6 +205,9 @@ class Connection:
             return
         if self.state != READY:
             raise errors.ProtocolViolation("unexpected message before startup completed")
+        if self._copy_in is not None:
+            self._on_copy_message(type_byte, payload)
+            return
         handler = self._handlers.get(type_byte)
         if handler is not None:  # the extended-query messages: the hot path
             if self._skip_until_sync:
@@ -263,28 +284,40 @@ class Connection:
             self._send(be.EMPTY_QUERY_RESPONSE)
             self._send(be.ready_for_query(session.status))
             return
-        fmt = session.format_context()
-        for stmt_sql in statements:
+        self._pending_sql = statements
+        self._run_pending()
+
+    def _run_pending(self) -> None:
+        """Run the remaining statements of a simple Query (a COPY FROM STDIN pauses it)."""
+        session = self.session
+        assert session is not None
+        while self._pending_sql:
+            stmt_sql = self._pending_sql.pop(0)
             try:
                 if session.failed:
                     session._check_not_failed_for(stmt_sql)
                 plan = self.db.prepare(stmt_sql, [], session.txn)
+                if isinstance(plan, CopyPlan):
+                    if self._start_copy(plan, extended=False):
+                        return  # resumes in _finish_copy_in
+                    continue
                 result = session.run_plan(plan, [], stmt_sql)
                 self._drain_notices()
                 if result.columns is not None and result.rows is not None:
                     self._send(be.row_description(self._fields(result.columns, [0])))
                     encoders = [_text_encoder(c.type) for c in result.columns]
-                    fmt = session.format_context()
-                    self._send_rows(result.rows, encoders, fmt)
+                    self._send_rows(result.rows, encoders, session.format_context())
                 self._send(be.command_complete(result.tag))
             except errors.DBError as e:
                 if isinstance(e, errors.ProtocolViolation):
                     raise
                 self._error(e)
+                self._pending_sql = []
                 break
             except Exception as e:  # an engine bug must not kill the connection silently
                 log.exception("internal error while executing %r", stmt_sql[:200])
                 self._error(errors.InternalError(f"internal error: {type(e).__name__}: {e}"))
+                self._pending_sql = []
                 break
         try:
             session.end_implicit()
@@ -292,6 +325,74 @@ class Connection:
             self._error(e)
         self._drain_notices()
         self._send(be.ready_for_query(session.status))
+        self.flush_now = True
+
+    # -- COPY ------------------------------------------------------------------------------
+    def _start_copy(self, plan: "CopyPlan", extended: bool) -> bool:
+        """Begin a COPY. Returns True when it waits for client data (FROM STDIN)."""
+        session = self.session
+        assert session is not None
+        fmt = 1 if plan.opts.format == "binary" else 0
+        if plan.direction == "out":
+            chunks = session.copy_out(plan)
+            self._send(be.copy_out_response(fmt, plan.column_formats()))
+            send = self.pending.append
+            for chunk in chunks:
+                send(be.copy_data(chunk))
+            self._send(be.COPY_DONE)
+            rows = len(chunks) - (1 if fmt == 1 else 0) - (1 if plan.opts.header and fmt == 0 else 0)
+            self._send(be.command_complete(f"COPY {max(rows, 0)}"))
+            return False
+        self._copy_in = _CopyIn(plan, extended)
+        self._send(be.copy_in_response(fmt, plan.column_formats()))
+        self.flush_now = True
+        return True
+
+    def _on_copy_message(self, type_byte: bytes, payload: bytes) -> None:
+        copy = self._copy_in
+        assert copy is not None and self.session is not None
+        try:
+            if type_byte == b"d":
+                copy.buffer.append(payload)
+                copy.size += len(payload)
+                if copy.size >= copy.CHUNK:
+                    self._copy_chunk(final=False)
+                return
+            if type_byte == b"c":
+                result = self._copy_chunk(final=True)
+                self._copy_in = None
+                self._send(be.command_complete(result.tag))
+                if not copy.extended:
+                    self._run_pending()
+                return
+            if type_byte == b"f":
+                message = payload.rstrip(b"\0").decode("utf-8", "replace")
+                raise errors.QueryCanceled(f"COPY from stdin failed: {message}")
+            if type_byte in (b"S", b"H"):
+                return  # Sync/Flush during COPY-in are ignored, as PostgreSQL does
+            raise errors.ProtocolViolation(
+                f"unexpected message type 0x{type_byte[0]:02X} during COPY from stdin")
+        except errors.DBError as e:
+            self._copy_in = None
+            self._pending_sql = []
+            self._error(e)
+            if copy.extended:
+                self._skip_until_sync = True
+            else:
+                try:
+                    self.session.end_implicit()
+                except errors.DBError as e2:
+                    self._error(e2)
+                self._send(be.ready_for_query(self.session.status))
+            self.flush_now = True
+
+    def _copy_chunk(self, final: bool) -> Any:
+        copy = self._copy_in
+        assert copy is not None and self.session is not None
+        data = b"".join(copy.buffer)
+        copy.buffer.clear()
+        copy.size = 0
+        return self.session.run_plan(copy.plan, [data, final, copy.state])
 
     def _send_rows(self, rows: list[tuple[Any, ...]], encoders: list[Encoder],
                    fmt: FormatContext) -> None:
@@ -389,6 +490,11 @@ class Connection:
         portal = session.portal(msg.portal)
         if portal.stmt.sql == "":
             self._send(be.EMPTY_QUERY_RESPONSE)
+            return
+        if isinstance(portal.stmt.plan, CopyPlan):
+            if session.failed:
+                session._check_not_failed_for(portal.stmt.sql)
+            self._start_copy(portal.stmt.plan, extended=True)
             return
         if session.failed:
             session._check_not_failed_for(portal.stmt.sql)

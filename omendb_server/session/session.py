@@ -244,6 +244,11 @@ class Session:
             self.implicit = True
         return self.db.execute(plan, params, self.txn, self)
 
+    def copy_out(self, plan: Any) -> list[bytes]:
+        if self.failed:
+            raise self._aborted_error()
+        return self.db.copy_out(plan, self.txn, self)
+
     # -- transaction blocks -------------------------------------------------------------------
     def _txn_control(self, plan: TxnControlPlan) -> Result:
         action = plan.action

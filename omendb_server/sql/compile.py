@@ -87,5 +87,11 @@ def compile_statement(sql: str, catalog: Catalog, param_types: list[DataType | N
     plan = parse_utility(sql)
     if plan is not None:
         return plan
+    if sql[:5].upper() == "COPY " or sql[:5].upper() == "COPY\t" or sql[:5].upper() == "COPY\n":
+        from omendb_server.sql.copy import plan_copy
+
+        copy_plan = plan_copy(sql, Planner(catalog, param_types))
+        if copy_plan is not None:
+            return copy_plan
     tree = parse_sql(sql)
     return Planner(catalog, param_types).plan(tree)

@@ -321,3 +321,83 @@ def plan_truncate(planner, node: exp.TruncateTable) -> CallablePlan:  # type: ig
 
     return CallablePlan(columns=None, kind="dml", writes=True, run=run,
                         explain_lines=["Utility Statement"])
+
+
+def plan_alter(planner, node: exp.Alter) -> CallablePlan:  # type: ignore[no-untyped-def]
+    """ALTER TABLE ... ADD [CONSTRAINT name] PRIMARY KEY (...) / UNIQUE (...).
+
+    Other ALTER TABLE forms arrive with the SQL-engine work; they are refused
+    clearly rather than ignored."""
+    if (node.args.get("kind") or "").upper() != "TABLE":
+        raise errors.FeatureNotSupported(f"ALTER {node.args.get('kind')} is not supported yet")
+    table_node = node.this
+    actions = node.args.get("actions") or []
+    specs: list[tuple[str, str | None, list[str]]] = []  # (kind, name, columns)
+    for action in actions:
+        if not isinstance(action, exp.AddConstraint):
+            raise errors.FeatureNotSupported(
+                f"ALTER TABLE {action.sql(dialect='postgres')[:60]} is not supported yet")
+        for item in action.expressions:
+            name = None
+            if isinstance(item, exp.Constraint):
+                name = item.name
+                item = item.expressions[0]
+            if isinstance(item, exp.PrimaryKey):
+                specs.append(("pk", name, [e.name for e in item.expressions]))
+            elif isinstance(item, exp.UniqueColumnConstraint) and item.this is not None:
+                specs.append(("unique", name, [e.name for e in item.this.expressions]))
+            else:
+                raise errors.FeatureNotSupported(
+                    f"ALTER TABLE ADD {item.sql(dialect='postgres')[:60]} is not supported yet")
+
+    def run(ctx: ExecContext) -> Result:
+        from omendb_server.storage.delta import INF
+
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        table = cat.get_table(table_node.name, table_node.db or None)
+        data = ctx.tm.table_data(table.oid, table.primary_key)
+        for kind, cname, cols in specs:
+            positions = [table.column_index(c) for c in cols]
+            if kind == "unique":
+                iname = cname or _unique_name(cat, f"{table.name}_{'_'.join(cols)}_key", table.schema)
+                index = Index(cat.allocate_oid(), iname, table.oid, positions, unique=True,
+                              constraint=True)
+                structure = data.add_index(index.oid, positions, True)
+                ctx.txn.created_indexes.append((table.oid, index.oid))
+                _check_existing_unique(ctx, table, index, structure, data)
+                cat.indexes[index.oid] = index
+                continue
+            if table.primary_key:
+                raise errors.InvalidTableDefinition(
+                    f'multiple primary keys for table "{table.name}" are not allowed')
+            me = -ctx.txn.txid
+            live = [v for v in data.versions.values()
+                    if v.end == INF or (v.end < 0 and v.end != me)]
+            for v in live:
+                for p in positions:
+                    if v.values[p] is None:
+                        raise errors.NotNullViolation(
+                            f'column "{table.columns[p].name}" of relation "{table.name}" '
+                            "contains null values", table=table.name, column=table.columns[p].name)
+            seen: dict[tuple, int] = {}
+            for v in live:
+                key = tuple(v.values[p] for p in positions)
+                if key in seen:
+                    pk_name = cname or f"{table.name}_pkey"
+                    vals = ", ".join(table.columns[p].type.text_out(k, ctx.fmt)
+                                     for p, k in zip(positions, key))
+                    raise errors.UniqueViolation(
+                        f'could not create unique index "{pk_name}"',
+                        detail=f"Key ({', '.join(cols)})=({vals}) is duplicated.",
+                        table=table.name, constraint=pk_name)
+                seen[key] = 1
+            table.primary_key = positions
+            for p in positions:
+                table.columns[p].not_null = True
+            table.pk_name = cname or _unique_name(cat, f"{table.name}_pkey", table.schema)
+            table.pk_index_oid = cat.allocate_oid()
+            ctx.txn.altered_pks.append((table.oid, list(data.pk_cols)))
+            data.set_primary_key(positions)
+        return Result("ALTER TABLE")
+
+    return CallablePlan(columns=None, kind="ddl", writes=True, run=run)

@@ -146,6 +146,8 @@ class Planner:
             p = ddl.plan_create(self, node)
         elif isinstance(node, exp.Drop):
             p = ddl.plan_drop(self, node)
+        elif isinstance(node, exp.Alter):
+            p = ddl.plan_alter(self, node)
         elif isinstance(node, exp.TruncateTable):
             p = ddl.plan_truncate(self, node)
         elif isinstance(node, (exp.Alias, exp.Column, exp.Identifier, exp.Literal, exp.Paren,

@@ -118,6 +118,18 @@ class TableData:
             if key is not None:
                 index.map.remove(key, vid)
 
+    def set_primary_key(self, pk_cols: list[int]) -> None:
+        """(Re)build the primary-key index over every version (ALTER TABLE ADD PRIMARY KEY)."""
+        self.pk_cols = tuple(pk_cols)
+        if not pk_cols:
+            self.pk_index = None
+            self.pk_of = lambda values: ()
+            return
+        self.pk_of = _key_getter(self.pk_cols)
+        self.pk_index = HashPrimaryIndex()
+        for version in self.versions.values():
+            self.pk_index.add(self.pk_of(version.values), version.vid)
+
     def add_index(self, oid: int, cols: list[int], unique: bool) -> SecondaryIndex:
         index = SecondaryIndex(cols, unique)
         for version in self.versions.values():

@@ -66,6 +66,8 @@ class Transaction:
     created_tables: list[int] = field(default_factory=list)
     #: (table oid, index oid) of indexes created / dropped by this transaction.
     created_indexes: list[tuple[int, int]] = field(default_factory=list)
+    #: (table oid, previous primary-key columns) for ALTER TABLE ADD PRIMARY KEY.
+    altered_pks: list[tuple[int, list[int]]] = field(default_factory=list)
     dropped_indexes: list[tuple[int, int]] = field(default_factory=list)
     savepoints: list[Savepoint] = field(default_factory=list)
     seq_touched: set[int] = field(default_factory=set)
@@ -228,6 +230,10 @@ class TransactionManager:
             data = self.tables.get(table_oid)
             if data is not None and index_oid not in self.catalog.indexes:
                 data.indexes.pop(index_oid, None)
+        for table_oid, old_pk in reversed(txn.altered_pks):
+            data = self.tables.get(table_oid)
+            if data is not None:
+                data.set_primary_key(old_pk)
         self._finish(txn)
 
     def _finish(self, txn: Transaction) -> None:

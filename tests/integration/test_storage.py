@@ -117,3 +117,36 @@ def test_vacuum_inside_transaction_block_is_refused(conn):
     with pytest.raises(psycopg.errors.ActiveSqlTransaction):
         conn.execute("VACUUM")
     conn.rollback()
+
+
+def test_copy_text_csv_binary_round_trip(conn, table_name):
+    conn.execute(f"CREATE TABLE {table_name} (id serial PRIMARY KEY, name text NOT NULL, "
+                 "qty int, price numeric(10,2), uid uuid)")
+    conn.commit()
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY {table_name} (name, qty, price) FROM STDIN") as cp:
+            cp.write_row(("tab\there", 1, Decimal("1.5")))
+            cp.write_row(("newline\nhere", None, None))
+        assert cur.rowcount == 2
+        with cur.copy(f"COPY {table_name} (name, qty, uid) FROM STDIN (FORMAT BINARY)") as cp:
+            cp.set_types(["text", "int4", "uuid"])
+            cp.write_row(("bin", 3, uuid.UUID(int=7)))
+        with cur.copy(f"COPY {table_name} (name, qty) FROM STDIN WITH (FORMAT csv, HEADER)") as cp:
+            cp.write('name,qty\n"quoted, comma",7\n"",\n')
+        assert cur.rowcount == 2
+        with cur.copy(f"COPY (SELECT id, name, qty, price FROM {table_name} ORDER BY id) TO STDOUT") as cp:
+            text = b"".join(bytes(b) for b in cp).decode()
+        assert text.splitlines() == [
+            "1\ttab\\there\t1\t1.50", "2\tnewline\\nhere\t\\N\t\\N", "3\tbin\t3\t\\N",
+            "4\tquoted, comma\t7\t\\N", "5\t\t\\N\t\\N"]
+        with cur.copy(f"COPY {table_name} (id, uid) TO STDOUT (FORMAT binary)") as cp:
+            cp.set_types(["int4", "uuid"])
+            rows = list(cp.rows())
+        assert rows[2] == (3, uuid.UUID(int=7)) and len(rows) == 5
+    # a bad value aborts the COPY with PostgreSQL's error and inserts nothing
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        with conn.cursor().copy(f"COPY {table_name} (name, qty) FROM STDIN") as cp:
+            cp.write("ok\t1\nbad\tnotanint\n")
+    conn.rollback()
+    assert conn.execute(f"SELECT count(*) FROM {table_name}").fetchone() == (0,)
+    conn.rollback()
