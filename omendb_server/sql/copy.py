@@ -336,7 +336,7 @@ class CopyPlan(Plan):
         table = self.table
         assert table is not None
         tm = ctx.tm
-        data = tm.table_data(table.oid, table.primary_key)
+        data = tm.table_data(table)
         ncols = len(table.columns)
         targets = self.target_cols
         convert = state.get("convert")

@@ -142,7 +142,7 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
                 col.default = f"nextval('{seq_name}'::regclass)"
         cat.tables[oid] = table
         ctx.txn.created_tables.append(oid)
-        data = ctx.tm.table_data(oid, pk_positions)
+        data = ctx.tm.table_data(table)
         for cname, ucols in uniques:
             positions = []
             for uc in ucols:
@@ -206,7 +206,7 @@ def plan_create_index(planner, node: exp.Create) -> CallablePlan:  # type: ignor
                 return Result("CREATE INDEX")
             raise errors.DuplicateTable(f'relation "{name}" already exists')
         index = Index(cat.allocate_oid(), name, table.oid, positions, unique=unique)
-        data = ctx.tm.table_data(table.oid, table.primary_key)
+        data = ctx.tm.table_data(table)
         structure = data.add_index(index.oid, positions, unique)
         ctx.txn.created_indexes.append((table.oid, index.oid))
         if unique:
@@ -307,7 +307,7 @@ def plan_truncate(planner, node: exp.TruncateTable) -> CallablePlan:  # type: ig
         tm = ctx.tm
         tables = [ctx.catalog.get_table(name, schema) for name, schema in targets]
         for table in tables:
-            data = tm.table_data(table.oid, table.primary_key)
+            data = tm.table_data(table)
             for version in candidate_versions(ctx, data, None):
                 target = tm.lock_for_write(ctx.txn, data, version, "W", "wait", table.name)
                 if target is not None:
@@ -355,7 +355,7 @@ def plan_alter(planner, node: exp.Alter) -> CallablePlan:  # type: ignore[no-unt
 
         cat = ctx.tm.writable_catalog(ctx.txn)
         table = cat.get_table(table_node.name, table_node.db or None)
-        data = ctx.tm.table_data(table.oid, table.primary_key)
+        data = ctx.tm.table_data(table)
         for kind, cname, cols in specs:
             positions = [table.column_index(c) for c in cols]
             if kind == "unique":
@@ -397,7 +397,9 @@ def plan_alter(planner, node: exp.Alter) -> CallablePlan:  # type: ignore[no-unt
             table.pk_name = cname or _unique_name(cat, f"{table.name}_pkey", table.schema)
             table.pk_index_oid = cat.allocate_oid()
             ctx.txn.altered_pks.append((table.oid, list(data.pk_cols)))
-            data.set_primary_key(positions)
+            from omendb_server.txn.manager import pk_key_mapper
+
+            data.set_primary_key(positions, pk_key_mapper(table))
         return Result("ALTER TABLE")
 
     return CallablePlan(columns=None, kind="ddl", writes=True, run=run)

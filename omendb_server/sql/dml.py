@@ -174,7 +174,7 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
 
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm
-        data = tm.table_data(table.oid, pk)
+        data = tm.table_data(table)
         out_rows: list[Row] = []
         count = 0
 
@@ -264,7 +264,7 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
 
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm
-        data = tm.table_data(table.oid, pk)
+        data = tm.table_data(table)
         out_rows: list[Row] = []
         count = 0
 
@@ -307,7 +307,7 @@ def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-u
 
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm
-        data = tm.table_data(table.oid, pk)
+        data = tm.table_data(table)
         out_rows: list[Row] = []
         count = 0
         for version in candidate_versions(ctx, data, *key_fns):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from omendb_server.index import HashPrimaryIndex
+from typing import Callable
+
+from omendb_server.index import AlexPrimaryIndex, HashPrimaryIndex
 
 INF = 1 << 62
 
@@ -30,6 +32,15 @@ class RowVersion:
 
     def __repr__(self) -> str:
         return f"RowVersion({self.vid}, {self.values}, b={self.begin}, e={self.end})"
+
+
+def _new_pk_index(pk_cols: list[int], pk_to_int: Callable[[Any], int] | None) -> Any:
+    """ALEX for one integer-like key column, a hash index otherwise, None without a key."""
+    if not pk_cols:
+        return None
+    if pk_to_int is not None and len(pk_cols) == 1:
+        return AlexPrimaryIndex(pk_to_int)
+    return HashPrimaryIndex()
 
 
 def _key_getter(cols: tuple[int, ...]):  # type: ignore[no-untyped-def]
@@ -63,13 +74,14 @@ class TableData:
 
     __slots__ = ("oid", "versions", "pk_cols", "pk_index", "indexes", "pk_of")
 
-    def __init__(self, oid: int, pk_cols: list[int]) -> None:
+    def __init__(self, oid: int, pk_cols: list[int],
+                 pk_to_int: Callable[[Any], int] | None = None) -> None:
         self.oid = oid
         self.versions: dict[int, RowVersion] = {}
         self.pk_cols = tuple(pk_cols)
         #: values → primary-key tuple
         self.pk_of = _key_getter(self.pk_cols) if pk_cols else (lambda values: ())
-        self.pk_index = HashPrimaryIndex() if pk_cols else None
+        self.pk_index: Any = _new_pk_index(pk_cols, pk_to_int)
         #: index oid → structure; kept for every index any transaction created.
         self.indexes: dict[int, SecondaryIndex] = {}
 
@@ -90,7 +102,10 @@ class TableData:
         versions = self.versions
         new = {vid: RowVersion(vid, values, begin) for vid, begin, end, values in rows}
         versions.update(new)
-        if self.pk_index is not None:
+        if isinstance(self.pk_index, AlexPrimaryIndex) and len(self.pk_index) == 0:
+            pk_of = self.pk_of
+            self.pk_index.bulk_load([(pk_of(v.values), vid) for vid, v in new.items()])
+        elif self.pk_index is not None:
             pk_of = self.pk_of
             index_map = self.pk_index._map
             for vid, version in new.items():
@@ -118,7 +133,8 @@ class TableData:
             if key is not None:
                 index.map.remove(key, vid)
 
-    def set_primary_key(self, pk_cols: list[int]) -> None:
+    def set_primary_key(self, pk_cols: list[int],
+                        pk_to_int: Callable[[Any], int] | None = None) -> None:
         """(Re)build the primary-key index over every version (ALTER TABLE ADD PRIMARY KEY)."""
         self.pk_cols = tuple(pk_cols)
         if not pk_cols:
@@ -126,7 +142,7 @@ class TableData:
             self.pk_of = lambda values: ()
             return
         self.pk_of = _key_getter(self.pk_cols)
-        self.pk_index = HashPrimaryIndex()
+        self.pk_index = _new_pk_index(pk_cols, pk_to_int)
         for version in self.versions.values():
             self.pk_index.add(self.pk_of(version.values), version.vid)
 

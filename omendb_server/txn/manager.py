@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from omendb_server import errors
 from omendb_server.cache import RowCache
-from omendb_server.catalog import Catalog
+from omendb_server.catalog import Catalog, Table
+from omendb_server.index import key_mapper
 from omendb_server.storage import CommitRecord, GroupCommitter, RowOp, Store
 from omendb_server.storage.delta import INF, RowVersion, TableData
 from omendb_server.txn.visibility import is_visible
@@ -34,6 +35,13 @@ class Savepoint:
     catalog: Catalog | None
     seq_values: dict[int, int]
     n_locked: int = 0
+
+
+def pk_key_mapper(table: Table) -> Any:
+    """int64 mapping of a single-column integer-like primary key (ALEX serves it), else None."""
+    if len(table.primary_key) != 1:
+        return None
+    return key_mapper(table.columns[table.primary_key[0]].type.oid)
 
 
 class Snapshot:
@@ -302,10 +310,11 @@ class TransactionManager:
         self._next_vid += 1
         return vid
 
-    def table_data(self, table_oid: int, pk_cols: list[int]) -> TableData:
-        data = self.tables.get(table_oid)
+    def table_data(self, table: Table) -> TableData:
+        data = self.tables.get(table.oid)
         if data is None:
-            data = self.tables[table_oid] = TableData(table_oid, pk_cols)
+            data = self.tables[table.oid] = TableData(table.oid, table.primary_key,
+                                                      pk_key_mapper(table))
         return data
 
     def insert(self, txn: Transaction, data: TableData, values: tuple[Any, ...],
@@ -512,7 +521,7 @@ class TransactionManager:
             table = self.catalog.tables.get(int(oid_s))
             if table is None or self.segments_dir is None:
                 continue
-            data = self.table_data(table.oid, table.primary_key)
+            data = self.table_data(table)
             rows = read_segment(self.segments_dir / rel, [c.type for c in table.columns])
             max_vid = max(max_vid, data.bulk_load(rows))
         n = 0
@@ -523,7 +532,7 @@ class TransactionManager:
                 table = self.catalog.tables.get(op.table_oid)
                 if table is None:
                     continue  # table dropped later; its data is dead
-                data = self.table_data(op.table_oid, table.primary_key)
+                data = self.table_data(table)
                 self.dirty_tables.add(op.table_oid)
                 if op.values is None:
                     version = data.versions.get(op.vid)
@@ -537,7 +546,7 @@ class TransactionManager:
                 n += 1
         self.ops_since_checkpoint = n
         for table in self.catalog.tables.values():
-            self.table_data(table.oid, table.primary_key)
+            self.table_data(table)
             if str(table.oid) not in manifest["segments"]:
                 self.dirty_tables.add(table.oid)
         for index in self.catalog.indexes.values():
