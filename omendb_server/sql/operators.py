@@ -140,6 +140,45 @@ def candidate_versions(ctx: ExecContext, data: Any, keys: list[list[Fn]] | None,
     return [v for v in versions if is_visible(v, read_ts, txid)]
 
 
+class IndexRange(Operator):
+    """Ordered scan of an ALEX primary key between optional bounds (ascending or not).
+
+    Serves ``pk > x``, ``BETWEEN`` and ``ORDER BY pk [DESC] LIMIT n``: keys come out
+    in order, fetched in small batches, so a LIMIT above it stops the scan early."""
+
+    label = "Index Scan"
+
+    def __init__(self, table_oid: int, name: str, index_name: str, lo: Fn | None,
+                 hi: Fn | None, lo_inclusive: bool, hi_inclusive: bool, reverse: bool) -> None:
+        self.table_oid = table_oid
+        self.name = name
+        self.index_name = index_name
+        self.lo, self.hi = lo, hi
+        self.lo_inclusive, self.hi_inclusive = lo_inclusive, hi_inclusive
+        self.reverse = reverse
+
+    def title(self) -> str:
+        way = " Backward" if self.reverse else ""
+        return f"Index Scan{way} using {self.index_name} on {self.name}"
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        data = ctx.tm.tables.get(self.table_oid)
+        if data is None:
+            return
+        lo = self.lo((), ctx) if self.lo is not None else None
+        hi = self.hi((), ctx) if self.hi is not None else None
+        if (self.lo is not None and lo is None) or (self.hi is not None and hi is None):
+            return  # a comparison with NULL matches nothing
+        read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
+        versions = data.versions
+        for vids in data.pk_index.range(lo, hi, self.lo_inclusive, self.hi_inclusive,
+                                        self.reverse):
+            for vid in list(vids):
+                v = versions.get(vid)
+                if v is not None and is_visible(v, read_ts, txid):
+                    yield v.values
+
+
 class LockCandidates(Operator):
     """SELECT ... FOR UPDATE/SHARE input: matching visible rows, each followed by its
     row version (a hidden last column) so ``LockRows`` above the sort can lock it."""

@@ -348,6 +348,12 @@ class Planner:
             if node.args["distinct"].args.get("on"):
                 raise errors.FeatureNotSupported("DISTINCT ON is not supported yet")
             root = ops.Distinct(root, width)
+        self._new_source = None
+        if sort_keys and not has_aggs and node.args.get("distinct") is None and \
+                self._order_by_pk(source, scope, order, out_exprs, sort_keys):
+            sort_keys = []  # the ordered index scan below already yields this order
+            if self._new_source is not None:
+                root.child = self._new_source  # type: ignore[attr-defined]
         if sort_keys:
             root = ops.Sort(root, sort_keys).explain(
                 "Sort Key: " + ", ".join(o.sql(dialect="postgres") for o in order.expressions))
@@ -457,7 +463,109 @@ class Planner:
                 if len(conjuncts) == len(lookup.keys[0]):
                     return lookup  # the condition is exactly the index condition
                 return ops.Filter(lookup, pred.fn).explain(text)
+            ranged = self._pk_range(source, scope, cond, compiler)
+            if ranged is not None:
+                return ops.Filter(ranged, pred.fn).explain(text)
         return ops.Filter(source, pred.fn).explain(text)
+
+    def _order_by_pk(self, source: ops.Operator, scope: Scope, order: exp.Expression,
+                     out_exprs: list[CExpr], sort_keys: list[tuple[int, bool, bool]]) -> bool:
+        """If ORDER BY is exactly the ALEX primary key, make the scan below ordered (in
+        place) and report True so no Sort is needed."""
+        if len(order.expressions) != 1:
+            return False
+        filt = source if isinstance(source, ops.Filter) else None
+        scan = filt.child if filt is not None else source
+        if not isinstance(scan, (ops.SeqScan, ops.IndexRange)):
+            return False
+        found = self._alex_pk(scan.table_oid)
+        if found is None:
+            return False
+        table, pos = found
+        item = order.expressions[0].this
+        idx, desc, nulls_first = sort_keys[0]
+        col = None
+        if isinstance(item, exp.Column):
+            try:
+                i = scope.find(item.name, item.table or None)
+            except errors.DBError:
+                i = None
+            if i is not None:
+                col = scope.columns[i]
+        if col is None and idx < len(out_exprs):
+            src = out_exprs[idx].source
+            if src == (table.oid, pos + 1):
+                col = ScopeColumn(None, "", out_exprs[idx].type, -1, table.oid, pos + 1)
+        if col is None or col.table_oid != table.oid or col.attnum != pos + 1:
+            return False
+        if isinstance(scan, ops.SeqScan):
+            ordered = ops.IndexRange(table.oid, table.name, table.pk_name or "", None, None,
+                                     True, True, desc)
+        else:
+            scan.reverse = desc
+            ordered = scan
+        if filt is not None:
+            filt.child = ordered
+        else:
+            self._new_source = ordered
+        return True
+
+    def _alex_pk(self, table_oid: int) -> tuple[Table, int] | None:
+        """(table, pk column position) when the primary key is one ALEX-served column."""
+        from omendb_server.index import key_mapper
+
+        table = self.catalog.tables.get(table_oid)
+        if table is None or len(table.primary_key) != 1:
+            return None
+        pos = table.primary_key[0]
+        if key_mapper(table.columns[pos].type.oid) is None:
+            return None
+        return table, pos
+
+    def _pk_range(self, scan: ops.SeqScan, scope: Scope, cond: exp.Expression,
+                  compiler: ExprCompiler) -> ops.IndexRange | None:
+        """``pk > a AND pk <= b`` / ``pk BETWEEN a AND b`` → an ordered ALEX range scan."""
+        found = self._alex_pk(scan.table_oid)
+        if found is None:
+            return None
+        table, pos = found
+        lo = hi = None
+        lo_inc = hi_inc = True
+        texts: list[str] = []
+        conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
+        flip = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
+        for c in conjuncts:
+            while isinstance(c, exp.Paren):
+                c = c.this
+            bounds: list[tuple[type, exp.Expression]] = []
+            if isinstance(c, exp.Between) and isinstance(c.this, exp.Column):
+                col_node = c.this
+                bounds = [(exp.GTE, c.args["low"]), (exp.LTE, c.args["high"])]
+            elif type(c) in flip:
+                if isinstance(c.this, exp.Column):
+                    col_node, bounds = c.this, [(type(c), c.expression)]
+                elif isinstance(c.expression, exp.Column):
+                    col_node, bounds = c.expression, [(flip[type(c)], c.this)]
+                else:
+                    continue
+            else:
+                continue
+            for op_type, val_node in bounds:
+                ce = self._pin_value(table, scope, col_node, val_node, compiler)
+                if ce is None:
+                    break
+                if scope.columns[scope.find(col_node.name, col_node.table or None)].attnum - 1 != pos:
+                    break
+                if op_type in (exp.GT, exp.GTE) and lo is None:
+                    lo, lo_inc = ce.fn, op_type is exp.GTE
+                    texts.append(f"({table.columns[pos].name} {'>=' if lo_inc else '>'} {ce.name})")
+                elif op_type in (exp.LT, exp.LTE) and hi is None:
+                    hi, hi_inc = ce.fn, op_type is exp.LTE
+                    texts.append(f"({table.columns[pos].name} {'<=' if hi_inc else '<'} {ce.name})")
+        if lo is None and hi is None:
+            return None
+        return ops.IndexRange(table.oid, table.name, table.pk_name or "", lo, hi, lo_inc, hi_inc,
+                              False).explain("Index Cond: " + " AND ".join(texts))
 
     def _pk_lookup(self, scan: ops.SeqScan, scope: Scope, cond: exp.Expression,
                    compiler: ExprCompiler) -> ops.IndexLookup | None:

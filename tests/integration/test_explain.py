@@ -55,3 +55,29 @@ def test_in_list_uses_the_index_and_returns_each_row_once(conn, table_name):
     assert conn.execute(f"DELETE FROM {table_name} WHERE id IN (1, 2) RETURNING id").fetchall() in (
         [(1,), (2,)], [(2,), (1,)])
     conn.rollback()
+
+
+def test_alex_ranges_and_order_by_primary_key(conn, table_name):
+    conn.execute(f"CREATE TABLE {table_name} (id int8 PRIMARY KEY, v text)")
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY {table_name} FROM STDIN") as cp:
+            for i in range(0, 2000, 2):  # even ids only
+                cp.write(f"{i}\tv{i}\n")
+    conn.execute(f"DELETE FROM {table_name} WHERE id = 100")
+    q = f"SELECT id FROM {table_name} WHERE id > %s AND id <= %s"
+    assert sorted(r[0] for r in conn.execute(q, (95, 106))) == [96, 98, 102, 104, 106]
+    assert [r[0] for r in conn.execute(
+        f"SELECT id FROM {table_name} WHERE id BETWEEN 10 AND 20 ORDER BY id DESC")] == [
+        20, 18, 16, 14, 12, 10]
+    assert [r[0] for r in conn.execute(
+        f"SELECT id FROM {table_name} ORDER BY id DESC LIMIT 3")] == [1998, 1996, 1994]
+    assert [r[0] for r in conn.execute(
+        f"SELECT id, v FROM {table_name} WHERE v <> 'v0' ORDER BY id LIMIT 2")] == [2, 4]
+    assert conn.execute(f"SELECT count(*) FROM {table_name} WHERE id < 0").fetchone() == (0,)
+    assert conn.execute(f"SELECT count(*) FROM {table_name} WHERE id >= NULL").fetchone() == (0,)
+    plan = _plan(conn, f"EXPLAIN SELECT id FROM {table_name} ORDER BY id DESC LIMIT 3")
+    assert plan == ["Limit", f"  ->  Index Scan Backward using {table_name}_pkey on {table_name}"]
+    plan = _plan(conn, f"EXPLAIN SELECT id FROM {table_name} WHERE id > 5 AND id < 9")
+    assert plan[0] == f"Index Scan using {table_name}_pkey on {table_name}"
+    assert plan[1] == "  Index Cond: (id > 5) AND (id < 9)"
+    conn.rollback()
