@@ -45,6 +45,15 @@ def initialize(db: Database, settings: Settings) -> None:
                  config.DEFAULT_SUPERUSER)
 
 
+def _warm_index() -> None:
+    from omendb_server.index.alex_primary import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # pragma: no cover - compiled lazily on first use instead
+        log.exception("warming up the ALEX kernels failed")
+
+
 def server_main(argv: list[str] | None = None) -> int:
     settings = Settings.from_args(argv)
     configure(settings.log_level)
@@ -57,6 +66,7 @@ def server_main(argv: list[str] | None = None) -> int:
     try:
         initialize(db, settings)
         db.start_maintenance()
+        threading.Thread(target=_warm_index, name="alex-warm-up", daemon=True).start()
         server = Server(db, settings)
         try:
             server.start()

@@ -118,3 +118,18 @@ class AlexPrimaryIndex:
 
     def __len__(self) -> int:
         return len(self._alex)
+
+
+def warm_up() -> None:
+    """Exercise every ALEX kernel once so numba compiles (or loads from its disk cache)
+    now rather than inside the first query that touches an integer primary key."""
+    idx = AlexPrimaryIndex(int)
+    idx.bulk_load([((k,), k) for k in range(0, 64, 2)])
+    for k in range(1, 200, 3):
+        idx.add((k,), k)
+    idx.lookup((5,))
+    list(idx.range(3, 90, True, False))
+    list(idx.range(None, None, reverse=True))
+    for k in range(1, 200, 3):
+        idx.remove((k,), k)
+    idx._alex.lookup_many(np.arange(10, dtype=np.int64))
