@@ -265,6 +265,35 @@ class VirtualScan(Operator):
         yield from self.producer(ctx)
 
 
+class SeriesScan(Operator):
+    """generate_series(start, stop [, step]) in FROM, over integers or numerics."""
+
+    label = "Function Scan"
+
+    def __init__(self, start: Fn, stop: Fn, step: Fn | None) -> None:
+        self.start, self.stop, self.step = start, stop, step
+
+    def title(self) -> str:
+        return "Function Scan on generate_series"
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        a, b = self.start((), ctx), self.stop((), ctx)
+        step = self.step((), ctx) if self.step is not None else 1
+        if a is None or b is None or step is None:
+            return
+        if step == 0:
+            raise errors.InvalidParameterValue("step size cannot equal zero")
+        v = a
+        if step > 0:
+            while v <= b:
+                yield (v,)
+                v += step
+        else:
+            while v >= b:
+                yield (v,)
+                v += step
+
+
 class ValuesScan(Operator):
     label = "Values Scan"
 

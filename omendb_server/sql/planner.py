@@ -709,6 +709,11 @@ class Planner:
         return ops.ValuesScan(fns), scope
 
     def _table_source(self, item: exp.Table) -> tuple[ops.Operator, Scope]:
+        if isinstance(item.this, exp.ExplodingGenerateSeries):
+            return self._series_source(item)
+        if isinstance(item.this, (exp.Func, exp.Anonymous)):
+            raise errors.FeatureNotSupported(
+                f"function in FROM not supported yet: {item.this.sql(dialect='postgres')[:80]}")
         name = item.name
         schema = item.db or None
         alias = item.alias or name
@@ -729,6 +734,27 @@ class Planner:
             return ops.VirtualScan(name, produce), scope
         shown = f"{schema}.{name}" if schema else name
         raise errors.UndefinedTable(f'relation "{shown}" does not exist')
+
+    def _series_source(self, item: exp.Table) -> tuple[ops.Operator, Scope]:
+        fn = item.this
+        comp = ExprCompiler(self, Scope())
+        parts = [comp.compile(fn.args[k]) if fn.args.get(k) is not None else None
+                 for k in ("start", "end", "step")]
+        present = [p for p in parts if p is not None]
+        t = comp._unify([p.type for p in present])
+        if t.oid == 705 or T.is_integer(t):
+            t = T.INT8 if any(p.type.oid == 20 for p in present) else T.INT4
+        elif t.oid != 1700:
+            raise errors.UndefinedFunction(
+                f"function generate_series({', '.join(T.type_label(p.type) for p in present)}) "
+                "does not exist")
+        fns = [comp.coerce(p, t).fn if p is not None else None for p in parts]
+        alias = item.args.get("alias")
+        alias_name = alias.name if alias is not None and alias.name else "generate_series"
+        cols = [c.name for c in alias.args.get("columns") or []] if alias is not None else []
+        col_name = cols[0] if cols else alias_name
+        scope = Scope([ScopeColumn(alias_name, col_name, t)])
+        return ops.SeriesScan(fns[0], fns[1], fns[2]), scope
 
     def table_scan(self, table: Table, alias: str) -> tuple[ops.SeqScan, Scope]:
         scope = Scope([

@@ -335,3 +335,11 @@ def test_truncate_is_transactional_and_restarts_identity(conn, table_name):
     conn.execute(f"INSERT INTO {table_name} (v) VALUES ('c')")
     assert conn.execute(f"SELECT id, v FROM {table_name}").fetchall() == [(1, "c")]
     conn.commit()
+
+
+def test_generate_series_in_from(conn):
+    assert conn.execute("SELECT * FROM generate_series(1, 3)").fetchall() == [(1,), (2,), (3,)]
+    assert conn.execute("SELECT i * 2 FROM generate_series(10, 1, -4) AS g(i)").fetchall() == [
+        (20,), (12,), (4,)]
+    assert conn.execute("SELECT sum(g) FROM generate_series(1, 100) g").fetchone() == (5050,)
+    conn.rollback()
