@@ -182,7 +182,6 @@ class Database:
                 catalog=self.tm.catalog,
                 session=session,
                 fmt=session.format_context(),
-                stmt_ts=_dt.datetime.now(_dt.timezone.utc),
                 database=self,
             )
             return plan.execute(ctx)
@@ -215,7 +214,6 @@ class Database:
                 catalog=self.tm.catalog_for(txn),
                 session=session,
                 fmt=session.format_context(),
-                stmt_ts=_dt.datetime.now(_dt.timezone.utc),
                 database=self,
             )
             return plan.execute(ctx)

@@ -40,17 +40,20 @@ class PreparedStatement:
         return enc
 
 
-@dataclass
 class Portal:
-    name: str
-    stmt: PreparedStatement
-    params: list[Any]
-    result_formats: list[int]
-    rows: list[tuple[Any, ...]] | None = None
-    pos: int = 0
-    tag: str | None = None
-    #: When set, the portal belongs to a transaction and dies with it.
-    txid: int = 0
+    """A bound statement: parameters and result formats, and its rows once executed."""
+
+    __slots__ = ("name", "stmt", "params", "result_formats", "rows", "pos", "tag")
+
+    def __init__(self, name: str, stmt: PreparedStatement, params: list[Any],
+                 result_formats: list[int]) -> None:
+        self.name = name
+        self.stmt = stmt
+        self.params = params
+        self.result_formats = result_formats
+        self.rows: list[tuple[Any, ...]] | None = None
+        self.pos = 0
+        self.tag: str | None = None
 
 
 class Session:

@@ -7,7 +7,6 @@ never imports the session or wire layers (the dependency points down only).
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from omendb_server.catalog import Catalog
@@ -27,17 +26,39 @@ class SessionInfo(Protocol):
     def format_context(self) -> FormatContext: ...
 
 
-@dataclass
 class ExecContext:
-    params: list[Any]
-    txn: Transaction
-    tm: TransactionManager
-    catalog: Catalog
-    session: SessionInfo
-    fmt: FormatContext
-    stmt_ts: _dt.datetime
-    #: Rows of enclosing queries, innermost last, for correlated subqueries.
-    outer: list[tuple[Any, ...]] = field(default_factory=list)
-    #: Results of uncorrelated subqueries, computed once per execution.
-    subquery_cache: dict[int, Any] = field(default_factory=dict)
-    database: Any = None
+    """Per-execution state handed to every compiled expression and operator.
+
+    A plain ``__slots__`` class built once per statement execution (this is on the
+    hot path of every point query); the statement timestamp is read lazily."""
+
+    __slots__ = ("params", "txn", "tm", "catalog", "session", "fmt", "_stmt_ts", "outer",
+                 "subquery_cache", "database")
+
+    def __init__(self, params: list[Any], txn: Any, tm: TransactionManager, catalog: Catalog,
+                 session: SessionInfo, fmt: FormatContext, stmt_ts: _dt.datetime | None = None,
+                 database: Any = None) -> None:
+        self.params = params
+        self.txn = txn
+        self.tm = tm
+        self.catalog = catalog
+        self.session = session
+        self.fmt = fmt
+        self._stmt_ts = stmt_ts
+        #: Rows of enclosing queries, innermost last, for correlated subqueries.
+        self.outer: list[tuple[Any, ...]] = []
+        #: Results of uncorrelated subqueries, computed once per execution.
+        self.subquery_cache: dict[int, Any] = {}
+        self.database = database
+
+    @property
+    def stmt_ts(self) -> _dt.datetime:
+        """now(): fixed for the whole transaction, as PostgreSQL's transaction_timestamp()."""
+        if self._stmt_ts is None:
+            ts = getattr(self.txn, "now_ts", None)
+            if ts is None:
+                ts = _dt.datetime.now(_dt.timezone.utc)
+                if hasattr(self.txn, "now_ts"):
+                    self.txn.now_ts = ts
+            self._stmt_ts = ts
+        return self._stmt_ts

@@ -10,6 +10,7 @@ every client's connect path, so they must be exact and cheap.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from omendb_server import errors
 from omendb_server.sql import types as T
@@ -237,7 +238,20 @@ def _code_spans(sql: str) -> list[tuple[int, int]]:
 
 def split_statements(sql: str) -> list[str]:
     """Split a simple-Query string on top-level semicolons (quotes, dollar quotes,
-    comments and E'' escapes respected). Empty statements are dropped."""
+    comments and E'' escapes respected). Empty statements are dropped.
+
+    Cached by text: clients repeat the same statements, and this scan is Python code."""
+    if len(sql) > 4096:
+        return _split(sql)
+    return list(_split_cached(sql))
+
+
+@lru_cache(maxsize=8192)
+def _split_cached(sql: str) -> tuple[str, ...]:
+    return tuple(_split(sql))
+
+
+def _split(sql: str) -> list[str]:
     out: list[str] = []
     i, n = 0, len(sql)
     start = 0

@@ -87,6 +87,8 @@ class Transaction:
     lock_timeout: float = 0.0
     #: monotonic() deadline of the current statement's lock wait, once one started.
     wait_deadline: float | None = None
+    #: now() of this transaction, taken on first use.
+    now_ts: Any = None
 
     @property
     def repeatable(self) -> bool:
