@@ -385,6 +385,3 @@ class Session:
             self.txn = None
             self.db.rollback(txn)
 
-
-def describe_columns(plan: Plan) -> list[OutputColumn] | None:
-    return plan.columns

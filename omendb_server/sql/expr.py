@@ -554,24 +554,18 @@ class ExprCompiler:
         return self._arith(node, "*", _op.mul)
 
     def _c_Div(self, node: exp.Div) -> CExpr:
-        ce = self._arith(node, "/", lambda a, b: a)
-        t = ce.type
-        left, right = self.compile(node.this), self.compile(node.expression)
-        left, right = self._numeric_pair(left, right, t)
-        lf, rf = left.fn, right.fn
-        return CExpr(lambda r, c: None if (a := lf(r, c)) is None or (b := rf(r, c)) is None
-                     else _div(a, b, t), t)
+        # _arith resolves the operand types; the result type then picks the division rule
+        # (integer division truncates toward zero, numeric uses PostgreSQL's result scale).
+        holder: list[DataType] = []
+        ce = self._arith(node, "/", lambda a, b: _div(a, b, holder[0]))
+        holder.append(ce.type)
+        return ce
 
     def _c_Mod(self, node: exp.Mod) -> CExpr:
-        ce = self._arith(node, "%", lambda a, b: a)
-        t = ce.type
-        left, right = self._numeric_pair(self.compile(node.this), self.compile(node.expression), t)
-        lf, rf = left.fn, right.fn
-        return CExpr(lambda r, c: None if (a := lf(r, c)) is None or (b := rf(r, c)) is None
-                     else _mod(a, b, t), t)
-
-    def _numeric_pair(self, left: CExpr, right: CExpr, t: DataType) -> tuple[CExpr, CExpr]:
-        return self.coerce(left, t), self.coerce(right, t)
+        holder: list[DataType] = []
+        ce = self._arith(node, "%", lambda a, b: _mod(a, b, holder[0]))
+        holder.append(ce.type)
+        return ce
 
     def _c_Pow(self, node: exp.Pow) -> CExpr:
         left, right = self.compile(node.this), self.compile(node.expression)

@@ -410,10 +410,8 @@ class HashJoin(Operator):
         lk = self.lk
         residual = self.residual
         rnull = (None,) * self.rw
-        # keys are evaluated on the concatenated row layout for the left side
-        pad = (None,) * 0
         for lrow in self.left.rows(ctx):
-            key = tuple(f(lrow + pad, ctx) for f in lk)
+            key = tuple(f(lrow, ctx) for f in lk)
             hit = False
             if not any(k is None for k in key):
                 for rrow in table.get(key, ()):

@@ -852,10 +852,4 @@ def _refs_only(node: exp.Expression, scope: Scope) -> bool:
     return True
 
 
-def plan_statement(catalog: Catalog, node: exp.Expression,
-                   param_types: list[DataType | None]) -> Plan:
-    return Planner(catalog, param_types).plan(node)
-
-
-RunFn = Callable[[ExecContext], Any]
-__all__ = ["CallablePlan", "Planner", "plan_statement"]
+__all__ = ["CallablePlan", "Planner"]

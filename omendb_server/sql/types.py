@@ -264,6 +264,13 @@ def _num_weight(d: Decimal) -> int:
     return d.adjusted() // 4
 
 
+def _first_digit(d: Decimal) -> int:
+    """The leading base-10000 digit of ``d`` (0 for zero), as PostgreSQL stores it."""
+    if d == 0:
+        return 0
+    return int(abs(d).scaleb(-4 * _num_weight(d)))
+
+
 def _dscale(d: Decimal) -> int:
     exp_ = d.as_tuple().exponent
     return -exp_ if isinstance(exp_, int) and exp_ < 0 else 0
@@ -278,6 +285,8 @@ def numeric_div(a: Decimal, b: Decimal) -> Decimal:
     if a.is_nan() or b.is_nan():
         return Decimal("NaN")
     qweight = _num_weight(a) - _num_weight(b)
+    if _first_digit(a) <= _first_digit(b):
+        qweight -= 1  # PostgreSQL assumes the quotient's leading group is the smaller one
     rscale = 16 - qweight * 4
     rscale = max(rscale, _dscale(a), _dscale(b), 0)
     rscale = min(rscale, 1000)

@@ -627,8 +627,3 @@ class TransactionManager:
         finally:
             self._checkpointing = False
 
-    def visible_versions(self, txn: Transaction, data: TableData):
-        read_ts, txid = txn.read_ts, txn.txid
-        for v in list(data.versions.values()):
-            if is_visible(v, read_ts, txid):
-                yield v
