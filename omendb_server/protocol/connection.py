@@ -237,6 +237,93 @@ class Connection:
         else:
             raise errors.ProtocolViolation(f"unexpected message type {type_byte!r}")
 
+    # -- the Bind/Execute/Sync fast path -----------------------------------------------------
+    _EXEC_SYNC = b"E\x00\x00\x00\x09\x00\x00\x00\x00\x00S\x00\x00\x00\x04"
+    _DESCRIBE_PORTAL = b"D\x00\x00\x00\x06P\x00"
+
+    def try_fast_path(self, data: bytes) -> bool:
+        """Handle a packet that is exactly Bind + [Describe portal] + Execute(unnamed, all
+        rows) + Sync of a prepared read-only statement outside a transaction block, in
+        one step (libpq sends the Describe with every PQsendQueryPrepared).
+
+        This is what a driver sends for every execution of a prepared query (psycopg,
+        pgbench -M prepared). Doing it in one step skips framing, three message
+        objects, the portal and the implicit transaction. Anything unusual returns
+        False and the bytes go through the general path unchanged."""
+        session = self.session
+        if (self.state != READY or session is None or self._copy_in is not None
+                or self._skip_until_sync or session.txn is not None or not data
+                or data[0] != 66):  # b"B"
+            return False
+        blen = int.from_bytes(data[1:5], "big")
+        b_end = 1 + blen
+        describe = False
+        tail = data[b_end:]
+        if tail != self._EXEC_SYNC:
+            if tail[:7] != self._DESCRIBE_PORTAL or tail[7:] != self._EXEC_SYNC:
+                return False
+            describe = True
+        if blen < 4:
+            return False
+        bind = fe.decode_message(b"B", data[5:b_end])
+        if bind.portal:
+            return False
+        stmt = session.prepared.get(bind.statement)
+        if stmt is None:
+            return False
+        plan = stmt.plan
+        if plan.writes or plan.kind != "query" or session.failed:
+            return False
+        types = stmt.param_types
+        if len(bind.params) != len(types):
+            return False
+        ctx = session.format_context()
+        try:
+            values = self._decode_params(bind, types, ctx)
+            result = self.db.execute_read_only(plan, values, session)
+        except errors.DBError as e:
+            if isinstance(e, errors.ProtocolViolation):
+                raise
+            self._error(e)
+            self._send(be.READY_IDLE)
+            self.flush_now = True
+            return True
+        self._send(be.BIND_COMPLETE)
+        if describe:
+            cols = plan.columns
+            self._send(be.row_description(self._fields(cols, list(bind.result_formats)))
+                       if cols is not None else be.NO_DATA)
+        rows = result.rows or []
+        if plan.columns is not None and rows:
+            self._send_rows(rows, stmt.encoders(list(bind.result_formats), _make_encoders), ctx)
+        self._drain_notices()
+        self._send(be.command_complete(f"SELECT {len(rows)}"))
+        self._send(be.READY_IDLE)
+        self.flush_now = True
+        return True
+
+    @staticmethod
+    def _decode_params(bind: fe.Bind, types: list[DataType], ctx: FormatContext) -> list[Any]:
+        fmts = bind.param_formats
+        nf = len(fmts)
+        values: list[Any] = []
+        for i, raw in enumerate(bind.params):
+            if raw is None:
+                values.append(None)
+                continue
+            f = 0 if nf == 0 else (fmts[0] if nf == 1 else fmts[i])
+            t = types[i]
+            if f == 1:
+                values.append(t.binary_in(raw, -1, ctx))
+            else:
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise errors.CharacterNotInRepertoire(
+                        'invalid byte sequence for encoding "UTF8"') from None
+                values.append(t.text_in(text, -1, ctx))
+        return values
+
     # -- errors and notices --------------------------------------------------------------------
     def _error(self, e: errors.DBError) -> None:
         assert self.session is not None
@@ -440,24 +527,7 @@ class Connection:
             raise errors.ProtocolViolation(
                 f"bind message supplies {len(msg.params)} parameters, but prepared statement "
                 f'"{msg.statement}" requires {len(types)}')
-        fmts = msg.param_formats
-        ctx = session.format_context()
-        values: list[Any] = []
-        for i, raw in enumerate(msg.params):
-            if raw is None:
-                values.append(None)
-                continue
-            f = 0 if not fmts else (fmts[0] if len(fmts) == 1 else fmts[i])
-            t = types[i]
-            if f == 1:
-                values.append(t.binary_in(raw, -1, ctx))
-            else:
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise errors.CharacterNotInRepertoire(
-                        'invalid byte sequence for encoding "UTF8"') from None
-                values.append(t.text_in(text, -1, ctx))
+        values = self._decode_params(msg, types, session.format_context())
         if msg.portal == "":
             session.portals.pop("", None)
         rf = list(msg.result_formats)

@@ -107,6 +107,9 @@ class Server:
                     continue
                 if not data:
                     break
+                if registered and not decoder.pending_bytes() and conn.try_fast_path(data):
+                    sock.sendall(conn.take_output())
+                    continue
                 decoder.feed(data)
                 try:
                     while conn.state != CLOSED:

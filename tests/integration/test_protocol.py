@@ -358,3 +358,34 @@ def test_terminate_closes_cleanly(omendb_server):
     assert c.wait_closed(timeout=10) == []
     with pytest.raises(ConnectionClosed):
         c.read()
+
+
+def test_prepared_bind_execute_sync_in_one_packet(omendb_server, table_name):
+    """The one-step path for B [D] E S of a prepared read-only statement must answer
+    exactly like the general path, errors included."""
+    with omendb_server.connect(autocommit=True) as setup:
+        setup.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, v text)")
+        setup.execute(f"INSERT INTO {table_name} VALUES (1, 'one'), (2, 'two')")
+    wire = pw.connect(omendb_server)
+    try:
+        wire.send(pw.parse("fast", f"SELECT v FROM {table_name} WHERE id = $1", [23]), pw.sync())
+        assert "".join(m.type for m in wire.read_until("Z")) == "1Z"
+        for with_describe in (False, True):
+            msgs = [pw.bind("", "fast", [b"2"])]
+            if with_describe:
+                msgs.append(pw.describe("P", ""))
+            msgs += [pw.execute("", 0), pw.sync()]
+            wire.send(*msgs)
+            got = wire.read_until("Z")
+            assert "".join(m.type for m in got) == ("2TDCZ" if with_describe else "2DCZ")
+            assert [m.text_row() for m in got if m.type == "D"] == [["two"]]
+            assert [m.tag() for m in got if m.type == "C"] == ["SELECT 1"]
+        # a parameter that is not an integer: error, then ReadyForQuery, session still fine
+        wire.send(pw.bind("", "fast", [b"abc"]), pw.execute("", 0), pw.sync())
+        got = wire.read_until("Z")
+        assert "".join(m.type for m in got) == "EZ"
+        assert got[0].sqlstate == "22P02"
+        wire.send(pw.bind("", "fast", [b"1"]), pw.execute("", 0), pw.sync())
+        assert [m.text_row() for m in wire.read_until("Z") if m.type == "D"] == [["one"]]
+    finally:
+        wire.close()
