@@ -241,7 +241,7 @@ class Connection:
     _EXEC_SYNC = b"E\x00\x00\x00\x09\x00\x00\x00\x00\x00S\x00\x00\x00\x04"
     _DESCRIBE_PORTAL = b"D\x00\x00\x00\x06P\x00"
 
-    def try_fast_path(self, data: bytes) -> bool:
+    def try_fast_path(self, data: bytes) -> bytes | None:
         """Handle a packet that is exactly Bind + [Describe portal] + Execute(unnamed, all
         rows) + Sync of a prepared read-only statement outside a transaction block, in
         one step (libpq sends the Describe with every PQsendQueryPrepared).
@@ -249,12 +249,28 @@ class Connection:
         This is what a driver sends for every execution of a prepared query (psycopg,
         pgbench -M prepared). Doing it in one step skips framing, three message
         objects, the portal and the implicit transaction. Anything unusual returns
-        False and the bytes go through the general path unchanged."""
+        the bytes still to decode, which then go through the general path unchanged;
+        None means the packet was answered completely."""
         session = self.session
         if (self.state != READY or session is None or self._copy_in is not None
-                or self._skip_until_sync or session.txn is not None or not data
-                or data[0] != 66):  # b"B"
-            return False
+                or self._skip_until_sync or session.txn is not None or not data):
+            return data
+        if data[0] == 80 and len(data) > 5:  # b"P": an unnamed Parse first (unprepared queries)
+            plen = int.from_bytes(data[1:5], "big")
+            rest = data[1 + plen:]
+            if not rest or rest[0] != 66 or data[5] != 0 or plen < 4:  # unnamed statement only
+                return data
+            self.on_message(b"P", data[5:1 + plen])  # the general Parse handling, errors included
+            if self._skip_until_sync:
+                return rest  # the Parse failed: the decoder skips the rest until Sync
+            return None if self._fast_bind_execute(rest) else rest
+        if data[0] != 66:  # b"B"
+            return data
+        return None if self._fast_bind_execute(data) else data
+
+    def _fast_bind_execute(self, data: bytes) -> bool:
+        session = self.session
+        assert session is not None
         blen = int.from_bytes(data[1:5], "big")
         b_end = 1 + blen
         describe = False

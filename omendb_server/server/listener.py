@@ -107,9 +107,12 @@ class Server:
                     continue
                 if not data:
                     break
-                if registered and not decoder.pending_bytes() and conn.try_fast_path(data):
-                    sock.sendall(conn.take_output())
-                    continue
+                if registered and not decoder.pending_bytes():
+                    rest = conn.try_fast_path(data)
+                    if rest is None:
+                        sock.sendall(conn.take_output())
+                        continue
+                    data = rest
                 decoder.feed(data)
                 try:
                     while conn.state != CLOSED:

@@ -389,3 +389,24 @@ def test_prepared_bind_execute_sync_in_one_packet(omendb_server, table_name):
         assert [m.text_row() for m in wire.read_until("Z") if m.type == "D"] == [["one"]]
     finally:
         wire.close()
+
+
+def test_unnamed_parse_bind_execute_sync_in_one_packet(omendb_server, table_name):
+    with omendb_server.connect(autocommit=True) as setup:
+        setup.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, v text)")
+        setup.execute(f"INSERT INTO {table_name} VALUES (1, 'one')")
+    wire = pw.connect(omendb_server)
+    try:
+        sql = f"SELECT v FROM {table_name} WHERE id = $1"
+        wire.send(pw.parse("", sql), pw.bind("", "", ["1"]), pw.describe("P", ""),
+                  pw.execute("", 0), pw.sync())
+        got = wire.read_until("Z")
+        assert "".join(m.type for m in got) == "12TDCZ"
+        # a failing Parse: the rest of the batch is skipped until Sync
+        wire.send(pw.parse("", "SELEC 1"), pw.bind("", "", []), pw.execute("", 0), pw.sync())
+        got = wire.read_until("Z")
+        assert "".join(m.type for m in got) == "EZ"
+        assert got[0].sqlstate == "42601"
+        assert got[-1].status() == "I"
+    finally:
+        wire.close()
