@@ -31,11 +31,13 @@ class Skip(Exception):
 
 @dataclass
 class Cmp:
-    """One compared figure: a throughput (higher is better) for both systems.
+    """One compared figure for both systems: a throughput (higher is better), or a time
+    (lower is better) when ``lower_is_better`` is set.
 
     ``omendb``/``pg`` are the figures (None when that system failed or was not run);
     ``*_detail`` is extra text shown after the figure (e.g. latency), ``*_error`` replaces it.
-    The ratio column is always OmenDB/PostgreSQL of the throughput: above 1 means OmenDB is faster.
+    The ratio column always reads "above 1 means OmenDB is faster": OmenDB/PostgreSQL of a
+    throughput, PostgreSQL/OmenDB of a time.
     """
 
     measure: str
@@ -47,12 +49,17 @@ class Cmp:
     omendb_error: str = ""
     pg_error: str = ""
     note: str = ""
+    #: The figures are times (e.g. seconds): the ratio is then PostgreSQL/OmenDB, so that it still
+    #: reads "above 1 means OmenDB is faster".
+    lower_is_better: bool = False
 
     @property
     def ratio(self) -> float | None:
-        if self.omendb is None or self.pg is None or self.pg == 0:
+        if self.omendb is None or self.pg is None:
             return None
-        return self.omendb / self.pg
+        if self.lower_is_better:
+            return None if self.omendb == 0 else self.pg / self.omendb
+        return None if self.pg == 0 else self.omendb / self.pg
 
 
 @dataclass

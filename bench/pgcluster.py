@@ -157,6 +157,18 @@ class PgCluster:
         params.update(overrides)
         return " ".join(f"{k}={v}" for k, v in params.items())
 
+    # -- restarts (the restart workload) ---------------------------------------------------------
+    def stop_server(self, mode: str = "fast", timeout: float = 120) -> None:
+        """``pg_ctl stop -m MODE -w``: fast = clean shutdown with a checkpoint; immediate = like a
+        crash (no checkpoint; WAL replay at the next start). The cluster directory is kept."""
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w",
+                   "-t", str(int(timeout)), "stop"], timeout=timeout + 15)
+
+    def start_nowait(self) -> None:
+        """``pg_ctl start -W``: launch the postmaster and return at once (the caller polls)."""
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.logfile),
+                   "-W", "start"])
+
     def _postmaster_pid(self) -> int | None:
         try:
             return int((self.data / "postmaster.pid").read_text().split()[0])

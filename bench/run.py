@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             duration=args.duration or (2.0 if args.quick else 5.0),
             max_lookups=20_000 if args.quick else 100_000,
         )
+        ctx.state["pg_cluster"] = cluster  # the restart workload stops and starts it
         ctx.log(f"workloads: {', '.join(w.name for w in selected)}; rows={ctx.rows:,}; "
                 f"duration={ctx.duration:g} s")
         for w in selected:
@@ -166,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         + (f", server peak RSS {peak:,.0f} MB" if ctx and peak else "") + ".",
         f"- Client: Python {platform.python_version()}, psycopg {psycopg.__version__} "
         f"({psycopg.pq.__impl__} libpq wrapper), one process; the same code drives both servers.",
-        "- Ratio: OmenDB/PostgreSQL of the throughput figure; **above 1.00x means OmenDB is faster**.",
+        "- Ratio: OmenDB/PostgreSQL of a throughput, PostgreSQL/OmenDB of a time (restart seconds); "
+        "either way **above 1.00x means OmenDB is faster**.",
         "- Each section below states when and with which command it was measured (`--only NAME` "
         "replaces just those sections and keeps this header, so sections can come from different runs).",
     ])

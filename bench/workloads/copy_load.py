@@ -38,6 +38,8 @@ def copy_load(dsn: str, table: str, fmt: str, rows: int, data: bytes | None) -> 
         conn.commit()
         elapsed = time.perf_counter() - t0
         n = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")  # untimed: keeps a background checkpoint out of the next run
     if n != rows:
         raise RuntimeError(f"COPY loaded {n} rows, expected {rows}")
     return rows / elapsed
@@ -50,7 +52,8 @@ def copy_load(dsn: str, table: str, fmt: str, rows: int, data: bytes | None) -> 
     int8 primary key, in one transaction, in text, CSV and binary formats, with the same rows as
     accounts. Text and CSV data are generated up front and sent in 1 MiB chunks; binary rows are
     encoded by psycopg while copying (same client cost on both systems). Figures are rows/s including
-    the commit (higher is better).""",
+    the commit (higher is better). An untimed CHECKPOINT follows each load on both systems, so
+    OmenDB's background checkpoint of one load does not run during the next.""",
     order=40,
 )
 def run(ctx: Context) -> list[Table]:

@@ -25,21 +25,22 @@ MODES = [
 ]
 
 
-def measure(dsn: str, ids: list[int], prepare, duration: float, server_pid: int | None = None) -> dict:
+def measure(dsn: str, ids: list[int], prepare, duration: float, server_pid: int | None = None,
+            warmup: int = WARMUP) -> dict:
     """Run lookups until the ids run out or ``duration`` passes; returns qps/latency/misses and
     the server CPU per query (``server_pid``: the OmenDB process; default: the PostgreSQL backend)."""
     lat: list[float] = []
     wrong = 0
     with psycopg.connect(dsn, autocommit=True) as conn:
         cur = conn.cursor()
-        for i in ids[:WARMUP]:
+        for i in ids[:warmup]:
             cur.execute(QUERY, (i,), prepare=prepare).fetchone()
         pid = server_pid or conn.info.backend_pid
         cpu0 = cpu_ns(pid)
         perf = time.perf_counter
         start = perf()
         deadline = start + duration
-        for i in ids[WARMUP:]:
+        for i in ids[warmup:]:
             t = perf()
             row = cur.execute(QUERY, (i,), prepare=prepare).fetchone()
             lat.append(perf() - t)
