@@ -43,7 +43,10 @@ class ExplainPlan(Plan):
             restore = _instrument(root, self.stats) if root is not None else []
             start = time.perf_counter()
             try:
-                self.inner.execute(ctx)
+                if isinstance(self.inner, QueryPlan):
+                    list(self.inner.rows(ctx))  # through the operators, so they are measured
+                else:
+                    self.inner.execute(ctx)
             finally:
                 for op in restore:
                     op.__dict__.pop("rows", None)

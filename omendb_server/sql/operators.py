@@ -102,6 +102,31 @@ class IndexLookup(Operator):
             seen.add(key)
             yield from self._rows_for(ctx, key)
 
+    def fetch(self, ctx: ExecContext) -> list[Row]:
+        """The single-key lookup as a plain call (no generator): the point-query path."""
+        data = ctx.tm.tables.get(self.table_oid)
+        if data is None:
+            return []
+        key = tuple(f((), ctx) for f in self.keys[0])
+        if None in key:
+            return []
+        txn = ctx.txn
+        read_ts, txid = txn.read_ts, txn.txid
+        cache = ctx.tm.row_cache if self.index_oid == 0 else None
+        if cache is not None and cache.enabled:
+            cached = cache.get(self.table_oid, key)
+            if cached is not None and is_visible(cached, read_ts, txid):
+                return [cached.values]
+        versions = data.versions
+        out = []
+        for vid in data.lookup(self.index_oid, key):
+            v = versions.get(vid)
+            if v is not None and is_visible(v, read_ts, txid):
+                if cache is not None and v.begin > 0 and v.end == INF:
+                    cache.put(self.table_oid, key, v)
+                out.append(v.values)
+        return out
+
     def _rows_for(self, ctx: ExecContext, key: tuple[Any, ...]) -> Iterator[Row]:
         data = ctx.tm.tables.get(self.table_oid)
         if data is None:

@@ -49,13 +49,16 @@ class Plan:
 @dataclass
 class QueryPlan(Plan):
     root: Operator | None = None
+    #: A direct function for plans that are one index lookup plus column picks
+    #: (point queries): same rows as ``root``, without generator layers.
+    fast: Callable[[ExecContext], list[tuple[Any, ...]]] | None = None
 
     def rows(self, ctx: ExecContext):  # type: ignore[no-untyped-def]
         assert self.root is not None
         return self.root.rows(ctx)
 
     def execute(self, ctx: ExecContext) -> Result:
-        rows = list(self.rows(ctx))
+        rows = self.fast(ctx) if self.fast is not None else list(self.rows(ctx))
         return Result(f"SELECT {len(rows)}", rows, self.columns)
 
 

@@ -362,7 +362,7 @@ class Planner:
             root = ops.Strip(root, width)
         if correlated is not None and (compiler.correlated or out_compiler.correlated):
             correlated[0] = True
-        return QueryPlan(columns=out_cols, root=root)
+        return QueryPlan(columns=out_cols, root=root, fast=_point_query(root))
 
     def _limit(self, node: exp.Expression, root: ops.Operator, scope: Scope) -> ops.Operator:
         limit = node.args.get("limit")
@@ -837,6 +837,18 @@ class Planner:
         pred_fn = comp.boolean(on, "JOIN/ON").fn
         return ops.NestedLoopJoin(left, right, pred_fn, jkind, lw, rw).explain(
             f"Join Filter: ({on.sql(dialect='postgres')})"), scope
+
+
+def _point_query(root: ops.Operator) -> Any:
+    """A direct function for ``SELECT cols FROM t WHERE key = v`` plans, else None."""
+    if not isinstance(root, ops.ProjectColumns) or not isinstance(root.child, ops.IndexLookup):
+        return None
+    lookup = root.child
+    if len(lookup.keys) != 1:
+        return None
+    pick = root.pick
+    fetch = lookup.fetch
+    return lambda ctx: [pick(values) for values in fetch(ctx)]
 
 
 def _refs_only(node: exp.Expression, scope: Scope) -> bool:
