@@ -306,9 +306,7 @@ class Connection:
             return True
         self._send(be.BIND_COMPLETE)
         if describe:
-            cols = plan.columns
-            self._send(be.row_description(self._fields(cols, list(bind.result_formats)))
-                       if cols is not None else be.NO_DATA)
+            self._send(self._row_description(stmt, bind.result_formats))
         rows = result.rows or []
         if plan.columns is not None and rows:
             self._send_rows(rows, stmt.encoders(list(bind.result_formats), _make_encoders), ctx)
@@ -504,6 +502,17 @@ class Connection:
         for row in rows:
             send(data_row([None if v is None else enc(v, fmt) for v, enc in zip(row, encoders)]))
 
+    def _row_description(self, stmt: Any, formats: Any) -> bytes:
+        """RowDescription (or NoData) of a statement for these result formats, built once."""
+        key = ("rd", tuple(formats))
+        cached = stmt._encoders.get(key)
+        if cached is None:
+            cols = stmt.plan.columns
+            cached = (be.row_description(self._fields(cols, list(formats)))
+                      if cols is not None else be.NO_DATA)
+            stmt._encoders[key] = cached
+        return cached
+
     @staticmethod
     def _fields(columns: list[OutputColumn], formats: list[int]) -> list[be.FieldDescription]:
         out = []
@@ -564,11 +573,7 @@ class Connection:
             self._send(be.row_description(self._fields(cols, [0])) if cols is not None else be.NO_DATA)
         else:
             portal = session.portal(msg.name)
-            cols = portal.stmt.plan.columns
-            if cols is None:
-                self._send(be.NO_DATA)
-            else:
-                self._send(be.row_description(self._fields(cols, portal.result_formats)))
+            self._send(self._row_description(portal.stmt, portal.result_formats))
 
     def _execute(self, msg: fe.Execute) -> None:
         session = self.session
