@@ -397,12 +397,12 @@ class Connection:
             try:
                 if session.failed:
                     session._check_not_failed_for(stmt_sql)
-                plan = self.db.prepare(stmt_sql, [], session.txn)
+                plan, params = session.prepare_simple(stmt_sql)
                 if isinstance(plan, CopyPlan):
                     if self._start_copy(plan, extended=False):
                         return  # resumes in _finish_copy_in
                     continue
-                result = session.run_plan(plan, [], stmt_sql)
+                result = session.run_plan(plan, params, stmt_sql)
                 self._drain_notices()
                 if result.columns is not None and result.rows is not None:
                     self._send(be.row_description(self._fields(result.columns, [0])))

@@ -16,7 +16,7 @@ from omendb_server import errors
 from omendb_server.datatypes import DataType, FormatContext
 from omendb_server.engine import Database
 from omendb_server.session import settings as gucs
-from omendb_server.sql import OutputColumn, Plan, Result, TxnControlPlan
+from omendb_server.sql import Plan, Result, TxnControlPlan, auto_parameterize
 from omendb_server.txn import Transaction
 
 IDLE, IN_TXN, FAILED = b"I", b"T", b"E"
@@ -179,6 +179,25 @@ class Session:
         stmt = PreparedStatement(name, sql, plan, plan.param_types, list(param_oids))
         self.prepared[name] = stmt
         return stmt
+
+    def prepare_simple(self, sql: str) -> tuple[Plan, list[Any]]:
+        """Plan a simple-Query statement. Literals compared with ``=``, ``<``... are
+        lifted into parameters first so the plan is cached across literal values; if
+        the lifted form does not plan, the statement is planned as written (so errors
+        read exactly as for the original text)."""
+        lifted = auto_parameterize(sql)
+        if lifted is not None:
+            text, literals = lifted
+            try:
+                plan = self.db.prepare(text, [oid for _, oid in literals], self.txn)
+                if plan.kind in ("query", "dml"):
+                    fmt = self.format_context()
+                    params = [t.text_in(lit, -1, fmt) for t, (lit, _) in
+                              zip(plan.param_types, literals)]
+                    return plan, params
+            except errors.DBError:
+                pass
+        return self.db.prepare(sql, [], self.txn), []
 
     def _check_not_failed_for(self, sql: str) -> None:
         if self.failed:

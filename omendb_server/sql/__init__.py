@@ -3,7 +3,7 @@
 from omendb_server.sql.compile import compile_statement, parse_sql
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.plan import OutputColumn, Plan, Result, TxnControlPlan
-from omendb_server.sql.utility import split_statements
+from omendb_server.sql.utility import auto_parameterize, split_statements
 
 __all__ = ["ExecContext", "OutputColumn", "Plan", "Result", "TxnControlPlan",
-           "compile_statement", "parse_sql", "split_statements"]
+           "auto_parameterize", "compile_statement", "parse_sql", "split_statements"]

@@ -322,3 +322,73 @@ def _only_comments(stmt: str) -> bool:
     s = re.sub(r"--[^\n]*", "", stmt)
     s = re.sub(r"/\*.*?\*/", "", s, flags=re.S)
     return not s.strip()
+
+
+_AUTOPARAM_HEADS = ("SELECT", "UPDATE", "DELETE", "INSERT")
+_TOKEN = re.compile(
+    r"""(?P<ws>\s+)
+      |(?P<comment>--[^\n]*|/\*.*?\*/)
+      |(?P<estr>[eE]'(?:[^'\\]|\\.|'')*')
+      |(?P<str>'(?:[^']|'')*')
+      |(?P<num>-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
+      |(?P<ident>"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)
+      |(?P<param>\$\d+)
+      |(?P<jop>->>|->|\#>>|\#>|@>|<@|\|\|)
+      |(?P<op><>|!=|<=|>=|::|[=<>])
+      |(?P<other>.)""",
+    re.S | re.X,
+)
+_COMPARISONS = {"=", "<>", "!=", "<", ">", "<=", ">="}
+
+
+@lru_cache(maxsize=4096)
+def _autoparam_cached(sql: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+    head = sql.lstrip()[:6].upper()
+    if not head.startswith(_AUTOPARAM_HEADS) or "$" in sql:
+        return None
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(sql)]
+    out: list[str] = []
+    literals: list[tuple[str, int]] = []
+    prev_sig: str | None = None  # previous non-whitespace token text
+    n = len(tokens)
+    for i, (kind, text) in enumerate(tokens):
+        if kind in ("str", "num") and prev_sig in _COMPARISONS:
+            # the next significant token must end the operand (no cast, no arithmetic)
+            j = i + 1
+            while j < n and tokens[j][0] in ("ws", "comment"):
+                j += 1
+            nxt = tokens[j][1].upper() if j < n else ""
+            if nxt in ("", ")", ";", ",", "AND", "OR", "ORDER", "GROUP", "LIMIT", "OFFSET",
+                       "RETURNING", "THEN", "ELSE", "END", "WHEN", "FOR", "WHERE", "FROM"):
+                if kind == "str":
+                    literals.append((text[1:-1].replace("''", "'"), 0))
+                elif re.fullmatch(r"-?\d+", text):
+                    v = int(text)
+                    oid = 23 if -(2**31) <= v < 2**31 else 20 if -(2**63) <= v < 2**63 else 1700
+                    literals.append((text, oid))
+                else:
+                    literals.append((text, 1700))
+                out.append(f"${len(literals)}")
+                prev_sig = "$"
+                continue
+        out.append(text)
+        if kind not in ("ws", "comment"):
+            prev_sig = text
+    if not literals:
+        return None
+    return "".join(out), tuple(literals)
+
+
+def auto_parameterize(sql: str) -> tuple[str, list[tuple[str, int]]] | None:
+    """Turn ``col = <literal>`` comparisons of a simple-protocol DML/SELECT into ``$n``
+    parameters, so statements that differ only in those literals share one cached
+    plan (pgbench -S, Django's inlined parameters). Only literals that stand alone
+    right of a comparison are replaced; anything else keeps its literal, so
+    positional ORDER BY, typed literals and casts are untouched. Returns
+    (text, [(literal text, parameter type OID)]) or None when nothing applies."""
+    if len(sql) > 2000:
+        return None
+    found = _autoparam_cached(sql)
+    if found is None:
+        return None
+    return found[0], list(found[1])

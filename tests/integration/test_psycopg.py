@@ -343,3 +343,25 @@ def test_generate_series_in_from(conn):
         (20,), (12,), (4,)]
     assert conn.execute("SELECT sum(g) FROM generate_series(1, 100) g").fetchone() == (5050,)
     conn.rollback()
+
+
+def test_simple_protocol_literals_share_plans_without_changing_meaning(conn, table_name):
+    """Literals right of a comparison are lifted into parameters for plan caching; the
+    results, types and errors must be exactly those of the literal statement."""
+    conn.execute(f"CREATE TABLE {table_name} (id int8 PRIMARY KEY, name text, born date, n numeric(6,2))")
+    conn.execute(f"INSERT INTO {table_name} VALUES (1, 'it''s', '2020-01-02', 1.50), "
+                 "(2, 'b', '2021-03-04', 2.25), (3, 'c', NULL, NULL)")
+    for i in (1, 2, 3):  # same shape, different literals
+        assert conn.execute(f"SELECT id FROM {table_name} WHERE id = {i}").fetchone() == (i,)
+    assert conn.execute(f"SELECT id FROM {table_name} WHERE name = 'it''s'").fetchone() == (1,)
+    assert conn.execute(f"SELECT id FROM {table_name} WHERE born = '2021-03-04'").fetchone() == (2,)
+    assert conn.execute(f"SELECT id FROM {table_name} WHERE n > 1.75").fetchall() == [(2,)]
+    assert conn.execute(f"SELECT id FROM {table_name} WHERE id >= -5 ORDER BY 1 DESC LIMIT 1"
+                        ).fetchall() == [(3,)]
+    assert conn.execute(f"SELECT id = 2 FROM {table_name} WHERE id = 2").fetchone() == (True,)
+    conn.execute(f"UPDATE {table_name} SET name = 'z' WHERE id = 3")
+    assert conn.execute(f"SELECT name FROM {table_name} WHERE id = 3").fetchone() == ("z",)
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation) as exc:
+        conn.execute(f"SELECT id FROM {table_name} WHERE id = 'abc'")
+    assert 'invalid input syntax for type bigint: "abc"' in str(exc.value)
+    conn.rollback()
