@@ -23,6 +23,8 @@ from typing import Any, Callable, Iterator
 
 from rocksdict import Options, Rdict, WriteBatch, WriteOptions
 
+from omendb_server.storage.wal import CommitLog
+
 _TS = struct.Struct(">Q")
 LOG_PREFIX = b"log:"
 
@@ -61,8 +63,11 @@ class Store:
         self._db = Rdict(str(path), options=opts)
         self._sync = WriteOptions()
         self._sync.sync = True
+        #: The commit log proper (see wal.py for why it is not in RocksDB).
+        self.wal = CommitLog(path.parent / "wal")
 
     def close(self) -> None:
+        self.wal.close()
         self._db.close()
 
     # -- metadata ----------------------------------------------------------------
@@ -97,29 +102,24 @@ class Store:
         self.commit_many([record])
 
     def commit_many(self, records: list[CommitRecord]) -> None:
-        """Write several transactions in one synced batch (group commit)."""
-        wb = WriteBatch(raw_mode=True)
-        for record in records:
-            ts = _TS.pack(record.commit_ts)
-            if record.ops or record.dropped_tables:
-                payload = pickle.dumps(
-                    ([(o.table_oid, o.vid, o.values) for o in record.ops], record.dropped_tables),
-                    protocol=5,
-                )
-                wb.put(LOG_PREFIX + ts, payload)
-            if record.catalog_json is not None:
-                wb.put(b"meta:catalog", json.dumps(record.catalog_json).encode())
-            for oid, pos in record.sequences.items():
-                wb.put(f"seq:{oid}".encode(), str(pos).encode())
-        wb.put(b"meta:last_ts", _TS.pack(max(r.commit_ts for r in records)))
-        self._db.write(wb, self._sync)
+        """Write several transactions in one synced append to the commit log (group
+        commit): row changes, catalog and sequence positions of each, all or nothing."""
+        self.wal.append([(r.commit_ts, _encode_record(r)) for r in records])
 
-    def install_checkpoint(self, manifest: dict[str, Any], upto_ts: int) -> None:
-        """Publish a new segment manifest and drop the log it covers, in one synced batch."""
+    def install_checkpoint(self, manifest: dict[str, Any], upto_ts: int,
+                           catalog_json: dict[str, Any], sequences: dict[int, int],
+                           last_ts: int) -> None:
+        """Publish a new segment manifest with the catalog and sequence positions it goes
+        with (one synced batch), then drop the commit-log files it covers."""
         wb = WriteBatch(raw_mode=True)
         wb.put(b"meta:manifest", json.dumps(manifest).encode())
+        wb.put(b"meta:catalog", json.dumps(catalog_json).encode())
+        for oid, pos in sequences.items():
+            wb.put(f"seq:{oid}".encode(), str(pos).encode())
+        wb.put(b"meta:last_ts", _TS.pack(last_ts))
         wb.delete_range(LOG_PREFIX, LOG_PREFIX + _TS.pack(upto_ts + 1))
         self._db.write(wb, self._sync)
+        self.wal.drop_through(upto_ts)
 
     def log_entries(self) -> int:
         n = 0
@@ -130,9 +130,10 @@ class Store:
             it.next()
         return n
 
-    def replay(self) -> Iterator[tuple[int, list[RowOp], list[int]]]:
-        """Yield every logged transaction in commit order (recovery)."""
-        it = self._db.iter()
+    def replay(self) -> Iterator[tuple[int, list[RowOp], list[int], Any, dict[int, int]]]:
+        """Every logged transaction in commit order (recovery):
+        (ts, row ops, dropped tables, catalog JSON or None, sequence positions)."""
+        it = self._db.iter()  # entries of the earlier in-RocksDB log format, if any
         it.seek(LOG_PREFIX)
         while it.valid():
             key = it.key()
@@ -140,8 +141,19 @@ class Store:
                 break
             ts = _TS.unpack(key[len(LOG_PREFIX):])[0]
             raw_ops, dropped = pickle.loads(it.value())
-            yield ts, [RowOp(*o) for o in raw_ops or []], dropped
+            yield ts, [RowOp(*o) for o in raw_ops or []], dropped, None, {}
             it.next()
+        for ts, payload in self.wal.replay():
+            raw_ops, dropped, catalog_json, sequences = pickle.loads(payload[8:])
+            yield ts, [RowOp(*o) for o in raw_ops], dropped, catalog_json, sequences
+
+
+def _encode_record(record: CommitRecord) -> bytes:
+    return _TS.pack(record.commit_ts) + pickle.dumps(
+        ([(o.table_oid, o.vid, o.values) for o in record.ops], record.dropped_tables,
+         record.catalog_json, record.sequences),
+        protocol=5,
+    )
 
 
 class GroupCommitter:

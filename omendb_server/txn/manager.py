@@ -527,7 +527,13 @@ class TransactionManager:
             rows = read_segment(self.segments_dir / rel, [c.type for c in table.columns])
             max_vid = max(max_vid, data.bulk_load(rows))
         n = 0
-        for ts, ops, dropped in self.store.replay():
+        for ts, ops, dropped, catalog_json, sequences in self.store.replay():
+            if ts > self.last_ts:
+                self.last_ts = ts
+            if catalog_json is not None:
+                self.catalog = Catalog.from_json(catalog_json)
+            for oid, pos in sequences.items():
+                self.sequences[int(oid)] = pos
             for oid in dropped:
                 self.tables.pop(oid, None)
             for op in ops:
@@ -560,6 +566,8 @@ class TransactionManager:
             for vid in [v.vid for v in data.versions.values() if v.end != INF]:
                 data.discard(vid)
         self._next_vid = max_vid + 1
+        self._next_ts = self.last_ts
+        self.store.wal.open_for_append(self.last_ts + 1)
         return n
 
     # -- maintenance -------------------------------------------------------------------
@@ -591,6 +599,8 @@ class TransactionManager:
         self._checkpointing = True
         try:
             ts = self.last_ts
+            # records up to ts are in the files before this one; later ones may follow
+            self.store.wal.rotate(self._next_ts + 1)
             manifest = self.store.get_json("manifest") or {"checkpoint_ts": 0, "segments": {}}
             segments: dict[str, str] = {k: v for k, v in manifest["segments"].items()
                                         if int(k) in self.catalog.tables}
@@ -619,7 +629,9 @@ class TransactionManager:
                 raise
             finally:
                 self.lock.acquire()
-            self.store.install_checkpoint({"checkpoint_ts": ts, "segments": segments}, ts)
+            self.store.install_checkpoint({"checkpoint_ts": ts, "segments": segments}, ts,
+                                          self.catalog.to_json(), dict(self.sequences),
+                                          self.last_ts)
             self.ops_since_checkpoint = 0
             for rel in old_files - set(segments.values()):
                 remove_quietly(self.segments_dir / rel)
