@@ -1,9 +1,11 @@
 """Storage: the durable side of OmenDB.
 
-Today a commit is one synced RocksDB WriteBatch holding the transaction's row
-changes (the commit log), its catalog change and sequence positions; recovery
-replays the log into the in-memory delta. Parquet segments and checkpoints fold
-that delta into columnar files later without changing the commit point.
+A commit is one fsynced record in the commit log (``wal.py``) holding the
+transaction's row changes, catalog and sequence positions; recovery replays the
+log into the in-memory delta after loading the last checkpoint. Checkpoints fold
+committed versions into Parquet segments (``segments.py``) and record the manifest,
+catalog and sequences in RocksDB (``store.py``), after which the covered log is
+deleted.
 """
 
 from omendb_server.storage.datadir import DataDirLock

@@ -1,14 +1,15 @@
-"""RocksDB (rocksdict) holds the commit log, catalog, users and sequences.
+"""RocksDB (rocksdict) holds what a checkpoint records; the commit log is in ``wal.py``.
 
 Key layout (all bytes, raw mode):
-  ``meta:catalog``       JSON of the committed catalog
+  ``meta:catalog``       JSON of the catalog as of the last checkpoint
   ``meta:users``         JSON of roles with SCRAM verifiers (never passwords)
-  ``meta:last_ts``       last commit timestamp (8 bytes, big-endian)
-  ``seq:<oid>``          sequence position (decimal text)
-  ``log:<ts 8 bytes>``   one committed transaction's row changes
+  ``meta:manifest``      the Parquet segment of each table and the checkpoint timestamp
+  ``meta:last_ts``       last commit timestamp covered by the checkpoint (8 bytes, big-endian)
+  ``seq:<oid>``          sequence position as of the last checkpoint (decimal text)
+  ``log:<ts 8 bytes>``   commit records of the earlier in-RocksDB log format (replayed if present)
 
-One transaction = one synced WriteBatch, so its rows, DDL and sequence
-positions become durable together or not at all.
+Every transaction is one commit-log record, so its rows, DDL and sequence positions
+become durable together or not at all.
 """
 
 from __future__ import annotations
