@@ -62,6 +62,19 @@ class AlexPrimaryIndex:
         else:
             self._slots[slot].append(vid)
 
+    def existing_slots(self, int_keys: np.ndarray) -> np.ndarray:
+        """Slot of each int64 key, -1 where absent: one compiled call for a batch."""
+        return self._alex.lookup_many(int_keys)
+
+    def add_new(self, int_keys: np.ndarray, vids: list[int]) -> None:
+        """Add keys known to be absent and distinct, one version each, in one call."""
+        start = len(self._slots)
+        self._slots.extend([v] for v in vids)
+        self._alex.insert_many(int_keys, np.arange(start, start + len(vids), dtype=np.int64))
+
+    def to_int(self, key: Hashable) -> int:
+        return self._to_int(key[0])  # type: ignore[index]
+
     def remove(self, key: Hashable, vid: int) -> None:
         k = self._to_int(key[0])  # type: ignore[index]
         slot = self._lookup(k)

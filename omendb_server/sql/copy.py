@@ -356,6 +356,7 @@ class CopyPlan(Plan):
 
         count = 0
         line = state.get("line", 0)
+        batch: list[tuple[Any, ...]] = []
         for fields in rows:
             line += 1
             if len(fields) != len(targets):
@@ -381,8 +382,12 @@ class CopyPlan(Plan):
                 values[pos] = fn((), ctx)
             row = tuple(values)
             check_not_null(table, row, ctx)
-            tm.insert(ctx.txn, data, row, conflict, uniques)
-            count += 1
+            batch.append(row)
+            if len(batch) >= 4096:
+                count += tm.insert_many(ctx.txn, data, batch, conflict, uniques)
+                batch = []
+        if batch:
+            count += tm.insert_many(ctx.txn, data, batch, conflict, uniques)
         state["line"] = line
         return count
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from omendb_server import errors
 from omendb_server.cache import RowCache
 from omendb_server.catalog import Catalog, Table
-from omendb_server.index import key_mapper
+from omendb_server.index import AlexPrimaryIndex, key_mapper
 from omendb_server.storage import CommitRecord, GroupCommitter, RowOp, Store
 from omendb_server.storage.delta import INF, RowVersion, TableData
 from omendb_server.txn.visibility import is_visible
@@ -340,6 +340,58 @@ class TransactionManager:
         if data.pk_index is not None:
             self.row_cache.invalidate(data.oid, data.pk_of(values))
         return version
+
+    def insert_many(self, txn: Transaction, data: TableData, rows: list[tuple[Any, ...]],
+                    on_conflict: Callable[[int, tuple[Any, ...]], None],
+                    unique_indexes: tuple[int, ...] = ()) -> int:
+        """Insert many rows (COPY): one batched ALEX probe for the whole chunk, then one
+        batched insert of the new keys. Keys already present (or repeated within the
+        chunk) go through the row-at-a-time path, which applies the MVCC rules."""
+        index = data.pk_index
+        if not isinstance(index, AlexPrimaryIndex) or unique_indexes or len(rows) < 16:
+            for row in rows:
+                self.insert(txn, data, row, on_conflict, unique_indexes)
+            return len(rows)
+        import numpy as np
+
+        pk_of = data.pk_of
+        try:
+            int_keys = np.fromiter((index.to_int(pk_of(r)) for r in rows), np.int64, len(rows))
+        except (OverflowError, TypeError):
+            for row in rows:
+                self.insert(txn, data, row, on_conflict, unique_indexes)
+            return len(rows)
+        present = index.existing_slots(int_keys)
+        _, first = np.unique(int_keys, return_index=True)
+        fresh = np.zeros(len(rows), dtype=bool)
+        fresh[first] = True
+        fresh &= present < 0
+        neg = -txn.txid
+        new_vids: list[int] = []
+        new_keys: list[int] = []
+        versions = data.versions
+        writes = txn.writes
+        oid = data.oid
+        later: list[tuple[Any, ...]] = []
+        for i, row in enumerate(rows):
+            if not fresh[i]:
+                later.append(row)  # after the fresh keys are in the index, so repeats conflict
+                continue
+            vid = self._next_vid
+            self._next_vid += 1
+            versions[vid] = RowVersion(vid, row, neg)
+            for sec in data.indexes.values():
+                key = sec.key_of(row)
+                if key is not None:
+                    sec.map.add(key, vid)
+            writes.append((oid, vid, "I"))
+            new_vids.append(vid)
+            new_keys.append(i)
+        if new_vids:
+            index.add_new(int_keys[np.array(new_keys, dtype=np.int64)], new_vids)
+        for row in later:
+            self.insert(txn, data, row, on_conflict, unique_indexes)
+        return len(rows)
 
     def _key_taken(self, txn: Transaction, data: TableData, key: tuple[Any, ...],
                    index_oid: int = 0) -> bool:

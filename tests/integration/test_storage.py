@@ -150,3 +150,35 @@ def test_copy_text_csv_binary_round_trip(conn, table_name):
     conn.rollback()
     assert conn.execute(f"SELECT count(*) FROM {table_name}").fetchone() == (0,)
     conn.rollback()
+
+
+def test_copy_checks_primary_keys_within_and_across_batches(conn, table_name):
+    conn.execute(f"CREATE TABLE {table_name} (id int8 PRIMARY KEY, v text)")
+    conn.execute(f"INSERT INTO {table_name} VALUES (5000, 'existing')")
+    conn.commit()
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY {table_name} FROM STDIN") as cp:
+            for i in range(10000):
+                if i != 5000:
+                    cp.write(f"{i}\tv{i}\n")
+    conn.commit()
+    assert conn.execute(f"SELECT count(*), min(id), max(id) FROM {table_name}").fetchone() == (
+        10000, 0, 9999)
+    assert conn.execute(f"SELECT v FROM {table_name} WHERE id = 7777").fetchone() == ("v7777",)
+    # a key that exists already
+    with pytest.raises(psycopg.errors.UniqueViolation) as exc:
+        with conn.cursor().copy(f"COPY {table_name} FROM STDIN") as cp:
+            for i in range(20000, 20100):
+                cp.write(f"{i}\tnew\n")
+            cp.write("5000\tdup\n")
+    assert exc.value.diag.message_detail == "Key (id)=(5000) already exists."
+    conn.rollback()
+    # a key repeated inside one COPY
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        with conn.cursor().copy(f"COPY {table_name} FROM STDIN") as cp:
+            for i in range(30000, 30100):
+                cp.write(f"{i}\tnew\n")
+            cp.write("30050\tagain\n")
+    conn.rollback()
+    assert conn.execute(f"SELECT count(*) FROM {table_name}").fetchone() == (10000,)
+    conn.rollback()
