@@ -15,7 +15,7 @@ from omendb_server import errors
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import AggSpec, Fn
-from omendb_server.storage.delta import INF
+from omendb_server.storage.delta import INF, key_getter
 from omendb_server.txn.visibility import is_visible
 
 Row = tuple[Any, ...]
@@ -576,15 +576,9 @@ class ProjectColumns(Operator):
     hidden = True
 
     def __init__(self, child: Operator, indexes: list[int]) -> None:
-        import operator
-
         self.child = child
         self.indexes = indexes
-        if len(indexes) == 1:
-            i = indexes[0]
-            self.pick = lambda row: (row[i],)
-        else:
-            self.pick = operator.itemgetter(*indexes)
+        self.pick = key_getter(tuple(indexes))
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         pick = self.pick

@@ -43,8 +43,9 @@ def _new_pk_index(pk_cols: list[int], pk_to_int: Callable[[Any], int] | None) ->
     return HashPrimaryIndex()
 
 
-def _key_getter(cols: tuple[int, ...]):  # type: ignore[no-untyped-def]
-    """values → key tuple, as one C-level call (keys are built for every write)."""
+def key_getter(cols: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    """values → tuple of the values at ``cols``, as one C-level call (keys are built for
+    every write, projections for every row)."""
     import operator
 
     if len(cols) == 1:
@@ -80,7 +81,7 @@ class TableData:
         self.versions: dict[int, RowVersion] = {}
         self.pk_cols = tuple(pk_cols)
         #: values → primary-key tuple
-        self.pk_of = _key_getter(self.pk_cols) if pk_cols else (lambda values: ())
+        self.pk_of = key_getter(self.pk_cols) if pk_cols else (lambda values: ())
         self.pk_index: Any = _new_pk_index(pk_cols, pk_to_int)
         #: index oid → structure; kept for every index any transaction created.
         self.indexes: dict[int, SecondaryIndex] = {}
@@ -141,7 +142,7 @@ class TableData:
             self.pk_index = None
             self.pk_of = lambda values: ()
             return
-        self.pk_of = _key_getter(self.pk_cols)
+        self.pk_of = key_getter(self.pk_cols)
         self.pk_index = _new_pk_index(pk_cols, pk_to_int)
         for version in self.versions.values():
             self.pk_index.add(self.pk_of(version.values), version.vid)
