@@ -178,12 +178,8 @@ def parse_csv_rows(text: str, opts: CopyOptions) -> Iterator[list[str | None]]:
                 if i >= n:
                     raise errors.DBError("unterminated CSV quoted field", "22P04")
                 ch = text[i]
-                if ch == escape and i + 1 < n and text[i + 1] == quote and (escape != quote or True):
-                    if escape == quote:
-                        buf.append(quote)
-                        i += 2
-                        continue
-                    buf.append(quote)
+                if ch == escape and i + 1 < n and text[i + 1] == quote:
+                    buf.append(quote)  # "" (or ESCAPE followed by a quote) is a literal quote
                     i += 2
                     continue
                 if ch == quote:
