@@ -348,12 +348,14 @@ class Planner:
             if node.args["distinct"].args.get("on"):
                 raise errors.FeatureNotSupported("DISTINCT ON is not supported yet")
             root = ops.Distinct(root, width)
-        self._new_source = None
-        if sort_keys and not has_aggs and node.args.get("distinct") is None and \
-                self._order_by_pk(source, scope, order, out_exprs, sort_keys):
-            sort_keys = []  # the ordered index scan below already yields this order
-            if self._new_source is not None:
-                root.child = self._new_source  # type: ignore[attr-defined]
+        if sort_keys and not has_aggs and node.args.get("distinct") is None:
+            ordered = self._order_by_pk(source, scope, order, out_exprs, sort_keys)
+            if ordered is not None:
+                sort_keys = []  # the ordered index scan yields this order
+                if isinstance(source, ops.Filter):
+                    source.child = ordered
+                else:
+                    root.child = ordered  # type: ignore[attr-defined]  # the projection
         if sort_keys:
             root = ops.Sort(root, sort_keys).explain(
                 "Sort Key: " + ", ".join(o.sql(dialect="postgres") for o in order.expressions))
@@ -469,18 +471,18 @@ class Planner:
         return ops.Filter(source, pred.fn).explain(text)
 
     def _order_by_pk(self, source: ops.Operator, scope: Scope, order: exp.Expression,
-                     out_exprs: list[CExpr], sort_keys: list[tuple[int, bool, bool]]) -> bool:
-        """If ORDER BY is exactly the ALEX primary key, make the scan below ordered (in
-        place) and report True so no Sort is needed."""
+                     out_exprs: list[CExpr], sort_keys: list[tuple[int, bool, bool]]
+                     ) -> ops.IndexRange | None:
+        """If ORDER BY is exactly the ALEX primary key, the ordered scan to use instead of
+        the one under ``source`` (so no Sort is needed); None otherwise."""
         if len(order.expressions) != 1:
-            return False
-        filt = source if isinstance(source, ops.Filter) else None
-        scan = filt.child if filt is not None else source
+            return None
+        scan = source.child if isinstance(source, ops.Filter) else source
         if not isinstance(scan, (ops.SeqScan, ops.IndexRange)):
-            return False
+            return None
         found = self._alex_pk(scan.table_oid)
         if found is None:
-            return False
+            return None
         table, pos = found
         item = order.expressions[0].this
         idx, desc, nulls_first = sort_keys[0]
@@ -497,18 +499,12 @@ class Planner:
             if src == (table.oid, pos + 1):
                 col = ScopeColumn(None, "", out_exprs[idx].type, -1, table.oid, pos + 1)
         if col is None or col.table_oid != table.oid or col.attnum != pos + 1:
-            return False
+            return None
         if isinstance(scan, ops.SeqScan):
-            ordered = ops.IndexRange(table.oid, table.name, table.pk_name or "", None, None,
-                                     True, True, desc)
-        else:
-            scan.reverse = desc
-            ordered = scan
-        if filt is not None:
-            filt.child = ordered
-        else:
-            self._new_source = ordered
-        return True
+            return ops.IndexRange(table.oid, table.name, table.pk_name or "", None, None,
+                                  True, True, desc)
+        scan.reverse = desc
+        return scan
 
     def _alex_pk(self, table_oid: int) -> tuple[Table, int] | None:
         """(table, pk column position) when the primary key is one ALEX-served column."""
