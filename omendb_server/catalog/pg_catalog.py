@@ -101,8 +101,8 @@ def _pg_attribute(cat: Catalog, info: dict[str, Any]) -> list[Row]:
 def _pg_database(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     return [
         (DATABASE_OID, info.get("database", "omendb"), BOOTSTRAP_SUPERUSER_OID, 6, "C", "C",
-         False, True, -1, None),
-        (1, "template1", BOOTSTRAP_SUPERUSER_OID, 6, "C", "C", True, True, -1, None),
+         False, True, -1, None, None, "c"),
+        (1, "template1", BOOTSTRAP_SUPERUSER_OID, 6, "C", "C", True, True, -1, None, None, "c"),
     ]
 
 
@@ -119,7 +119,13 @@ def _omendb_stat_row_cache(cat: Catalog, info: dict[str, Any]) -> list[Row]:
              st.get("evictions", 0), float(st.get("hit_ratio", 0.0)))]
 
 
+def _pg_am(cat: Catalog, info: dict[str, Any]) -> list[Row]:
+    return [(2, "heap", "heapam_handler", "t"), (403, "btree", "bthandler", "i"),
+            (405, "hash", "hashhandler", "i")]
+
+
 RELATIONS: dict[str, tuple[list[tuple[str, DataType]], Producer]] = {
+    "pg_am": ([("oid", OID), ("amname", NAME), ("amhandler", REGPROC), ("amtype", CHAR)], _pg_am),
     "omendb_stat_row_cache": (
         [("capacity", _T[20]), ("entries", _T[20]), ("hits", _T[20]), ("misses", _T[20]),
          ("evictions", _T[20]), ("hit_ratio", _T[701])],
@@ -156,7 +162,8 @@ RELATIONS: dict[str, tuple[list[tuple[str, DataType]], Producer]] = {
     "pg_database": (
         [("oid", OID), ("datname", NAME), ("datdba", OID), ("encoding", INT4),
          ("datcollate", NAME), ("datctype", NAME), ("datistemplate", BOOL),
-         ("datallowconn", BOOL), ("datconnlimit", INT4), ("datacl", TEXT_ARRAY)],
+         ("datallowconn", BOOL), ("datconnlimit", INT4), ("datacl", TEXT_ARRAY),
+         ("daticulocale", TEXT), ("datlocprovider", CHAR)],
         _pg_database,
     ),
     "pg_roles": (

@@ -86,3 +86,19 @@ def test_psql_wrong_password(omendb_server):
     )
     assert proc.returncode == 2
     assert "password authentication failed" in proc.stderr
+
+
+def test_psql_dt_lists_tables_like_postgres(fresh_server):
+    psql(fresh_server, "-c", "CREATE TABLE accounts (id int PRIMARY KEY, owner text)",
+         "-c", "CREATE TABLE zebra (id int)")
+    out = psql(fresh_server, "-c", r"\dt").stdout
+    lines = out.splitlines()
+    assert lines[0].strip() == "List of relations"  # centred by psql itself
+    assert lines[1:] == [
+        " Schema |   Name   | Type  | Owner  ",
+        "--------+----------+-------+--------",
+        " public | accounts | table | omendb",
+        " public | zebra    | table | omendb",
+        "(2 rows)",
+        "",
+    ]
