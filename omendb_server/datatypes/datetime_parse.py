@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 import re
 
-from omendb_server import errors
 from omendb_server.datatypes.timezones import literal_zone
 
 _MONTHS = {

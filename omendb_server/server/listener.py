@@ -10,7 +10,6 @@ deadline; a protocol violation closes only that connection.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from omendb_server import errors
 from omendb_server.config import Settings
 from omendb_server.protocol import backend as be
-from omendb_server.protocol.connection import CLOSED, READY, STARTUP, Connection
+from omendb_server.protocol.connection import CLOSED, READY, Connection
 from omendb_server.protocol.framing import FrameDecoder
 
 log = logging.getLogger("omendb.server")

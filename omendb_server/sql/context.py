@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from omendb_server.catalog import Catalog
 from omendb_server.datatypes import FormatContext
-from omendb_server.txn import Transaction, TransactionManager
+from omendb_server.txn import TransactionManager
 
 
 class SessionInfo(Protocol):

@@ -496,7 +496,6 @@ def plan_copy(sql: str, planner: Any) -> CopyPlan | None:
     if m.group("query"):
         if direction == "in":
             raise errors.SyntaxError('syntax error at or near "FROM"')
-        import sqlglot
 
         from omendb_server.sql.compile import parse_sql
 

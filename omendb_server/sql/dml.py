@@ -170,7 +170,6 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
     uniques = unique_index_oids(planner, table)
     ret_cols, ret_fns = _returning(planner, node, table, alias)
     ncols = len(table.columns)
-    pk = table.primary_key
 
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm
@@ -259,7 +258,6 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
             continue
         assigns.append((idx, comp.coerce(comp.compile(value), col.type, col.typmod).fn))
     ret_cols, ret_fns = _returning(planner, node, table, alias)
-    pk = table.primary_key
     uniques = unique_index_oids(planner, table)
 
     def run(ctx: ExecContext) -> Result:
@@ -303,7 +301,6 @@ def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-u
     table, alias = _target_table(planner, node.this)
     scope, comp, pred, key_fns = _scan_matches(planner, table, alias, node.args.get("where"))
     ret_cols, ret_fns = _returning(planner, node, table, alias)
-    pk = table.primary_key
 
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm

@@ -15,7 +15,7 @@ from __future__ import annotations
 import operator as _op
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, DivisionByZero, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
 from sqlglot import exp

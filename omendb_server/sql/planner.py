@@ -9,7 +9,7 @@ ParameterDescription and uses to decode Bind values.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable
+from typing import Any
 
 from sqlglot import exp
 

@@ -20,7 +20,6 @@ from omendb_server.catalog import Catalog, Table
 from omendb_server.index import AlexPrimaryIndex, key_mapper
 from omendb_server.storage import CommitRecord, GroupCommitter, RowOp, Store
 from omendb_server.storage.delta import INF, RowVersion, TableData
-from omendb_server.txn.visibility import is_visible
 
 READ_COMMITTED = "read committed"
 REPEATABLE_READ = "repeatable read"
