@@ -13,6 +13,7 @@ from pathlib import Path
 
 from omendb_server import config, errors
 from omendb_server.auth import make_verifier
+from omendb_server.cluster import Cluster
 from omendb_server.config import Settings
 from omendb_server.engine import Database
 from omendb_server.obs.log import configure
@@ -22,7 +23,7 @@ log = logging.getLogger("omendb.server")
 PASSWORD_FILE = "initial-password"
 
 
-def initialize(db: Database, settings: Settings) -> None:
+def initialize(db: Database | Cluster, settings: Settings) -> None:
     """First start: create the superuser with a password that is never stored in clear."""
     if db.users():
         return
@@ -63,7 +64,7 @@ def server_main(argv: list[str] | None = None) -> int:
     sys.setswitchinterval(0.0002)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        db = Database(settings.data_dir, settings.row_cache_rows)
+        db = Cluster(settings.data_dir, settings.row_cache_rows)
     except errors.DBError as e:
         print(f"omendb-server: {e.message}", file=sys.stderr)
         return 1

@@ -51,6 +51,9 @@ class Database:
         log.info("recovered %d logged row changes; %d tables", replayed, len(self.tm.catalog.tables))
         self._plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
         self._stop_maintenance = threading.Event()
+        #: The cluster.Cluster serving this database (CREATE/DROP DATABASE, pg_database
+        #: reach it here); None when the engine runs on its own.
+        self.cluster: Any = None
 
     def close(self) -> None:
         self._stop_maintenance.set()

@@ -174,10 +174,10 @@ class Connection:
         self._authenticated()
 
     def _authenticated(self) -> None:
-        known = [config.DEFAULT_DATABASE] + list(self.db.databases())
-        if self.database not in known:
-            raise errors.InvalidCatalogName(f'database "{self.database}" does not exist')
-        self.session = Session(self.db, self.user, self.database, self._startup_params)
+        # ``self.db`` is the cluster (cluster.py): it opens the named database and counts
+        # this session on it (3D000 for an unknown name), until close() detaches it.
+        db = self.db.attach(self.database)
+        self.session = Session(db, self.user, self.database, self._startup_params)
         self._send(be.AUTH_OK)
         for name, value in startup_parameters(self.session):
             self._send(be.parameter_status(name, value))
@@ -296,7 +296,7 @@ class Connection:
         ctx = session.format_context()
         try:
             values = self._decode_params(bind, types, ctx)
-            result = self.db.execute_read_only(plan, values, session)
+            result = session.db.execute_read_only(plan, values, session)
         except errors.DBError as e:
             if isinstance(e, errors.ProtocolViolation):
                 raise
@@ -622,3 +622,4 @@ class Connection:
             except Exception:  # pragma: no cover - best effort on disconnect
                 log.exception("error while closing session")
             self.session = None
+            self.db.detach(self.database)

@@ -33,6 +33,8 @@ class Server:
         self._conns: dict[int, tuple[socket.socket, Connection]] = {}
         self._lock = threading.Lock()
         self.address: tuple[str, int] | None = None
+        if hasattr(db, "terminator"):  # the cluster: DROP DATABASE ... WITH (FORCE) ends sessions
+            db.terminator = self.terminate_database_sessions
 
     def start(self) -> None:
         infos = socket.getaddrinfo(self.settings.host, self.settings.port, type=socket.SOCK_STREAM)
@@ -85,6 +87,23 @@ class Server:
                 pass
         for t in list(self._threads):
             t.join(timeout=5)
+
+    def terminate_database_sessions(self, database: str, keep: Any) -> None:
+        """End every session on ``database`` except the one whose Session is ``keep``: each gets
+        57P01 and its socket is shut down, so its thread closes it (and detaches) promptly."""
+        with self._lock:
+            victims = [(s, c) for s, c in self._conns.values()
+                       if c.database == database and c.session is not keep]
+        for sock, _conn in victims:
+            try:
+                sock.sendall(be.error_response(errors.AdminShutdown(
+                    "terminating connection due to administrator command")))
+            except OSError:
+                pass
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     # -- one client ------------------------------------------------------------------------------
     def _serve_client(self, sock: socket.socket, peer: tuple[Any, ...], active: int) -> None:

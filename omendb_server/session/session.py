@@ -353,6 +353,12 @@ class Session:
             else:
                 self.db.checkpoint()
             return Result(plan.name)
+        if action in ("create_database", "drop_database"):  # sql/databases.py; no transaction
+            if self.txn is not None and not self.implicit:
+                raise errors.ActiveSqlTransaction(f"{plan.name} cannot run inside a transaction block")
+            if self.txn is not None:
+                self._end(commit=True)
+            return plan.run_in(self)  # type: ignore[attr-defined]
         if action == "analyze":
             return Result("ANALYZE")
         if action == "discard":

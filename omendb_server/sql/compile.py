@@ -17,6 +17,7 @@ from sqlglot.errors import ParseError, TokenError
 from omendb_server import errors
 from omendb_server.catalog import Catalog
 from omendb_server.datatypes import DataType
+from omendb_server.sql.databases import is_database_statement, plan_database_statement
 from omendb_server.sql.plan import Plan
 from omendb_server.sql.planner import Planner
 from omendb_server.sql.utility import parse_utility, space_out_parameters
@@ -87,6 +88,8 @@ def compile_statement(sql: str, catalog: Catalog, param_types: list[DataType | N
     plan = parse_utility(sql)
     if plan is not None:
         return plan
+    if sql.lstrip()[:4].upper() in ("CREA", "DROP") and is_database_statement(sql):
+        return plan_database_statement(sql)
     if sql[:5].upper() == "COPY " or sql[:5].upper() == "COPY\t" or sql[:5].upper() == "COPY\n":
         from omendb_server.sql.copy import plan_copy
 
