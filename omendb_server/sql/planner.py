@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from omendb_server import errors
 from omendb_server.catalog import Catalog, Table
-from omendb_server.catalog.pg_catalog import RELATIONS
+from omendb_server.catalog.pg_catalog import virtual_relation
 from omendb_server.datatypes import DataType
 from omendb_server.sql import operators as ops
 from omendb_server.sql import types as T
@@ -29,6 +29,8 @@ from omendb_server.sql.expr import (
     ScopeColumn,
 )
 from omendb_server.sql.plan import CallablePlan, OutputColumn, Plan, QueryPlan
+from omendb_server.sql.scopes import RelScope, boundary, star_indices
+from omendb_server.sql.srf_project import GROUPING_ID, SrfCollector
 
 
 class Planner:
@@ -39,6 +41,8 @@ class Planner:
         #: Set when the statement calls nextval/setval/set_config: it must run in a
         #: transaction (its effects are persisted at commit) even if it is a SELECT.
         self.volatile = False
+        #: WITH clauses in force while planning, innermost last (name → cte.CteDef).
+        self.cte_frames: list[dict[str, Any]] = []
 
     # -- parameters ---------------------------------------------------------------------
     def param_expr(self, n: int) -> CExpr:
@@ -48,7 +52,7 @@ class Planner:
             self.param_types.append(None)
         t = self.param_types[n - 1]
         idx = n - 1
-        fn = lambda row, ctx: ctx.params[idx]  # noqa: E731
+        fn = lambda row, ctx: ctx.params[idx]
         if t is None or t.oid == 0:
             return CExpr(fn, T.UNKNOWN, -1, "?column?", param=n)
         return CExpr(fn, t, -1, "?column?")
@@ -58,35 +62,19 @@ class Planner:
 
     # -- catalog helpers used by expressions ------------------------------------------------
     def regclass_lookup(self, name: str) -> int:
-        raw = name.strip()
-        if raw.startswith('"') and raw.endswith('"'):
-            raw = raw[1:-1]
-        else:
-            raw = raw.lower()
-        schema = None
-        if "." in raw:
-            schema, raw = raw.split(".", 1)
-        if raw.isdigit():
-            return int(raw)
-        table = self.catalog.find_table(raw, schema)
-        if table is not None:
-            return table.oid
-        seq = self.catalog.find_sequence(raw, schema)
-        if seq is not None:
-            return seq.oid
-        for t in self.catalog.tables.values():
-            if t.pk_name == raw:
-                return t.pk_index_oid
-        raise errors.UndefinedTable(f'relation "{name}" does not exist')
+        # text → regclass (plan time, default search_path); see sql/catalog_functions.py
+        from omendb_server.catalog.pg_catalog import NamedOid
+        from omendb_server.sql.catalog_functions import lookup_relation, relation_label
+
+        oid = lookup_relation(self.catalog, name)
+        if oid is None:
+            raise errors.UndefinedTable(f'relation "{name.strip()}" does not exist')
+        return NamedOid(oid, relation_label(self.catalog, oid))
 
     def regclass_name(self, oid: int) -> str:
-        t = self.catalog.tables.get(oid)
-        if t is not None:
-            return t.name
-        s = self.catalog.sequences.get(oid)
-        if s is not None:
-            return s.name
-        return str(oid)
+        from omendb_server.sql.catalog_functions import relation_label
+
+        return relation_label(self.catalog, oid)
 
     def current_schema(self, ctx: ExecContext) -> str:
         return "public"
@@ -162,45 +150,70 @@ class Planner:
         return p
 
     def subquery(self, node: exp.Expression, outer: Scope) -> tuple[QueryPlan, bool]:
+        """Plan a subquery expression; also say whether it reads the enclosing row
+        (correlated: re-run per outer row) or not (computed once per execution)."""
         if isinstance(node, exp.Subquery):
             node = node.this
-        holder: list[bool] = [False]
-        plan = self.plan_query(node, outer, holder)
-        return plan, holder[0]
+        wrapped, used = boundary(outer)
+        plan = self.plan_query(node, wrapped)
+        self.last_subquery = plan
+        return plan, used[0]
+
+    # -- WITH ---------------------------------------------------------------------------------
+    def find_cte(self, name: str) -> Any:
+        for frame in reversed(self.cte_frames):
+            if name in frame:
+                return frame[name]
+        return None
+
+    def cte_scan(self, cte: Any, item: exp.Table) -> tuple[ops.Operator, RelScope]:
+        from omendb_server.sql.cte import cte_source
+
+        return cte_source(cte, item)
 
     # -- SELECT -----------------------------------------------------------------------------
     def plan_query(self, node: exp.Expression, outer: Scope | None,
                    correlated: list[bool] | None = None) -> QueryPlan:
+        with_ = node.args.get("with_") or node.args.get("with")
+        if with_ is not None:
+            from omendb_server.sql.cte import plan_with
+
+            plan_with(self, with_, outer)
+            try:
+                bare = node.copy()
+                bare.set("with_" if "with_" in node.args else "with", None)
+                return self.plan_query(bare, outer, correlated)
+            finally:
+                self.cte_frames.pop()
         if isinstance(node, exp.Subquery):
+            if node.args.get("order") or node.args.get("limit") or node.args.get("offset"):
+                inner = self.plan_query(node.this, outer, correlated)
+                return self._order_limit_over(node, inner)
             return self.plan_query(node.this, outer, correlated)
-        if isinstance(node, exp.Union):
-            return self._plan_union(node, outer, correlated)
-        if isinstance(node, (exp.Intersect, exp.Except)):
-            raise errors.FeatureNotSupported("INTERSECT/EXCEPT are not supported yet")
+        if isinstance(node, (exp.Union, exp.Intersect, exp.Except)):
+            from omendb_server.sql.setops import plan_setop
+
+            return plan_setop(self, node, outer)
         if isinstance(node, exp.Values):
             op, scope = self._values_source(node, None)
             cols = [OutputColumn(c.name, c.type, c.typmod) for c in scope.columns]
-            return QueryPlan(columns=cols, root=op)
+            return self._order_limit_over(node, QueryPlan(columns=cols, root=op))
         if not isinstance(node, exp.Select):
             raise errors.FeatureNotSupported(f"query not supported: {node.sql()[:100]}")
         return self._plan_select(node, outer, correlated)
 
-    def _plan_union(self, node: exp.Union, outer: Scope | None,
-                    correlated: list[bool] | None) -> QueryPlan:
-        left = self.plan_query(node.this, outer, correlated)
-        right = self.plan_query(node.expression, outer, correlated)
-        if len(left.columns or []) != len(right.columns or []):
-            raise errors.SyntaxError("each UNION query must have the same number of columns")
-        distinct = bool(node.args.get("distinct", True))
-        root: ops.Operator = ops.Append([left.root, right.root], distinct)  # type: ignore[list-item]
-        cols = left.columns or []
+    def _order_limit_over(self, node: exp.Expression, inner: QueryPlan) -> QueryPlan:
+        """``(SELECT ...) ORDER BY ... LIMIT n``: sort/limit a finished query's rows."""
+        cols = inner.columns or []
+        root = inner.root
+        assert root is not None
         order = node.args.get("order")
         if order is not None:
             keys = []
             for o in order.expressions:
                 idx = self._output_index(o.this, cols)
                 if idx is None:
-                    raise errors.FeatureNotSupported("ORDER BY on a UNION must name an output column")
+                    raise errors.FeatureNotSupported("ORDER BY must name an output column here")
                 desc = bool(o.args.get("desc"))
                 nf = o.args.get("nulls_first")
                 keys.append((idx, desc, desc if nf is None else bool(nf)))
@@ -225,18 +238,17 @@ class Planner:
 
     def _plan_select(self, node: exp.Select, outer: Scope | None,
                      correlated: list[bool] | None) -> QueryPlan:
-        if node.args.get("with_") or node.args.get("with"):
-            raise errors.FeatureNotSupported("WITH queries are not supported yet")
-        # FROM and joins
-        from_ = node.args.get("from_") or node.args.get("from")
-        if from_ is not None:
-            source, scope = self._from_item(from_.this, outer)
-            for join in node.args.get("joins") or []:
-                source, scope = self._join(source, scope, join, outer)
-        else:
-            source, scope = ops.OneRow(), Scope()
-        scope.outer = outer
-        compiler = ExprCompiler(self, scope)
+        """SELECT, in PostgreSQL's order of evaluation: FROM/joins → WHERE → GROUP BY
+        (grouping sets) → HAVING → window functions → select list (set-returning
+        functions expand here) → DISTINCT [ON] → ORDER BY → LIMIT/OFFSET."""
+        from omendb_server.sql.grouping import plan_group_by
+        from omendb_server.sql.joins import plan_from
+        from omendb_server.sql.qcompiler import QueryCompiler
+        from omendb_server.sql.window import WindowAgg, WindowPlanner, contains_window
+
+        source, scope = plan_from(self, node.args.get("from_") or node.args.get("from"),
+                                  node.args.get("joins") or [], outer)
+        compiler = QueryCompiler(self, scope)
 
         where = node.args.get("where")
         locks = node.args.get("locks")
@@ -249,33 +261,37 @@ class Planner:
         selects = node.expressions
         group = node.args.get("group")
         having = node.args.get("having")
+        order = node.args.get("order")
         has_aggs = any(self._contains_aggregate(e) for e in selects) or having is not None or (
             group is not None)
-        order = node.args.get("order")
         if order is not None and not has_aggs:
             has_aggs = any(self._contains_aggregate(o.this) for o in order.expressions)
+        has_windows = any(contains_window(e) for e in selects) or (
+            order is not None and any(contains_window(o.this) for o in order.expressions))
+        named = {w.name: w for w in node.args.get("windows") or []}
+        windows = WindowPlanner(self, named) if has_windows else None
+        srfs = SrfCollector(self)
 
         out_compiler = compiler
+        grouping = None
         if has_aggs:
-            group_nodes: list[exp.Expression] = []
-            if group is not None:
-                for g in group.expressions:
-                    group_nodes.append(self._resolve_group_ref(g, selects))
-            group_exprs = [compiler.compile(g) for g in group_nodes]
+            group_nodes, group_exprs, grouping = plan_group_by(self, group, selects, compiler)
             agg = AggContext(group_nodes, group_exprs, input=compiler)
-            out_compiler = ExprCompiler(self, Scope(outer=outer), agg)
+            out_compiler = QueryCompiler(self, Scope(outer=outer), agg, windows=windows,
+                                         grouping=grouping, srfs=srfs, clause="SELECT")
+        else:
+            out_compiler = QueryCompiler(self, scope, windows=windows, srfs=srfs,
+                                         clause="SELECT")
         # select list
         out_exprs: list[CExpr] = []
-        out_cols: list[OutputColumn] = []
         for item in selects:
             if isinstance(item, exp.Star) or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star)):
                 if has_aggs:
                     raise errors.GroupingError("SELECT * is not allowed with GROUP BY here")
                 qualifier = item.table if isinstance(item, exp.Column) else None
                 found = False
-                for i, col in enumerate(scope.columns):
-                    if qualifier and col.qualifier != qualifier:
-                        continue
+                for i in star_indices(scope, qualifier or None):
+                    col = scope.columns[i]
                     found = True
                     out_exprs.append(CExpr(lambda r, c, i=i: r[i], col.type, col.typmod, col.name,
                                            source=(col.table_oid, col.attnum), col_index=i))
@@ -302,27 +318,50 @@ class Planner:
         hidden: list[CExpr] = []
         if order is not None:
             for o in order.expressions:
-                idx = self._output_index(o.this, out_cols)
+                item = _bytewise_collation(o.this)
+                idx = self._output_index(item, out_cols)
                 if idx is None:
-                    ce = out_compiler.compile(o.this)
+                    ce = out_compiler.compile(item)
                     idx = width + len(hidden)
                     hidden.append(ce)
                 desc = bool(o.args.get("desc"))
                 nf = o.args.get("nulls_first")
                 nulls_first = desc if nf is None else bool(nf)
                 sort_keys.append((idx, desc, nulls_first))
+        distinct = node.args.get("distinct")
+        distinct_on: list[int] = []
+        if distinct is not None and distinct.args.get("on") is not None:
+            distinct_on = self._distinct_on(distinct.args["on"], order, out_cols, out_compiler,
+                                            hidden, width, sort_keys)
 
         if has_aggs:
             agg = out_compiler.agg
             assert agg is not None
-            having_fn = out_compiler.boolean(having.this, "HAVING").fn if having is not None else None
-            source = ops.Aggregate(source, [g.fn for g in agg.group_exprs], agg.aggs,
-                                   grouped=group is not None).explain(
-                "Group Key: " + ", ".join(g.sql(dialect="postgres") for g in agg.group_nodes)
-                if agg.group_nodes else "")
+            having_fn = None
+            if having is not None:
+                having_comp = QueryCompiler(self, out_compiler.scope, agg, grouping=grouping,
+                                            clause="HAVING")
+                having_fn = having_comp.boolean(having.this, "HAVING").fn
+            key_text = ", ".join(g.sql(dialect="postgres") for g in agg.group_nodes
+                                 if not _is_gid(g))
+            if grouping is not None:
+                from omendb_server.sql.grouping import GroupingSetsAggregate
+
+                source = GroupingSetsAggregate(source, [g.fn for g in agg.group_exprs],
+                                               agg.aggs, grouping.sets).explain(
+                    *grouping.explain_lines())
+            else:
+                source = ops.Aggregate(source, [g.fn for g in agg.group_exprs], agg.aggs,
+                                       grouped=group is not None).explain(
+                    "Group Key: " + key_text if agg.group_nodes else "")
             if having_fn is not None:
                 source = ops.Filter(source, having_fn).explain(
                     f"Filter: ({having.this.sql(dialect='postgres')})")
+        if windows is not None and windows.defs:
+            windows.refs.base = (len(out_compiler.agg.group_nodes) + len(out_compiler.agg.aggs)
+                                 if has_aggs and out_compiler.agg is not None
+                                 else len(scope.columns))
+            source = WindowAgg(source, windows.defs, windows.refs.count)
         all_cols = out_exprs + hidden
         if lock_info is not None:
             # carry each row's version past the sort to LockRows, then drop it
@@ -332,7 +371,7 @@ class Planner:
             if sort_keys:
                 root = ops.Sort(root, sort_keys).explain(
                     "Sort Key: " + ", ".join(o.sql(dialect="postgres") for o in order.expressions))
-            project = lambda values, c: tuple(f(values, c) for f in fns)  # noqa: E731
+            project = lambda values, c: tuple(f(values, c) for f in fns)
             table_oid, name, pred, mode, policy = lock_info
             root = ops.LockRows(root, table_oid, name, len(fns) - 1, pred, project, mode, policy)
             root = self._limit(node, root, scope)
@@ -340,15 +379,16 @@ class Planner:
             if correlated is not None and compiler.correlated:
                 correlated[0] = True
             return QueryPlan(columns=out_cols, root=root)
-        if all_cols and all(ce.col_index is not None for ce in all_cols):
-            root: ops.Operator = ops.ProjectColumns(source, [ce.col_index for ce in all_cols])  # type: ignore[misc]
+        if srfs.items:
+            root: ops.Operator = srfs.project_set(source, [ce.fn for ce in all_cols])  # type: ignore[no-redef]
+        elif all_cols and all(ce.col_index is not None for ce in all_cols):
+            root = ops.ProjectColumns(source, [ce.col_index for ce in all_cols])  # type: ignore[misc]
         else:
             root = ops.Project(source, [ce.fn for ce in all_cols])
-        if node.args.get("distinct") is not None:
-            if node.args["distinct"].args.get("on"):
-                raise errors.FeatureNotSupported("DISTINCT ON is not supported yet")
+        if distinct is not None and not distinct_on:
             root = ops.Distinct(root, width)
-        if sort_keys and not has_aggs and node.args.get("distinct") is None:
+        plain = not has_aggs and distinct is None and windows is None and not srfs.items
+        if sort_keys and plain:
             ordered = self._order_by_pk(source, scope, order, out_exprs, sort_keys)
             if ordered is not None:
                 sort_keys = []  # the ordered index scan yields this order
@@ -359,12 +399,47 @@ class Planner:
         if sort_keys:
             root = ops.Sort(root, sort_keys).explain(
                 "Sort Key: " + ", ".join(o.sql(dialect="postgres") for o in order.expressions))
+        if distinct_on:
+            from omendb_server.sql.grouping import DistinctOn
+
+            root = DistinctOn(root, distinct_on)
         root = self._limit(node, root, scope)
         if hidden:
             root = ops.Strip(root, width)
         if correlated is not None and (compiler.correlated or out_compiler.correlated):
             correlated[0] = True
         return QueryPlan(columns=out_cols, root=root, fast=_point_query(root))
+
+    def _distinct_on(self, on: exp.Expression, order: exp.Expression | None,
+                     out_cols: list[OutputColumn], comp: ExprCompiler, hidden: list[CExpr],
+                     width: int, sort_keys: list[tuple[int, bool, bool]]) -> list[int]:
+        """Row positions of the DISTINCT ON keys (hidden columns when not in the select
+        list); they must lead the ORDER BY, as PostgreSQL requires."""
+        nodes = list(on.expressions) if isinstance(on, exp.Tuple) else [on]
+        positions: list[int] = []
+        for n in nodes:
+            idx = self._output_index(n, out_cols)
+            if idx is None:
+                ce = comp.compile(n)
+                idx = width + len(hidden)
+                hidden.append(ce)
+            positions.append(idx)
+        m = min(len(sort_keys), len(nodes))
+        first: list[tuple[int, bool, bool]] = []
+        for k in range(m):
+            idx, desc, nf = sort_keys[k]
+            if idx not in positions:
+                item = order.expressions[k].this if order is not None else None
+                match = [positions[j] for j, n in enumerate(nodes) if n == item]
+                if not match:
+                    raise errors.DBError("SELECT DISTINCT ON expressions must match initial "
+                                         "ORDER BY expressions", "42P10")
+                idx = match[0]
+            first.append((idx, desc, nf))
+        used = {k[0] for k in first}
+        sort_keys[:] = first + [(p, False, False) for p in positions if p not in used] + \
+            sort_keys[m:]
+        return positions
 
     def _limit(self, node: exp.Expression, root: ops.Operator, scope: Scope) -> ops.Operator:
         limit = node.args.get("limit")
@@ -398,19 +473,18 @@ class Planner:
         return g
 
     def _contains_aggregate(self, node: exp.Expression) -> bool:
+        """True if ``node`` calls an aggregate of this query level (not one inside a
+        subquery, and not the function of a window call, which is a window aggregate)."""
         for sub in node.walk():
-            if isinstance(sub, (exp.Subquery, exp.Select)) and sub is not node:
+            if not isinstance(sub, (exp.Func, exp.Anonymous)) or isinstance(sub, exp.Window):
                 continue
-            if isinstance(sub, exp.Count | exp.Sum | exp.Avg | exp.Min | exp.Max |
-                          exp.GroupConcat | exp.ArrayAgg):
-                if not self._inside_subquery(sub, node):
-                    return True
-            if isinstance(sub, exp.Anonymous) and str(sub.this).lower() in AGGREGATES:
-                if not self._inside_subquery(sub, node):
-                    return True
-            if isinstance(sub, exp.Func) and sub.sql_name().lower() in ("bool_and", "bool_or", "logical_and", "logical_or"):
-                if not self._inside_subquery(sub, node):
-                    return True
+            name = ExprCompiler._func_name(sub)
+            if name not in AGGREGATES and name not in ("logical_and", "logical_or"):
+                continue
+            if isinstance(sub.parent, exp.Window) and sub.parent.this is sub:
+                continue
+            if not self._inside_subquery(sub, node):
+                return True
         return False
 
     @staticmethod
@@ -633,7 +707,8 @@ class Planner:
     def _pin_value(self, table: Table, scope: Scope, col_node: exp.Column,
                    val_node: exp.Expression, compiler: ExprCompiler) -> CExpr | None:
         """The value ``val_node`` as a key for ``col_node``, or None if it cannot be one."""
-        if any(isinstance(x, (exp.Column, exp.Subquery, exp.Select)) for x in val_node.walk()):
+        if any(isinstance(x, (exp.Column, exp.Subquery, exp.Select, exp.Any, exp.All))
+               for x in val_node.walk()):
             return None
         try:
             idx = scope.find(col_node.name, col_node.table or None)
@@ -660,23 +735,6 @@ class Planner:
         return CExpr(ce.fn, ce.type, ce.typmod, val_node.sql(dialect="postgres"))
 
     # -- FROM items ------------------------------------------------------------------------
-    def _from_item(self, item: exp.Expression, outer: Scope | None) -> tuple[ops.Operator, Scope]:
-        if isinstance(item, exp.Table):
-            return self._table_source(item)
-        if isinstance(item, exp.Subquery):
-            inner = item.this
-            if isinstance(inner, exp.Values):
-                return self._values_source(inner, item.args.get("alias"))
-            plan = self.plan_query(inner, outer)
-            alias = item.alias or None
-            names = self._alias_columns(item.args.get("alias"), [c.name for c in plan.columns or []])
-            scope = Scope([ScopeColumn(alias, n, c.type, c.typmod) for n, c in
-                           zip(names, plan.columns or [])])
-            return ops.SubqueryScan(plan.root), scope  # type: ignore[arg-type]
-        if isinstance(item, exp.Values):
-            return self._values_source(item, item.args.get("alias"))
-        raise errors.FeatureNotSupported(f"FROM item not supported yet: {item.sql()[:100]}")
-
     @staticmethod
     def _alias_columns(alias: exp.Expression | None, names: list[str]) -> list[str]:
         if alias is None:
@@ -705,52 +763,32 @@ class Planner:
         return ops.ValuesScan(fns), scope
 
     def _table_source(self, item: exp.Table) -> tuple[ops.Operator, Scope]:
-        if isinstance(item.this, exp.ExplodingGenerateSeries):
-            return self._series_source(item)
-        if isinstance(item.this, (exp.Func, exp.Anonymous)):
-            raise errors.FeatureNotSupported(
-                f"function in FROM not supported yet: {item.this.sql(dialect='postgres')[:80]}")
         name = item.name
         schema = item.db or None
         alias = item.alias or name
-        if schema in (None, "public"):
+        if schema not in ("pg_catalog", "information_schema"):
             table = self.catalog.find_table(name, schema)
             if table is not None:
                 return self.table_scan(table, alias)
-        if schema in (None, "pg_catalog") and name in RELATIONS:
-            columns, producer = RELATIONS[name]
+            view = self.catalog.find_view(name, schema)
+            if view is not None:  # hook owned by H-ddl: views expand to their query
+                from omendb_server.sql.ddl_objects import expand_view
+
+                return expand_view(self, view, item)
+        virtual = virtual_relation(schema, name)
+        if virtual is not None:
+            columns, producer = virtual
             names = self._alias_columns(item.args.get("alias"), [c for c, _ in columns])
             scope = Scope([ScopeColumn(alias, n, t) for n, (_, t) in zip(names, columns)])
 
             def produce(ctx: ExecContext, producer=producer) -> list[tuple]:
                 info = {"database": ctx.session.database, "users": [ctx.session.user],
-                        "row_cache": ctx.tm.row_cache.stats()}
+                        "row_cache": ctx.tm.row_cache.stats(), "ctx": ctx}
                 return producer(ctx.catalog, info)
 
             return ops.VirtualScan(name, produce), scope
         shown = f"{schema}.{name}" if schema else name
         raise errors.UndefinedTable(f'relation "{shown}" does not exist')
-
-    def _series_source(self, item: exp.Table) -> tuple[ops.Operator, Scope]:
-        fn = item.this
-        comp = ExprCompiler(self, Scope())
-        parts = [comp.compile(fn.args[k]) if fn.args.get(k) is not None else None
-                 for k in ("start", "end", "step")]
-        present = [p for p in parts if p is not None]
-        t = comp._unify([p.type for p in present])
-        if t.oid == 705 or T.is_integer(t):
-            t = T.INT8 if any(p.type.oid == 20 for p in present) else T.INT4
-        elif t.oid != 1700:
-            raise errors.UndefinedFunction(
-                f"function generate_series({', '.join(T.type_label(p.type) for p in present)}) "
-                "does not exist")
-        fns = [comp.coerce(p, t).fn if p is not None else None for p in parts]
-        alias = item.args.get("alias")
-        alias_name = alias.name if alias is not None and alias.name else "generate_series"
-        cols = [c.name for c in alias.args.get("columns") or []] if alias is not None else []
-        col_name = cols[0] if cols else alias_name
-        scope = Scope([ScopeColumn(alias_name, col_name, t)])
-        return ops.SeriesScan(fns[0], fns[1], fns[2]), scope
 
     def table_scan(self, table: Table, alias: str) -> tuple[ops.SeqScan, Scope]:
         scope = Scope([
@@ -759,80 +797,17 @@ class Planner:
         ])
         return ops.SeqScan(table.oid, table.name), scope
 
-    def _join(self, left: ops.Operator, lscope: Scope, join: exp.Join, outer: Scope | None
-              ) -> tuple[ops.Operator, Scope]:
-        right, rscope = self._from_item(join.this, outer)
-        side = (join.args.get("side") or "").lower()
-        kind = (join.args.get("kind") or "").lower()
-        jkind = side if side in ("left", "right", "full") else ("cross" if kind == "cross" else "inner")
-        scope = Scope(lscope.columns + rscope.columns, outer)
-        lw, rw = len(lscope.columns), len(rscope.columns)
-        comp = ExprCompiler(self, scope)
-        on = join.args.get("on")
-        using = join.args.get("using")
-        if using:
-            conds = []
-            for ident in using:
-                li = lscope.find(ident.name, None)
-                ri = rscope.find(ident.name, None)
-                if li is None or ri is None:
-                    raise errors.UndefinedColumn(
-                        f'column "{ident.name}" specified in USING clause does not exist in '
-                        f'{"left" if li is None else "right"} table'
-                    )
-                conds.append((li, lw + ri))
-            pairs = [(comp.compare_pair(
-                CExpr(lambda r, c, i=a: r[i], scope.columns[a].type),
-                CExpr(lambda r, c, i=b: r[i], scope.columns[b].type))) for a, b in conds]
-            fns = [(a.fn, b.fn) for a, b in pairs]
-            pred = lambda r, c: all((x := lf(r, c)) is not None and x == rf(r, c) for lf, rf in fns)  # noqa: E731
-            # hide the right side's USING columns from unqualified lookups
-            for _, b in conds:
-                scope.columns[b] = ScopeColumn("\x00using", scope.columns[b].name,
-                                               scope.columns[b].type, scope.columns[b].typmod)
-            return ops.NestedLoopJoin(left, right, pred, jkind, lw, rw), scope
-        if on is None:
-            if jkind not in ("cross", "inner"):
-                raise errors.SyntaxError("syntax error: JOIN requires an ON or USING clause")
-            return ops.NestedLoopJoin(left, right, None, "cross", lw, rw), scope
-        # equi-join keys → hash join
-        conjuncts = list(on.flatten()) if isinstance(on, exp.And) else [on]
-        lkeys: list[Any] = []
-        rkeys: list[Any] = []
-        rest: list[exp.Expression] = []
-        lcomp = ExprCompiler(self, Scope(lscope.columns, outer))
-        rcomp = ExprCompiler(self, Scope(rscope.columns, outer))
-        for c in conjuncts:
-            handled = False
-            if isinstance(c, exp.EQ) and jkind in ("inner", "left"):
-                for a, b in ((c.this, c.expression), (c.expression, c.this)):
-                    try:
-                        la = lcomp.compile(a)
-                        rb = rcomp.compile(b)
-                    except errors.DBError:
-                        continue
-                    if lcomp.correlated or rcomp.correlated:
-                        break
-                    if _refs_only(a, lscope) and _refs_only(b, rscope):
-                        la, rb = lcomp.compare_pair(la, rb)
-                        lkeys.append(la.fn)
-                        rkeys.append(rb.fn)
-                        handled = True
-                        break
-            if not handled:
-                rest.append(c)
-        if lkeys:
-            residual = None
-            if rest:
-                cond = rest[0]
-                for r in rest[1:]:
-                    cond = exp.And(this=cond, expression=r)
-                residual = comp.boolean(cond, "JOIN/ON").fn
-            return ops.HashJoin(left, right, lkeys, rkeys, residual, jkind, lw, rw).explain(
-                f"Hash Cond: ({on.sql(dialect='postgres')})"), scope
-        pred_fn = comp.boolean(on, "JOIN/ON").fn
-        return ops.NestedLoopJoin(left, right, pred_fn, jkind, lw, rw).explain(
-            f"Join Filter: ({on.sql(dialect='postgres')})"), scope
+
+def _bytewise_collation(node: exp.Expression) -> exp.Expression:
+    """``x COLLATE "C"`` orders like ``x`` here: every comparison is bytewise (C)."""
+    if isinstance(node, exp.Collate) and node.expression.name in ("C", "POSIX", "default",
+                                                                 "ucs_basic"):
+        return node.this
+    return node
+
+
+def _is_gid(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Anonymous) and str(node.this) == GROUPING_ID
 
 
 def _point_query(root: ops.Operator) -> Any:
@@ -845,19 +820,6 @@ def _point_query(root: ops.Operator) -> Any:
     pick = root.pick
     fetch = lookup.fetch
     return lambda ctx: [pick(values) for values in fetch(ctx)]
-
-
-def _refs_only(node: exp.Expression, scope: Scope) -> bool:
-    cols = list(node.find_all(exp.Column))
-    if not cols:
-        return False
-    for c in cols:
-        try:
-            if scope.find(c.name, c.table or None) is None:
-                return False
-        except errors.DBError:
-            return False
-    return True
 
 
 __all__ = ["CallablePlan", "Planner"]

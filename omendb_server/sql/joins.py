@@ -1,0 +1,388 @@
+"""FROM clause planning: tables, views, CTE references, derived tables, VALUES,
+functions, LATERAL, and every join form PostgreSQL has.
+
+Join strategy: equality conjuncts that split cleanly into a left-side and a
+right-side expression become hash keys (``Hash Join`` / ``Hash Left|Right|Full
+Join``), the rest a residual filter; anything else is a nested loop. A right side
+that reads earlier FROM items (LATERAL subqueries, functions in FROM) is re-run per
+left row (``LateralJoin``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlglot
+from sqlglot import exp
+
+from omendb_server import errors
+from omendb_server.sql import join_ops, srf
+from omendb_server.sql import operators as ops
+from omendb_server.sql.expr import CExpr, ExprCompiler, Scope, ScopeColumn
+from omendb_server.sql.scopes import HIDDEN, RelScope, as_rel, boundary, combine
+
+if TYPE_CHECKING:
+    from omendb_server.sql.planner import Planner
+
+
+def plan_from(planner: Planner, from_: exp.Expression | None, joins: list[exp.Join],
+              outer: Scope | None) -> tuple[ops.Operator, RelScope]:
+    """The operator tree and scope of a whole FROM clause (comma items are cross joins)."""
+    if from_ is None:
+        return ops.OneRow(), RelScope([], outer)
+    source, scope = from_item(planner, from_.this, outer, None)
+    for join in joins:
+        source, scope = plan_join(planner, source, scope, join, outer)
+    scope.outer = outer
+    return source, scope
+
+
+def _lateral_outer(left_scope: RelScope | None, outer: Scope | None) -> Scope | None:
+    """The scope a LATERAL item sees as its enclosing one: the FROM items to its left."""
+    if left_scope is None:
+        return outer
+    return RelScope(left_scope.columns, outer, left_scope.star, left_scope.hidden,
+                    left_scope.aliases)
+
+
+def from_item(planner: Planner, item: exp.Expression, outer: Scope | None,
+              left_scope: RelScope | None) -> tuple[ops.Operator, RelScope]:
+    """Plan one FROM item. Items that may read earlier FROM items (LATERAL, functions)
+    are planned against ``left_scope`` and marked ``lateral`` on the returned operator."""
+    if isinstance(item, exp.Lateral):
+        inner = item.this
+        alias = item.args.get("alias")
+        lat_outer = _lateral_outer(left_scope, outer)
+        if isinstance(inner, exp.Subquery):
+            if alias is not None and inner.args.get("alias") is None:
+                inner = inner.copy()
+                inner.set("alias", alias.copy())
+            op, scope = from_item(planner, inner, lat_outer, None)
+        else:
+            op, scope = _function_source(planner, inner, alias, item.args.get("ordinality"),
+                                         lat_outer)
+        op.lateral = left_scope is not None  # type: ignore[attr-defined]
+        return op, scope
+    if isinstance(item, exp.Unnest) or (isinstance(item, exp.Table)
+                                        and isinstance(item.this, (exp.Func, exp.Anonymous))):
+        fn_node = item if isinstance(item, exp.Unnest) else item.this
+        ordinality: Any = item.args.get("ordinality")
+        if isinstance(item, exp.Unnest):
+            ordinality = item.args.get("offset") or None
+        op, scope = _function_source(planner, fn_node, item.args.get("alias"), ordinality,
+                                     _lateral_outer(left_scope, outer))
+        op.lateral = left_scope is not None  # type: ignore[attr-defined]
+        return op, scope
+    if isinstance(item, exp.Table):
+        op, scope = _table_source(planner, item, outer)
+        return op, scope
+    if isinstance(item, exp.Subquery):
+        inner = item.this
+        alias = item.args.get("alias")
+        if isinstance(inner, exp.Values):
+            op, scope = planner._values_source(inner, alias)
+            return op, as_rel(scope)
+        if isinstance(inner, exp.Table) and inner.args.get("joins"):
+            # a parenthesized join: (a JOIN b ON ...)
+            bare = inner.copy()
+            bare.set("joins", None)
+            source, scope = from_item(planner, bare, outer, left_scope)
+            for join in inner.args["joins"]:
+                source, scope = plan_join(planner, source, scope, join, outer)
+            return source, scope
+        if isinstance(inner, exp.Subquery) and alias is None:
+            return from_item(planner, inner, outer, left_scope)
+        plan = planner.plan_query(inner, outer)
+        name = alias.name if alias is not None and alias.name else None
+        names = planner._alias_columns(alias, [c.name for c in plan.columns or []])
+        scope = RelScope([ScopeColumn(name, n, c.type, c.typmod) for n, c in
+                          zip(names, plan.columns or [])])
+        return ops.SubqueryScan(plan.root), scope  # type: ignore[arg-type]
+    if isinstance(item, exp.Values):
+        op, scope = planner._values_source(item, item.args.get("alias"))
+        return op, as_rel(scope)
+    raise errors.FeatureNotSupported(f"FROM item not supported yet: {item.sql()[:100]}")
+
+
+def _table_source(planner: Planner, item: exp.Table, outer: Scope | None
+                  ) -> tuple[ops.Operator, RelScope]:
+    name = item.name
+    schema = item.db or None
+    alias_node = item.args.get("alias")
+    if schema is None:
+        cte = planner.find_cte(name)
+        if cte is not None:
+            return planner.cte_scan(cte, item)
+    view_finder = getattr(planner.catalog, "find_view", None)
+    if view_finder is not None and schema not in ("pg_catalog", "information_schema"):
+        view = view_finder(name, schema) if schema else view_finder(name)
+        if view is not None and (schema is not None or
+                                 planner.catalog.find_table(name, None) is None):
+            return _view_source(planner, view, item, outer)
+    op, scope = planner._table_source(item)
+    rel = as_rel(scope)
+    if alias_node is not None and alias_node.args.get("columns"):
+        names = planner._alias_columns(alias_node, [c.name for c in rel.columns])
+        for c, n in zip(rel.columns, names):
+            c.name = n
+    return op, rel
+
+
+def _view_source(planner: Planner, view: Any, item: exp.Table, outer: Scope | None
+                 ) -> tuple[ops.Operator, RelScope]:
+    """A view is its defining query planned in place (as PostgreSQL's rewriter does)."""
+    tree = sqlglot.parse_one(view.sql, read="postgres")
+    plan = planner.plan_query(tree, None)
+    alias_node = item.args.get("alias")
+    qual = item.alias or view.name
+    names = [c.name for c in view.columns] or [c.name for c in plan.columns or []]
+    names = planner._alias_columns(alias_node, names)
+    scope = RelScope([ScopeColumn(qual, n, c.type, c.typmod) for n, c in
+                      zip(names, plan.columns or [])])
+    return ops.SubqueryScan(plan.root), scope  # type: ignore[arg-type]
+
+
+def _function_args(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.ExplodingGenerateSeries):
+        return [node.args[k] for k in ("start", "end", "step") if node.args.get(k) is not None]
+    if isinstance(node, (exp.Anonymous, exp.Unnest)):
+        return list(node.expressions)
+    out: list[exp.Expression] = []
+    for key in node.arg_types:
+        value = node.args.get(key)
+        if isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, exp.Expression))
+        elif isinstance(value, exp.Expression):
+            out.append(value)
+    return out
+
+
+def function_name(node: exp.Expression) -> str:
+    if isinstance(node, exp.ExplodingGenerateSeries):
+        return "generate_series"
+    if isinstance(node, (exp.Unnest, exp.Explode)):
+        return "unnest"
+    return ExprCompiler._func_name(node)
+
+
+def _function_source(planner: Planner, node: exp.Expression, alias: exp.Expression | None,
+                     ordinality: Any, outer: Scope | None) -> tuple[ops.Operator, RelScope]:
+    name = function_name(node)
+    if name not in srf.REGISTRY:
+        if isinstance(node, (exp.Func, exp.Anonymous)):
+            return _scalar_function_source(planner, node, alias, name, outer)
+        raise errors.FeatureNotSupported(f"FROM item not supported yet: {node.sql()[:100]}")
+    comp = ExprCompiler(planner, RelScope([], outer))
+    args = [comp.compile(a) for a in _function_args(node)]
+    fn = srf.resolve(comp, name, args)
+    alias_name = alias.name if alias is not None and alias.name else None
+    default_names = [c for c, _ in fn.columns]
+    if len(fn.columns) == 1 and alias_name:
+        default_names = [alias_name]
+    if ordinality:
+        default_names.append(ordinality.name if isinstance(ordinality, exp.Identifier)
+                             else "ordinality")
+    names = planner._alias_columns(alias, default_names)
+    qual = alias_name or name
+    types = [t for _, t in fn.columns]
+    if ordinality:
+        from omendb_server.sql import types as T
+
+        types.append(T.INT8)
+    scope = RelScope([ScopeColumn(qual, n, t) for n, t in zip(names, types)])
+    arg_fns = [a.fn for a in fn.args]
+    return join_ops.FunctionScan(name, arg_fns, fn.produce, bool(ordinality)), scope
+
+
+def _scalar_function_source(planner: Planner, node: exp.Expression,
+                            alias: exp.Expression | None, name: str, outer: Scope | None
+                            ) -> tuple[ops.Operator, RelScope]:
+    """``FROM lower('X') AS t``: a scalar function is a one-row relation."""
+    comp = ExprCompiler(planner, RelScope([], outer))
+    ce = comp.compile(node)
+    alias_name = alias.name if alias is not None and alias.name else None
+    names = planner._alias_columns(alias, [alias_name or name])
+    fn = ce.fn
+    scope = RelScope([ScopeColumn(alias_name or name, names[0], ce.type, ce.typmod)])
+    return join_ops.FunctionScan(name, [fn], lambda vals, ctx: [(vals[0],)]), scope
+
+
+# -- joins ------------------------------------------------------------------------------------
+def _join_kind(join: exp.Join) -> str:
+    side = (join.args.get("side") or "").lower()
+    kind = (join.args.get("kind") or "").lower()
+    if side in ("left", "right", "full"):
+        return side
+    return "cross" if kind == "cross" else "inner"
+
+
+def plan_join(planner: Planner, left: ops.Operator, lscope: RelScope, join: exp.Join,
+              outer: Scope | None) -> tuple[ops.Operator, RelScope]:
+    right, rscope = from_item(planner, join.this, outer, lscope)
+    lateral = bool(getattr(right, "lateral", False))
+    jkind = _join_kind(join)
+    scope = combine(lscope, rscope, outer)
+    lw, rw = len(lscope.columns), len(rscope.columns)
+    on = join.args.get("on")
+    using = [i.name for i in join.args.get("using") or []]
+    natural = str(join.args.get("method") or "").upper() == "NATURAL"
+    if natural:
+        rnames = {rscope.columns[i].name for i in rscope.star}
+        using = []
+        for i in lscope.star:
+            n = lscope.columns[i].name
+            if n in rnames and n not in using:
+                using.append(n)
+        if not using and jkind == "inner":
+            jkind = "cross"
+    if lateral and jkind in ("right", "full"):
+        raise errors.DBError("The combining JOIN type must be INNER or LEFT for a LATERAL "
+                             "reference.", "42P10")
+    if using:
+        return _join_using(planner, left, right, lscope, rscope, scope, using, jkind, lateral)
+    if on is None:
+        if jkind not in ("cross", "inner"):
+            raise errors.SyntaxError("syntax error at end of input")
+        if lateral:
+            return join_ops.LateralJoin(left, right, None, "cross", lw, rw), scope
+        return ops.NestedLoopJoin(left, right, None, "cross", lw, rw), scope
+    comp = ExprCompiler(planner, scope)
+    on_text = on.sql(dialect="postgres")
+    if lateral:
+        pred = comp.boolean(on, "JOIN/ON").fn
+        return join_ops.LateralJoin(left, right, pred, jkind, lw, rw).explain(
+            f"Join Filter: ({on_text})"), scope
+    conjuncts = list(on.flatten()) if isinstance(on, exp.And) else [on]
+    lkeys: list[Any] = []
+    rkeys: list[Any] = []
+    rest: list[exp.Expression] = []
+    lcomp = ExprCompiler(planner, RelScope(lscope.columns, outer, lscope.star, lscope.hidden,
+                                           lscope.aliases))
+    rcomp = ExprCompiler(planner, RelScope(rscope.columns, outer, rscope.star, rscope.hidden,
+                                           rscope.aliases))
+    for c in conjuncts:
+        handled = False
+        while isinstance(c, exp.Paren):
+            c = c.this
+        if isinstance(c, exp.EQ) and not isinstance(c.expression, (exp.Any, exp.All)):
+            for a, b in ((c.this, c.expression), (c.expression, c.this)):
+                if not (_refs_only(a, lscope) and _refs_only(b, rscope)):
+                    continue
+                try:
+                    la = lcomp.compile(a)
+                    rb = rcomp.compile(b)
+                    la, rb = lcomp.compare_pair(la, rb)
+                except errors.DBError:
+                    continue
+                lkeys.append(la.fn)
+                rkeys.append(rb.fn)
+                handled = True
+                break
+        if not handled:
+            rest.append(c)
+    if lkeys:
+        residual = None
+        if rest:
+            cond = rest[0]
+            for r in rest[1:]:
+                cond = exp.And(this=cond, expression=r)
+            residual = comp.boolean(cond, "JOIN/ON").fn
+        if jkind in ("right", "full"):
+            op: ops.Operator = join_ops.HashOuterJoin(left, right, lkeys, rkeys, residual,
+                                                      jkind, lw, rw)
+        else:
+            op = ops.HashJoin(left, right, lkeys, rkeys, residual,
+                              "left" if jkind == "left" else "inner", lw, rw)
+        return op.explain(f"Hash Cond: ({on_text})"), scope
+    if jkind == "full":
+        raise errors.FeatureNotSupported(
+            "FULL JOIN is only supported with merge-joinable or hash-joinable join conditions")
+    pred_fn = comp.boolean(on, "JOIN/ON").fn
+    return ops.NestedLoopJoin(left, right, pred_fn, jkind, lw, rw).explain(
+        f"Join Filter: ({on_text})"), scope
+
+
+def _join_using(planner: Planner, left: ops.Operator, right: ops.Operator,
+                lscope: RelScope, rscope: RelScope, scope: RelScope, using: list[str],
+                jkind: str, lateral: bool) -> tuple[ops.Operator, RelScope]:
+    lw, rw = len(lscope.columns), len(rscope.columns)
+    pairs: list[tuple[int, int]] = []
+    for name in using:
+        li = lscope.find(name, None)
+        if li is None:
+            raise errors.UndefinedColumn(
+                f'column "{name}" specified in USING clause does not exist in left table')
+        ri = rscope.find(name, None)
+        if ri is None:
+            raise errors.UndefinedColumn(
+                f'column "{name}" specified in USING clause does not exist in right table')
+        pairs.append((li, lw + ri))
+    comp = ExprCompiler(planner, scope)
+    lkeys, rkeys = [], []
+    conds = []
+    merged_types = []
+    for a, b in pairs:
+        ca = CExpr(lambda r, c, i=a: r[i], scope.columns[a].type)
+        cb = CExpr(lambda r, c, i=b - lw: r[i], scope.columns[b].type)
+        ka, kb = comp.compare_pair(ca, cb)
+        lkeys.append(ka.fn)
+        rkeys.append(kb.fn)
+        merged_types.append(ka.type)
+        conds.append(f"({lscope.columns[a].qualifier or ''}.{lscope.columns[a].name} = "
+                     f"{rscope.columns[b - lw].qualifier or ''}.{rscope.columns[b - lw].name})"
+                     .replace("(.", "(").replace("= .", "= "))
+    text = "Hash Cond: " + " AND ".join(conds) if len(conds) == 1 else \
+        "Hash Cond: (" + " AND ".join(conds) + ")"
+    if lateral:
+        lk, rk_cols = lkeys, [b for _, b in pairs]
+        shifted = [(lambda r, c, f=f, i=i: f(r, c) == r[i]) for f, i in zip(lk, rk_cols)]
+
+        def pred(r: tuple, c: Any) -> bool:
+            return all(p(r, c) for p in shifted)
+
+        op: ops.Operator = join_ops.LateralJoin(left, right, pred, jkind, lw, rw)
+    elif jkind in ("right", "full"):
+        op = join_ops.HashOuterJoin(left, right, lkeys, rkeys, None, jkind, lw, rw).explain(text)
+    else:
+        op = ops.HashJoin(left, right, lkeys, rkeys, None,
+                          "left" if jkind == "left" else "inner", lw, rw).explain(text)
+    # the merged columns: left's value (INNER/LEFT), right's (RIGHT), COALESCE (FULL)
+    merged: list[int] = []
+    if jkind == "full":
+        base = len(scope.columns)
+        fns = []
+        for k, (a, b) in enumerate(pairs):
+            fns.append(lambda r, c, a=a, b=b: r[a] if r[a] is not None else r[b])
+            scope.columns.append(ScopeColumn(HIDDEN, using[k], merged_types[k]))
+            merged.append(base + k)
+        op = join_ops.AppendComputed(op, fns)
+    else:
+        merged = [b if jkind == "right" else a for a, b in pairs]
+    for k, (a, b) in enumerate(pairs):
+        scope.hidden.update((a, b))
+        name = using[k]
+        scope.aliases[name] = [merged[k]]
+    drop = {a for a, _ in pairs} | {b for _, b in pairs}
+    scope.star = merged + [i for i in scope.star if i not in drop and i not in merged]
+    return op, scope
+
+
+def _refs_only(node: exp.Expression, scope: Scope) -> bool:
+    """True if every column ``node`` names resolves in ``scope`` (and it names one)."""
+    if any(isinstance(x, (exp.Subquery, exp.Select, exp.Exists)) for x in node.walk()):
+        return False
+    cols = list(node.find_all(exp.Column))
+    if not cols:
+        return False
+    for c in cols:
+        try:
+            if c.table and not scope.has_qualifier(c.table):
+                return False
+            if scope.find(c.name, c.table or None) is None:
+                return False
+        except errors.DBError:
+            return False
+    return True
+
+
+__all__ = ["boundary", "from_item", "plan_from", "plan_join"]

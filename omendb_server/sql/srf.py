@@ -1,0 +1,190 @@
+"""Set-returning functions: one registry used in FROM and in the select list.
+
+A resolver sees the compiled arguments (so it can pick types and coerce them) and
+returns an ``Srf``: the output columns and a ``produce(values, ctx)`` that yields row
+tuples. ``FROM f(...)`` scans those rows (``join_ops.FunctionScan``); ``SELECT f(...)``
+runs every SRF of the select list in lock-step, as PostgreSQL 10+ does (``ProjectSet``).
+
+Other modules register their functions here (``register("jsonb_array_elements", ...)``)
+instead of teaching the planner about each one.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from omendb_server import errors
+from omendb_server.datatypes import DataType
+from omendb_server.sql import types as T
+from omendb_server.sql.context import ExecContext
+
+if TYPE_CHECKING:
+    from omendb_server.sql.expr import CExpr, ExprCompiler
+
+Produce = Callable[[list[Any], ExecContext], Iterable[tuple[Any, ...]]]
+
+
+@dataclass
+class Srf:
+    #: (name, type) of each output column; a single column is named after the function.
+    columns: list[tuple[str, DataType]]
+    #: The arguments after coercion (their ``fn`` are evaluated per call).
+    args: list[CExpr]
+    produce: Produce
+
+
+Resolver = Callable[["ExprCompiler", list["CExpr"], str], Srf]
+REGISTRY: dict[str, Resolver] = {}
+
+
+def register(name: str, resolver: Resolver) -> None:
+    REGISTRY[name] = resolver
+
+
+def resolve(comp: ExprCompiler, name: str, args: list[CExpr]) -> Srf:
+    resolver = REGISTRY.get(name)
+    if resolver is None:
+        raise errors.UndefinedFunction(f"function {name} does not exist")
+    return resolver(comp, args, name)
+
+
+def _no_function(name: str, args: list[CExpr]) -> errors.DBError:
+    labels = ", ".join(T.type_label(a.type) for a in args)
+    return errors.UndefinedFunction(
+        f"function {name}({labels}) does not exist",
+        hint="No function matches the given name and argument types. "
+        "You might need to add explicit type casts.")
+
+
+# -- generate_series ---------------------------------------------------------------------
+def _add_interval(ts: _dt.datetime, iv: Any, sign: int = 1) -> _dt.datetime:
+    months = iv.months * sign
+    if months:
+        total = ts.year * 12 + (ts.month - 1) + months
+        year, month = divmod(total, 12)
+        month += 1
+        day = min(ts.day, calendar.monthrange(year, month)[1])
+        ts = ts.replace(year=year, month=month, day=day)
+    return ts + _dt.timedelta(days=iv.days * sign, microseconds=iv.microseconds * sign)
+
+
+def _generate_series(comp: ExprCompiler, args: list[CExpr], name: str) -> Srf:
+    if len(args) not in (2, 3):
+        raise _no_function(name, args)
+    types = [a.type for a in args[:2]]
+    known = [t for t in types if t.oid != 705]
+    if known and all(t.oid in (1082, 1114, 1184) for t in known):
+        t = T.TIMESTAMPTZ if any(x.oid == 1184 for x in known) else T.TIMESTAMP
+        if len(args) != 3:
+            raise _no_function(name, args)
+        bounds = [comp.coerce(a, t) for a in args[:2]]
+        step = comp.coerce(args[2], T.INTERVAL)
+
+        def ts_series(values: list[Any], ctx: ExecContext) -> Iterable[tuple[Any, ...]]:
+            a, b, st = values
+            if a is None or b is None or st is None:
+                return
+            zero = _add_interval(a, st) - a
+            if zero == _dt.timedelta(0):
+                raise errors.InvalidParameterValue("step size cannot equal zero")
+            v = a
+            if zero > _dt.timedelta(0):
+                while v <= b:
+                    yield (v,)
+                    v = _add_interval(v, st)
+            else:
+                while v >= b:
+                    yield (v,)
+                    v = _add_interval(v, st)
+
+        return Srf([(name, t)], bounds + [step], ts_series)
+    t = comp._unify([a.type for a in args])
+    if t.oid == 705 or T.is_integer(t):
+        t = T.INT8 if any(a.type.oid == 20 for a in args) else T.INT4
+    elif t.oid != 1700:
+        raise _no_function(name, args)
+    coerced = [comp.coerce(a, t) for a in args]
+
+    def series(values: list[Any], ctx: ExecContext) -> Iterable[tuple[Any, ...]]:
+        a, b = values[0], values[1]
+        step = values[2] if len(values) > 2 else 1
+        if a is None or b is None or step is None:
+            return
+        if step == 0:
+            raise errors.InvalidParameterValue("step size cannot equal zero")
+        if isinstance(a, Decimal) and (a.is_nan() or b.is_nan()):
+            raise errors.InvalidParameterValue("start value cannot be NaN")
+        v = a
+        if step > 0:
+            while v <= b:
+                yield (v,)
+                v += step
+        else:
+            while v >= b:
+                yield (v,)
+                v += step
+
+    return Srf([(name, t)], coerced, series)
+
+
+def _generate_subscripts(comp: ExprCompiler, args: list[CExpr], name: str) -> Srf:
+    if len(args) not in (2, 3) or args[0].type.category != "A":
+        raise _no_function(name, args)
+    dim = comp.coerce(args[1], T.INT4)
+    rest = [comp.coerce(args[2], T.BOOL)] if len(args) == 3 else []
+
+    def subscripts(values: list[Any], ctx: ExecContext) -> Iterable[tuple[Any, ...]]:
+        arr, d = values[0], values[1]
+        if arr is None or d != 1 or not arr:
+            return
+        idx = range(1, len(arr) + 1)
+        if len(values) > 2 and values[2]:
+            idx = range(len(arr), 0, -1)
+        for i in idx:
+            yield (i,)
+
+    return Srf([(name, T.INT4)], [args[0], dim] + rest, subscripts)
+
+
+# -- unnest --------------------------------------------------------------------------------
+def _flatten(value: Any) -> list[Any]:
+    out: list[Any] = []
+    for v in value:
+        if isinstance(v, list):
+            out.extend(_flatten(v))
+        else:
+            out.append(v)
+    return out
+
+
+def _unnest(comp: ExprCompiler, args: list[CExpr], name: str) -> Srf:
+    if not args:
+        raise _no_function(name, args)
+    cols: list[tuple[str, DataType]] = []
+    coerced = []
+    for a in args:
+        if a.type.oid == 705:
+            raise errors.IndeterminateDatatype("could not determine polymorphic type because "
+                                               "input has type unknown")
+        if a.type.category != "A" or a.type.element is None:
+            raise _no_function(name, args)
+        cols.append((name, a.type.element))
+        coerced.append(a)
+
+    def unnest(values: list[Any], ctx: ExecContext) -> Iterable[tuple[Any, ...]]:
+        lists = [_flatten(v) if v is not None else [] for v in values]
+        n = max((len(x) for x in lists), default=0)
+        for i in range(n):
+            yield tuple(x[i] if i < len(x) else None for x in lists)
+
+    return Srf(cols, coerced, unnest)
+
+
+register("generate_series", _generate_series)
+register("generate_subscripts", _generate_subscripts)
+register("unnest", _unnest)
