@@ -89,7 +89,9 @@ def plan_group_by(planner: Planner, group: exp.Group | None, selects: list[exp.E
     resolve = planner._resolve_group_ref
     if not special:
         nodes = [resolve(g, selects) for g in items]
-        return nodes, [compiler.compile(g) for g in nodes], None
+        exprs = [compiler.compile(g) for g in nodes]
+        _functionally_dependent(planner, compiler, nodes, exprs)
+        return nodes, exprs, None
     distinct: list[exp.Expression] = []
 
     def position(node: exp.Expression) -> int:
@@ -112,6 +114,29 @@ def plan_group_by(planner: Planner, group: exp.Group | None, selects: list[exp.E
     nodes = distinct + [gid_node]
     exprs.append(CExpr(lambda r, c: None, T.INT4, -1, "grouping"))
     return nodes, exprs, GroupingInfo(sets, texts, len(distinct))
+
+
+def _functionally_dependent(planner: Planner, compiler: ExprCompiler,
+                             nodes: list[exp.Expression], exprs: list[CExpr]) -> None:
+    """Grouping by a table's primary key also groups by its other columns (PostgreSQL
+    lets the select list use them): add those as extra group keys."""
+    scope = compiler.scope
+    grouped = {e.col_index for e in exprs if e.col_index is not None}
+    by_table: dict[tuple[str | None, int], set[int]] = {}
+    for i in grouped:
+        col = scope.columns[i]
+        if col.table_oid:
+            by_table.setdefault((col.qualifier, col.table_oid), set()).add(col.attnum - 1)
+    for (qualifier, oid), attnums in by_table.items():
+        table = planner.catalog.tables.get(oid)
+        if table is None or not table.primary_key or not set(table.primary_key) <= attnums:
+            continue
+        for i, col in enumerate(scope.columns):
+            if col.table_oid == oid and col.qualifier == qualifier and i not in grouped:
+                nodes.append(exp.Anonymous(this=f"\x00fd{i}", expressions=[]))
+                exprs.append(CExpr(lambda r, c, i=i: r[i], col.type, col.typmod, col.name,
+                                   source=(col.table_oid, col.attnum), col_index=i))
+                grouped.add(i)
 
 
 class GroupingSetsAggregate(ops.Operator):

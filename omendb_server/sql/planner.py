@@ -344,6 +344,15 @@ class Planner:
                 having_fn = having_comp.boolean(having.this, "HAVING").fn
             key_text = ", ".join(g.sql(dialect="postgres") for g in agg.group_nodes
                                  if not _is_gid(g))
+            if out_compiler.agg_orders:
+                # agg(x ORDER BY k): feed the aggregate its input in that order
+                from omendb_server.sql.join_ops import AppendComputed
+
+                text, okeys = out_compiler.agg_orders[0]
+                base = len(scope.columns)
+                source = ops.Sort(AppendComputed(source, [k[0] for k in okeys]),
+                                  [(base + i, d, nf) for i, (_, d, nf) in enumerate(okeys)]
+                                  ).explain(f"Sort Key: {text}")
             if grouping is not None:
                 from omendb_server.sql.grouping import GroupingSetsAggregate
 
@@ -559,7 +568,7 @@ class Planner:
             return None
         table, pos = found
         item = order.expressions[0].this
-        idx, desc, nulls_first = sort_keys[0]
+        idx, desc, _nulls_first = sort_keys[0]
         col = None
         if isinstance(item, exp.Column):
             try:

@@ -30,11 +30,85 @@ class QueryCompiler(ExprCompiler):
         #: planner.SrfCollector when set-returning functions are allowed here.
         self.srfs = srfs
         self.clause = clause
+        #: ORDER BY inside aggregate calls: [(text, [(fn, desc, nulls_first)])].
+        self.agg_orders: list[tuple[str, list[Any]]] = []
 
     def compile(self, node: exp.Expression) -> CExpr:
         if self.srfs is not None and self.srfs.is_srf(node):
             return self.srfs.compile(node, self)
+        if self.agg is not None and isinstance(node, (exp.Func, exp.Anonymous)):
+            stripped = self._strip_agg_order(node)
+            if stripped is not None:
+                return super().compile(stripped)
+        if self.agg is not None and isinstance(node, exp.Column) and \
+                not isinstance(node.this, exp.Star):
+            hit = self._grouped_column(node)
+            if hit is not None:
+                return hit
         return super().compile(node)
+
+    def _strip_agg_order(self, node: exp.Expression) -> exp.Expression | None:
+        """``agg(x ORDER BY k)``: record the ordering (the planner sorts the aggregate's
+        input by it) and return the call without it; None if there is none."""
+        order: exp.Expression | None = None
+        if isinstance(node, exp.Anonymous):
+            for i, e in enumerate(node.expressions):
+                if isinstance(e, exp.Order):
+                    order = e
+                    stripped = node.copy()
+                    args = list(stripped.expressions)
+                    args[i] = e.this.copy()
+                    stripped.set("expressions", args)
+                    break
+        elif isinstance(node.args.get("this"), exp.Order):
+            order = node.this
+            stripped = node.copy()
+            stripped.set("this", order.this.copy())
+        if order is None:
+            return None
+        agg = self.agg
+        assert agg is not None and agg.input is not None
+        keys = []
+        for o in order.expressions:
+            desc = bool(o.args.get("desc"))
+            nf = o.args.get("nulls_first")
+            keys.append((agg.input.compile(o.this).fn, desc, desc if nf is None else bool(nf)))
+        text = ", ".join(o.sql(dialect="postgres") for o in order.expressions)
+        if self.agg_orders and self.agg_orders[0][0] != text:
+            raise errors.FeatureNotSupported(
+                "aggregates with different ORDER BY clauses in one query are not supported yet")
+        if not self.agg_orders:
+            self.agg_orders.append((text, keys))
+        return stripped
+
+    def _grouped_column(self, node: exp.Column) -> CExpr | None:
+        """A column under GROUP BY: the group key that reads the same input column
+        (however it is spelled: ``x``, ``s.x``, ``"s"."x"``), else 42803 with
+        PostgreSQL's wording. Columns of enclosing queries are left to the base class."""
+        agg = self.agg
+        assert agg is not None
+        if agg.input is None:
+            return None
+        scope = agg.input.scope
+        qualifier = node.table or None
+        try:
+            if qualifier is not None and not scope.has_qualifier(qualifier):
+                return None
+            idx = scope.find(node.name, qualifier)
+        except errors.DBError:
+            return None
+        if idx is None:
+            return None
+        for i, g in enumerate(agg.group_exprs):
+            if g.col_index == idx:
+                return CExpr(lambda r, c, i=i: r[i], g.type, g.typmod, node.name,
+                             source=g.source)
+        col = scope.columns[idx]
+        shown = f"{col.qualifier}.{col.name}" if col.qualifier and \
+            not col.qualifier.startswith("\x00") else col.name
+        raise errors.GroupingError(
+            f'column "{shown}" must appear in the GROUP BY clause or be used in an '
+            "aggregate function")
 
     def _c_Window(self, node: exp.Window) -> CExpr:
         if self.windows is None:

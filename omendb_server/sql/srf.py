@@ -171,6 +171,10 @@ def _unnest(comp: ExprCompiler, args: list[CExpr], name: str) -> Srf:
         if a.type.oid == 705:
             raise errors.IndeterminateDatatype("could not determine polymorphic type because "
                                                "input has type unknown")
+        if a.type.oid in (22, 30):  # int2vector / oidvector: arrays of int2 / oid
+            cols.append((name, T.TYPES_BY_OID[21] if a.type.oid == 22 else T.OID))
+            coerced.append(a)
+            continue
         if a.type.category != "A" or a.type.element is None:
             raise _no_function(name, args)
         cols.append((name, a.type.element))
