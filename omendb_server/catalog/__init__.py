@@ -5,6 +5,15 @@ that runs DDL works on its own copy (``Catalog.copy``) and publishes it at
 commit, which is what makes DDL transactional.
 """
 
-from omendb_server.catalog.model import Catalog, Column, Index, Sequence, Table
+from omendb_server.catalog.model import (
+    Catalog,
+    Column,
+    Constraint,
+    EnumType,
+    Index,
+    Sequence,
+    Table,
+    View,
+)
 
-__all__ = ["Catalog", "Column", "Index", "Sequence", "Table"]
+__all__ = ["Catalog", "Column", "Constraint", "EnumType", "Index", "Sequence", "Table", "View"]

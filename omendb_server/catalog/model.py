@@ -27,6 +27,9 @@ class Column:
     default: str | None = None
     #: 'a' (ALWAYS), 'd' (BY DEFAULT) for identity columns, '' otherwise.
     identity: str = ""
+    #: 's' for GENERATED ALWAYS AS (expr) STORED (pg_attribute.attgenerated), '' otherwise;
+    #: the generation expression's text is then in ``default`` (pg_attrdef holds it, as in PG).
+    generated: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,10 +39,11 @@ class Column:
             "not_null": self.not_null,
             "default": self.default,
             "identity": self.identity,
+            "generated": self.generated,
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Column":
+    def from_json(cls, d: dict[str, Any]) -> Column:
         return cls(
             name=d["name"],
             type=TYPES_BY_OID[d["type"]],
@@ -47,7 +51,80 @@ class Column:
             not_null=d["not_null"],
             default=d["default"],
             identity=d.get("identity", ""),
+            generated=d.get("generated", ""),
         )
+
+
+#: PostgreSQL's pg_constraint.confdeltype / confupdtype codes.
+FK_ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n",
+              "SET DEFAULT": "d"}
+FK_ACTION_NAMES = {v: k for k, v in FK_ACTIONS.items()}
+
+
+@dataclass
+class Constraint:
+    """A CHECK ('c') or FOREIGN KEY ('f') constraint stored on its table.
+
+    PRIMARY KEY and UNIQUE constraints live on ``Table``/``Index`` (they own an
+    index); ``Catalog.constraints_of`` returns all four kinds in this one shape so
+    pg_constraint / information_schema are built from a single list."""
+
+    name: str
+    #: pg_constraint.contype: 'c' check, 'f' foreign key, 'p' primary key, 'u' unique.
+    type: str
+    #: 0-based positions of the constrained columns in the table (conkey - 1).
+    columns: list[int] = field(default_factory=list)
+    #: CHECK: the expression's SQL text, without the surrounding CHECK (...).
+    check: str | None = None
+    #: FOREIGN KEY: referenced table OID and its column positions (confkey - 1).
+    ref_table: int = 0
+    ref_columns: list[int] = field(default_factory=list)
+    #: FOREIGN KEY actions, pg_constraint codes (see FK_ACTIONS).
+    on_delete: str = "a"
+    on_update: str = "a"
+    #: 's' MATCH SIMPLE, 'f' MATCH FULL.
+    match: str = "s"
+    oid: int = 0
+    #: 'p'/'u': OID of the index enforcing it; 'f': OID of the referenced key's index.
+    index_oid: int = 0
+    deferrable: bool = False
+    deferred: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Constraint:
+        return cls(**d)
+
+    def definition(self, table: Table, catalog: Catalog) -> str:
+        """pg_get_constraintdef() text."""
+        def names(t: Table, cols: list[int]) -> str:
+            return ", ".join(t.columns[i].name for i in cols)
+
+        if self.type == "c":
+            return f"CHECK ({self.check})"
+        if self.type == "p":
+            return f"PRIMARY KEY ({names(table, self.columns)})"
+        if self.type == "u":
+            return f"UNIQUE ({names(table, self.columns)})"
+        ref = catalog.tables.get(self.ref_table)
+        ref_name = ref.name if ref is not None else str(self.ref_table)
+        if ref is not None and ref.schema != "public":
+            ref_name = f"{ref.schema}.{ref_name}"
+        text = (f"FOREIGN KEY ({names(table, self.columns)}) REFERENCES {ref_name}"
+                f"({names(ref, self.ref_columns) if ref is not None else ''})")
+        if self.match == "f":
+            text += " MATCH FULL"
+        if self.on_update != "a":
+            text += f" ON UPDATE {FK_ACTION_NAMES[self.on_update]}"
+        if self.on_delete != "a":
+            text += f" ON DELETE {FK_ACTION_NAMES[self.on_delete]}"
+        if self.deferrable:
+            text += " DEFERRABLE"
+            if self.deferred:
+                text += " INITIALLY DEFERRED"
+        return text
 
 
 @dataclass
@@ -63,6 +140,16 @@ class Table:
     pk_index_oid: int = 0
     #: OID of the composite row type PostgreSQL creates with every table.
     rowtype_oid: int = 0
+    #: CHECK and FOREIGN KEY constraints (PRIMARY KEY/UNIQUE: see Catalog.constraints_of).
+    constraints: list[Constraint] = field(default_factory=list)
+    #: OID of the PRIMARY KEY's pg_constraint row.
+    pk_constraint_oid: int = 0
+
+    def find_constraint(self, name: str) -> Constraint | None:
+        for con in self.constraints:
+            if con.name == name:
+                return con
+        return None
 
     def column_index(self, name: str) -> int:
         for i, col in enumerate(self.columns):
@@ -88,10 +175,12 @@ class Table:
             "pk_name": self.pk_name,
             "pk_index_oid": self.pk_index_oid,
             "rowtype_oid": self.rowtype_oid,
+            "constraints": [c.to_json() for c in self.constraints],
+            "pk_constraint_oid": self.pk_constraint_oid,
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Table":
+    def from_json(cls, d: dict[str, Any]) -> Table:
         return cls(
             oid=d["oid"],
             name=d["name"],
@@ -101,6 +190,8 @@ class Table:
             pk_name=d.get("pk_name"),
             pk_index_oid=d.get("pk_index_oid", 0),
             rowtype_oid=d.get("rowtype_oid", 0),
+            constraints=[Constraint.from_json(c) for c in d.get("constraints", [])],
+            pk_constraint_oid=d.get("pk_constraint_oid", 0),
         )
 
 
@@ -116,12 +207,58 @@ class Index:
     unique: bool = False
     #: True when it backs a UNIQUE constraint (pg_constraint row, dropped with it).
     constraint: bool = False
+    #: OID of that UNIQUE constraint's pg_constraint row (0 when not a constraint).
+    constraint_oid: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Index":
+    def from_json(cls, d: dict[str, Any]) -> Index:
+        return cls(**d)
+
+
+@dataclass
+class View:
+    """CREATE VIEW: the planner expands ``sql`` (pg_get_viewdef text) where it is named."""
+
+    oid: int
+    name: str
+    schema: str
+    #: The defining query's SQL text, as pg_views.definition shows it.
+    sql: str
+    #: Output columns (name, type, typmod) as of creation (pg_attribute rows).
+    columns: list[Column] = field(default_factory=list)
+    rowtype_oid: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"oid": self.oid, "name": self.name, "schema": self.schema, "sql": self.sql,
+                "columns": [c.to_json() for c in self.columns], "rowtype_oid": self.rowtype_oid}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> View:
+        return cls(oid=d["oid"], name=d["name"], schema=d["schema"], sql=d["sql"],
+                   columns=[Column.from_json(c) for c in d["columns"]],
+                   rowtype_oid=d.get("rowtype_oid", 0))
+
+
+@dataclass
+class EnumType:
+    """CREATE TYPE name AS ENUM (...): pg_type (typtype 'e') + pg_enum rows."""
+
+    oid: int
+    name: str
+    schema: str
+    labels: list[str]
+    #: pg_enum.oid of each label, parallel to ``labels`` (sort order = list order).
+    label_oids: list[int] = field(default_factory=list)
+    array_oid: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> EnumType:
         return cls(**d)
 
 
@@ -137,6 +274,8 @@ class Sequence:
     max_value: int = 2**63 - 1
     #: (table oid, column name) for serial/identity sequences, dropped with the table.
     owned_by: tuple[int, str] | None = None
+    cycle: bool = False
+    cache: int = 1
 
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -144,10 +283,14 @@ class Sequence:
         return d
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Sequence":
+    def from_json(cls, d: dict[str, Any]) -> Sequence:
         d = dict(d)
         d["owned_by"] = tuple(d["owned_by"]) if d.get("owned_by") else None
         return cls(**d)
+
+    @property
+    def type_name(self) -> str:
+        return {21: "smallint", 23: "integer"}.get(self.type_oid, "bigint")
 
 
 @dataclass
@@ -160,11 +303,16 @@ class Catalog:
     schemas: dict[str, int] = field(
         default_factory=lambda: {"public": PUBLIC_NAMESPACE_OID}
     )
+    views: dict[int, View] = field(default_factory=dict)
+    enums: dict[int, EnumType] = field(default_factory=dict)
+    #: COMMENT ON: (object oid, sub id) → text; sub id is the 1-based column number for
+    #: COMMENT ON COLUMN, 0 otherwise (pg_description.objoid / objsubid).
+    comments: dict[tuple[int, int], str] = field(default_factory=dict)
     next_oid: int = FIRST_USER_OID
     #: Bumped by every DDL commit; plan caches key on it.
     version: int = 0
 
-    def copy(self) -> "Catalog":
+    def copy(self) -> Catalog:
         return copy.deepcopy(self)
 
     def allocate_oid(self) -> int:
@@ -191,6 +339,47 @@ class Catalog:
                 return seq
         return None
 
+    def find_view(self, name: str, schema: str | None = None) -> View | None:
+        for view in self.views.values():
+            if view.name == name and (schema is None or view.schema == schema):
+                return view
+        return None
+
+    def find_enum(self, name: str, schema: str | None = None) -> EnumType | None:
+        for enum in self.enums.values():
+            if enum.name == name and (schema is None or enum.schema == schema):
+                return enum
+        return None
+
+    def schema_oid(self, name: str) -> int | None:
+        return self.schemas.get(name)
+
+    def schema_name(self, oid: int) -> str | None:
+        for name, s_oid in self.schemas.items():
+            if s_oid == oid:
+                return name
+        return None
+
+    def constraints_of(self, table: Table) -> list[Constraint]:
+        """Every constraint of ``table`` (p, u, c, f) in PostgreSQL's shape, for
+        pg_constraint / information_schema; PK/UNIQUE entries are synthesized."""
+        out: list[Constraint] = []
+        if table.primary_key and table.pk_name:
+            out.append(Constraint(table.pk_name, "p", list(table.primary_key),
+                                  oid=table.pk_constraint_oid or table.pk_index_oid,
+                                  index_oid=table.pk_index_oid))
+        for index in self.indexes_of(table.oid):
+            if index.constraint:
+                out.append(Constraint(index.name, "u", list(index.columns),
+                                      oid=index.constraint_oid or index.oid, index_oid=index.oid))
+        out.extend(table.constraints)
+        return out
+
+    def referencing_fks(self, table_oid: int) -> list[tuple[Table, Constraint]]:
+        """Foreign keys (of any table) that reference ``table_oid``."""
+        return [(t, c) for t in self.tables.values() for c in t.constraints
+                if c.type == "f" and c.ref_table == table_oid]
+
     def indexes_of(self, table_oid: int) -> list[Index]:
         return [i for i in self.indexes.values() if i.table_oid == table_oid]
 
@@ -202,6 +391,8 @@ class Catalog:
 
     def relation_name_taken(self, name: str, schema: str) -> bool:
         if self.find_table(name, schema) or self.find_sequence(name, schema):
+            return True
+        if self.find_view(name, schema) is not None:
             return True
         if self.find_index(name) is not None:
             return True
@@ -218,10 +409,13 @@ class Catalog:
             "schemas": self.schemas,
             "next_oid": self.next_oid,
             "version": self.version,
+            "views": [v.to_json() for v in self.views.values()],
+            "enums": [e.to_json() for e in self.enums.values()],
+            "comments": [[o, s, t] for (o, s), t in self.comments.items()],
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Catalog":
+    def from_json(cls, d: dict[str, Any]) -> Catalog:
         cat = cls()
         cat.tables = {t["oid"]: Table.from_json(t) for t in d["tables"]}
         cat.sequences = {s["oid"]: Sequence.from_json(s) for s in d["sequences"]}
@@ -229,4 +423,7 @@ class Catalog:
         cat.schemas = dict(d["schemas"])
         cat.next_oid = d["next_oid"]
         cat.version = d["version"]
+        cat.views = {v["oid"]: View.from_json(v) for v in d.get("views", [])}
+        cat.enums = {e["oid"]: EnumType.from_json(e) for e in d.get("enums", [])}
+        cat.comments = {(o, s): t for o, s, t in d.get("comments", [])}
         return cat

@@ -1,8 +1,10 @@
-"""CREATE TABLE and DROP TABLE, applied to the transaction's private catalog copy.
+"""CREATE/DROP TABLE and INDEX, TRUNCATE; applied to the transaction's private catalog copy.
 
 serial/bigserial and IDENTITY columns get an owned sequence and a
 ``nextval('<table>_<col>_seq'::regclass)`` default, exactly as PostgreSQL shows
-them to clients that introspect defaults.
+them to clients that introspect defaults. Constraints are parsed by
+``ddl_table``; ALTER TABLE lives in ``alter``; other objects (sequences, views,
+schemas, enum types, comments) in ``ddl_objects``.
 """
 
 from __future__ import annotations
@@ -10,27 +12,65 @@ from __future__ import annotations
 from sqlglot import exp
 
 from omendb_server import errors
-from omendb_server.catalog import Column, Index, Sequence, Table
+from omendb_server.catalog import Catalog, Column, Index, Sequence, Table
 from omendb_server.sql.context import ExecContext
-from omendb_server.sql.expr import _datatype_of
+from omendb_server.sql.ddl_table import (
+    SEQ_MAX,
+    ColSpec,
+    ConSpec,
+    add_constraint,
+    new_unique_index,
+    parse_column,
+    parse_table_constraint,
+)
 from omendb_server.sql.plan import CallablePlan, Result
 
-_SERIAL = {"serial": "int4", "serial4": "int4", "bigserial": "int8", "serial8": "int8",
-           "smallserial": "int2", "serial2": "int2"}
-_SEQ_MAX = {"int2": 2**15 - 1, "int4": 2**31 - 1, "int8": 2**63 - 1}
+
+def search_path(ctx: ExecContext) -> list[str]:
+    """The session's search_path as schema names ("$user" → the user name)."""
+    try:
+        raw = ctx.session.get_setting("search_path")
+    except Exception:  # noqa: BLE001 - sessions without settings (embedded) use the default
+        raw = '"$user", public'
+    out = []
+    for part in raw.split(","):
+        name = part.strip()
+        if name.startswith('"') and name.endswith('"'):
+            name = name[1:-1]
+        else:
+            name = name.lower()
+        if name == "$user":
+            name = getattr(ctx.session, "user", "") or ""
+        if name:
+            out.append(name)
+    return out
 
 
-def _schema_of(table_node: exp.Table) -> str:
-    schema = table_node.db or "public"
-    if schema != "public":
-        raise errors.InvalidSchemaName(f'schema "{schema}" does not exist')
-    return schema
+def creation_schema(ctx: ExecContext, cat: Catalog, explicit: str | None) -> str:
+    """Where CREATE puts an object: the named schema (must exist) or the first existing
+    schema of search_path (3F000 when there is none, like PostgreSQL)."""
+    if explicit:
+        if explicit not in cat.schemas:
+            raise errors.InvalidSchemaName(f'schema "{explicit}" does not exist')
+        return explicit
+    for name in search_path(ctx):
+        if name in cat.schemas:
+            return name
+    raise errors.InvalidSchemaName("no schema has been selected to create in")
+
+
+def notice(ctx: ExecContext, message: str, code: str = "00000") -> None:
+    ctx.session.notice(errors.DBError(message, code, severity="NOTICE"))  # type: ignore[attr-defined]
 
 
 def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]
     kind = (node.args.get("kind") or "").upper()
     if kind == "INDEX":
         return plan_create_index(planner, node)
+    if kind in ("SEQUENCE", "VIEW", "SCHEMA", "TYPE"):
+        from omendb_server.sql import ddl_objects
+
+        return ddl_objects.plan_create_object(planner, node, kind)
     if kind != "TABLE":
         raise errors.FeatureNotSupported(f"CREATE {kind} is not supported yet")
     if node.expression is not None:
@@ -40,126 +80,93 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
         raise errors.SyntaxError("syntax error in CREATE TABLE")
     table_node = schema_node.this
     name = table_node.name
-    schema = _schema_of(table_node)
+    explicit_schema = table_node.db or None
     if_not_exists = bool(node.args.get("exists"))
-    columns: list[Column] = []
-    serial_cols: list[tuple[int, str, str]] = []  # (position, kind 'serial'|'a'|'d', base type)
-    pk_cols: list[str] = []
-    pk_name: str | None = None
-    uniques: list[tuple[str | None, list[str]]] = []  # (constraint name, columns)
+    colspecs: list[ColSpec] = []
+    written: list[ConSpec] = []
     for item in schema_node.expressions:
         if isinstance(item, exp.ColumnDef):
-            col_name = item.name
-            if any(c.name == col_name for c in columns):
-                raise errors.DuplicateColumn(f'column "{col_name}" specified more than once')
-            kind_node = item.args.get("kind")
-            if kind_node is None:
-                raise errors.SyntaxError(f'column "{col_name}" has no type')
-            raw_type = kind_node.sql(dialect="postgres").lower()
-            serial = _SERIAL.get(raw_type)
-            dtype, typmod = _datatype_of(kind_node)
-            col = Column(col_name, dtype, typmod)
-            pos = len(columns)
-            if serial:
-                col.not_null = True
-                serial_cols.append((pos, "serial", serial))
-            for cons in item.args.get("constraints") or []:
-                ck = cons.kind if isinstance(cons, exp.ColumnConstraint) else cons
-                if isinstance(ck, exp.NotNullColumnConstraint):
-                    col.not_null = not ck.args.get("allow_null")
-                elif isinstance(ck, exp.PrimaryKeyColumnConstraint):
-                    if pk_cols:
-                        raise errors.InvalidTableDefinition(
-                            f'multiple primary keys for table "{name}" are not allowed')
-                    pk_cols = [col_name]
-                    if isinstance(cons, exp.ColumnConstraint) and cons.this is not None:
-                        pk_name = cons.this.name
-                elif isinstance(ck, exp.DefaultColumnConstraint):
-                    col.default = ck.this.sql(dialect="postgres")
-                elif isinstance(ck, exp.UniqueColumnConstraint):
-                    cname = cons.this.name if isinstance(cons, exp.ColumnConstraint) and cons.this is not None else None
-                    uniques.append((cname, [col_name]))
-                elif isinstance(ck, exp.GeneratedAsIdentityColumnConstraint):
-                    col.identity = "d" if ck.args.get("this") is False else "a"
-                    col.not_null = True
-                    serial_cols.append((pos, col.identity, dtype.name))
-                else:
-                    raise errors.FeatureNotSupported(
-                        f"column constraint not supported yet: {cons.sql(dialect='postgres')}")
-            columns.append(col)
-        elif isinstance(item, exp.PrimaryKey) or (
-                isinstance(item, exp.Constraint) and any(isinstance(e, exp.PrimaryKey) for e in item.expressions)):
-            pk_node = item if isinstance(item, exp.PrimaryKey) else next(
-                e for e in item.expressions if isinstance(e, exp.PrimaryKey))
-            if pk_cols:
-                raise errors.InvalidTableDefinition(
-                    f'multiple primary keys for table "{name}" are not allowed')
-            pk_cols = [e.name for e in pk_node.expressions]
-            if isinstance(item, exp.Constraint):
-                pk_name = item.name
-        elif isinstance(item, exp.UniqueColumnConstraint) or (
-                isinstance(item, exp.Constraint) and item.expressions
-                and isinstance(item.expressions[0], exp.UniqueColumnConstraint)):
-            uq = item if isinstance(item, exp.UniqueColumnConstraint) else item.expressions[0]
-            cols = [e.name for e in uq.this.expressions] if uq.this is not None else []
-            uniques.append((item.name if isinstance(item, exp.Constraint) else None, cols))
-        else:
+            spec = parse_column(item, name)
+            if any(c.column.name == spec.column.name for c in colspecs):
+                raise errors.DuplicateColumn(
+                    f'column "{spec.column.name}" specified more than once')
+            colspecs.append(spec)
+            written.extend(spec.constraints)
+            continue
+        con = parse_table_constraint(item)
+        if con is None:
             raise errors.FeatureNotSupported(
                 f"table constraint not supported yet: {item.sql(dialect='postgres')}")
+        written.append(con)
+    # PostgreSQL creates them by kind (key indexes, CHECKs, FKs), each in written order
+    rank = {"p": 0, "u": 1, "c": 2, "f": 3}
+    written.sort(key=lambda c: rank[c.kind])
+    ordered = written
+    pks = [c for c in written if c.kind == "p"]
+    if len(pks) > 1:
+        raise errors.InvalidTableDefinition(
+            f'multiple primary keys for table "{name}" are not allowed')
 
     def run(ctx: ExecContext) -> Result:
         cat = ctx.tm.writable_catalog(ctx.txn)
-        if cat.find_table(name, schema) is not None or cat.relation_name_taken(name, schema):
+        schema = creation_schema(ctx, cat, explicit_schema)
+        if cat.relation_name_taken(name, schema):
             if if_not_exists:
-                ctx.session.notice(errors.DBError(  # type: ignore[attr-defined]
-                    f'relation "{name}" already exists, skipping', "42P07", severity="NOTICE"))
+                notice(ctx, f'relation "{name}" already exists, skipping', "42P07")
                 return Result("CREATE TABLE")
             raise errors.DuplicateTable(f'relation "{name}" already exists')
         oid = cat.allocate_oid()
-        cols = [Column(c.name, c.type, c.typmod, c.not_null, c.default, c.identity) for c in columns]
-        pk_positions: list[int] = []
-        for pc in pk_cols:
-            idx = next((i for i, c in enumerate(cols) if c.name == pc), None)
-            if idx is None:
-                raise errors.UndefinedColumn(f'column "{pc}" named in key does not exist')
-            cols[idx].not_null = True
-            pk_positions.append(idx)
+        cols = [Column(c.column.name, c.column.type, c.column.typmod, c.column.not_null,
+                       c.column.default, c.column.identity, c.column.generated)
+                for c in colspecs]
         table = Table(oid=oid, name=name, schema=schema, columns=cols,
-                      primary_key=pk_positions, rowtype_oid=cat.allocate_oid())
-        if pk_positions:
-            table.pk_name = pk_name or _unique_name(cat, f"{name}_pkey", schema)
-            table.pk_index_oid = cat.allocate_oid()
-        for pos, how, base in serial_cols:
-            col = cols[pos]
-            seq_name = _unique_name(cat, f"{name}_{col.name}_seq", schema)
-            seq = Sequence(oid=cat.allocate_oid(), name=seq_name, schema=schema,
-                           type_oid={"int2": 21, "int4": 23, "int8": 20}.get(base, 20),
-                           max_value=_SEQ_MAX.get(base, 2**63 - 1), owned_by=(oid, col.name))
-            cat.sequences[seq.oid] = seq
-            if how == "serial":
-                col.default = f"nextval('{seq_name}'::regclass)"
-            else:
-                col.default = f"nextval('{seq_name}'::regclass)"
+                      rowtype_oid=cat.allocate_oid())
+        for cs, col in zip(colspecs, cols):
+            if cs.sequence:
+                add_owned_sequence(cat, table, col, cs)
+        for col in cols:
+            if col.generated and col.default:
+                _check_generated_expr(table, col)
         cat.tables[oid] = table
         ctx.txn.created_tables.append(oid)
-        data = ctx.tm.table_data(table)
-        for cname, ucols in uniques:
-            positions = []
-            for uc in ucols:
-                idx = next((i for i, c in enumerate(cols) if c.name == uc), None)
-                if idx is None:
-                    raise errors.UndefinedColumn(f'column "{uc}" named in key does not exist')
-                positions.append(idx)
-            iname = cname or _unique_name(cat, f"{name}_{'_'.join(ucols)}_key", schema)
-            if cat.relation_name_taken(iname, schema):
-                raise errors.DuplicateTable(f'relation "{iname}" already exists')
-            index = Index(cat.allocate_oid(), iname, oid, positions, unique=True, constraint=True)
-            cat.indexes[index.oid] = index
-            data.add_index(index.oid, positions, True)
-            ctx.txn.created_indexes.append((oid, index.oid))
+        ctx.tm.table_data(table)
+        # PRIMARY KEY first (its name is taken before UNIQUE ones), then the rest in order
+        for con in ordered:
+            add_constraint(ctx, cat, table, con, validate=False)
         return Result("CREATE TABLE")
 
     return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
+
+
+def _check_generated_expr(table: Table, col: Column) -> None:
+    import sqlglot
+
+    node = sqlglot.parse_one(col.default or "", read="postgres")
+    for c in node.find_all(exp.Column):
+        idx = table.find_column(c.name)
+        if idx is None:
+            raise errors.UndefinedColumn(f'column "{c.name}" does not exist')
+        if table.columns[idx].generated:
+            raise errors.InvalidTableDefinition(
+                "cannot use generated column in column generation expression",
+                detail='A generated column cannot reference another generated column.')
+
+
+def add_owned_sequence(cat: Catalog, table: Table, col: Column, cs: ColSpec) -> Sequence:
+    """The sequence behind a serial / identity column, and the column's DEFAULT."""
+    seq_name = _unique_name(cat, f"{table.name}_{col.name}_seq", table.schema)
+    opts = cs.identity_options
+    increment = opts.get("increment", 1)
+    seq = Sequence(oid=cat.allocate_oid(), name=seq_name, schema=table.schema,
+                   type_oid={"int2": 21, "int4": 23, "int8": 20}.get(cs.base, 20),
+                   max_value=opts.get("maxvalue", SEQ_MAX.get(cs.base, 2**63 - 1)),
+                   min_value=opts.get("minvalue", 1), increment=increment,
+                   owned_by=(table.oid, col.name))
+    seq.start = opts.get("start", seq.min_value if increment > 0 else seq.max_value)
+    cat.sequences[seq.oid] = seq
+    qualified = seq_name if table.schema == "public" else f"{table.schema}.{seq_name}"
+    col.default = f"nextval('{qualified}'::regclass)"
+    return seq
 
 
 def _unique_name(cat, base: str, schema: str) -> str:  # type: ignore[no-untyped-def]
@@ -170,6 +177,74 @@ def _unique_name(cat, base: str, schema: str) -> str:  # type: ignore[no-untyped
         name = base[: 63 - len(suffix)] + suffix
         n += 1
     return name
+
+
+def add_primary_key(ctx: ExecContext, cat: Catalog, table: Table, cname: str | None,
+                    cols: list[str]) -> None:
+    """PRIMARY KEY on ``cols``: NOT NULL, uniqueness of existing rows, the key index."""
+    from omendb_server.sql.operators import candidate_versions
+    from omendb_server.txn.manager import pk_key_mapper
+
+    if table.primary_key:
+        raise errors.InvalidTableDefinition(
+            f'multiple primary keys for table "{table.name}" are not allowed')
+    positions = []
+    for c in cols:
+        idx = table.find_column(c)
+        if idx is None:
+            raise errors.UndefinedColumn(f'column "{c}" of relation "{table.name}" does not exist')
+        positions.append(idx)
+    data = ctx.tm.table_data(table)
+    live = candidate_versions(ctx, data, None)
+    for v in live:
+        for p in positions:
+            if v.values[p] is None:
+                raise errors.NotNullViolation(
+                    f'column "{table.columns[p].name}" of relation "{table.name}" '
+                    "contains null values", table=table.name, column=table.columns[p].name)
+    pk_name = cname or _unique_name(cat, f"{table.name}_pkey", table.schema)
+    if cat.relation_name_taken(pk_name, table.schema):
+        raise errors.DuplicateTable(f'relation "{pk_name}" already exists')
+    seen: set[tuple] = set()
+    for v in live:
+        key = tuple(v.values[p] for p in positions)
+        if key in seen:
+            vals = ", ".join(table.columns[p].type.text_out(k, ctx.fmt)
+                             for p, k in zip(positions, key))
+            raise errors.UniqueViolation(
+                f'could not create unique index "{pk_name}"',
+                detail=f"Key ({', '.join(cols)})=({vals}) is duplicated.",
+                table=table.name, constraint=pk_name)
+        seen.add(key)
+    table.primary_key = positions
+    for p in positions:
+        table.columns[p].not_null = True
+    table.pk_name = pk_name
+    table.pk_index_oid = cat.allocate_oid()
+    table.pk_constraint_oid = cat.allocate_oid()
+    if list(data.pk_cols) != positions:
+        ctx.txn.altered_pks.append((table.oid, list(data.pk_cols)))
+        data.set_primary_key(positions, pk_key_mapper(table))
+
+
+def add_unique(ctx: ExecContext, cat: Catalog, table: Table, cname: str | None,
+               cols: list[str]) -> Index:
+    positions = []
+    for c in cols:
+        idx = table.find_column(c)
+        if idx is None:
+            raise errors.UndefinedColumn(f'column "{c}" named in key does not exist')
+        positions.append(idx)
+    iname = cname or _unique_name(cat, f"{table.name}_{'_'.join(cols)}_key", table.schema)
+    if cat.relation_name_taken(iname, table.schema):
+        raise errors.DuplicateTable(f'relation "{iname}" already exists')
+    index = new_unique_index(cat, table, iname, positions)
+    data = ctx.tm.table_data(table)
+    structure = data.add_index(index.oid, positions, True)
+    ctx.txn.created_indexes.append((table.oid, index.oid))
+    _check_existing_unique(ctx, table, index, structure, data)
+    cat.indexes[index.oid] = index
+    return index
 
 
 def plan_create_index(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]
@@ -265,30 +340,79 @@ def plan_drop(planner, node: exp.Drop) -> CallablePlan:  # type: ignore[no-untyp
     kind = (node.args.get("kind") or "").upper()
     if kind == "INDEX":
         return plan_drop_index(node)
+    if kind in ("SEQUENCE", "VIEW", "SCHEMA", "TYPE"):
+        from omendb_server.sql import ddl_objects
+
+        return ddl_objects.plan_drop_object(planner, node, kind)
     if kind != "TABLE":
         raise errors.FeatureNotSupported(f"DROP {kind} is not supported yet")
     if_exists = bool(node.args.get("exists"))
+    cascade = bool(node.args.get("cascade"))
     targets = [(t.name, t.db or None) for t in (node.args.get("tables") or [node.this])]
 
     def run(ctx: ExecContext) -> Result:
         cat = ctx.tm.writable_catalog(ctx.txn)
+        tables = []
         for name, schema in targets:
             table = cat.find_table(name, schema)
             if table is None:
                 if if_exists:
-                    ctx.session.notice(errors.DBError(  # type: ignore[attr-defined]
-                        f'table "{name}" does not exist, skipping', "00000", severity="NOTICE"))
+                    notice(ctx, f'table "{name}" does not exist, skipping')
                     continue
-                raise errors.UndefinedTable(f'table "{name}" does not exist')
-            del cat.tables[table.oid]
-            for seq_oid in [s.oid for s in cat.sequences.values() if s.owned_by and s.owned_by[0] == table.oid]:
-                del cat.sequences[seq_oid]
-            for index in cat.indexes_of(table.oid):
-                del cat.indexes[index.oid]
-            ctx.txn.dropped_tables.append(table.oid)
+                if cat.find_view(name, schema) is not None:
+                    raise errors.WrongObjectType(f'"{name}" is not a table',
+                                                 hint="Use DROP VIEW to remove a view.")
+                shown = f"{schema}.{name}" if schema else name
+                raise errors.UndefinedTable(f'table "{shown}" does not exist')
+            tables.append(table)
+        dropping = {t.oid for t in tables}
+        for table in tables:
+            drop_table(ctx, cat, table, cascade, dropping)
         return Result("DROP TABLE")
 
     return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
+
+
+def dependents_of_table(cat: Catalog, table: Table, dropping: set[int]) -> list[tuple[str, object]]:
+    """Objects that depend on ``table`` (FKs of other tables, views naming it)."""
+    from omendb_server.sql.ddl_objects import view_depends_on
+
+    out: list[tuple[str, object]] = []
+    for child, con in cat.referencing_fks(table.oid):
+        if child.oid not in dropping:
+            out.append((f"constraint {con.name} on table {child.name}", (child, con)))
+    for view in cat.views.values():
+        if view_depends_on(view, table.name):
+            out.append((f"view {view.name}", view))
+    return out
+
+
+def drop_table(ctx: ExecContext, cat: Catalog, table: Table, cascade: bool,
+               dropping: set[int]) -> None:
+    deps = dependents_of_table(cat, table, dropping)
+    if deps and not cascade:
+        raise errors.DBError(
+            f"cannot drop table {table.name} because other objects depend on it", "2BP01",
+            detail="\n".join(f"{d} depends on table {table.name}" for d, _ in deps),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    if deps:
+        lines = [f"drop cascades to {d}" for d, _ in deps]
+        notice(ctx, lines[0] if len(lines) == 1 else
+               f"drop cascades to {len(lines)} other objects")
+        for _, obj in deps:
+            if isinstance(obj, tuple):
+                child, con = obj
+                child.constraints = [c for c in child.constraints if c is not con]
+            else:
+                cat.views.pop(obj.oid, None)  # type: ignore[attr-defined]
+    del cat.tables[table.oid]
+    for seq_oid in [s.oid for s in cat.sequences.values() if s.owned_by and s.owned_by[0] == table.oid]:
+        del cat.sequences[seq_oid]
+    for index in cat.indexes_of(table.oid):
+        del cat.indexes[index.oid]
+    for key in [k for k in cat.comments if k[0] == table.oid]:
+        del cat.comments[key]
+    ctx.txn.dropped_tables.append(table.oid)
 
 
 def plan_truncate(planner, node: exp.TruncateTable) -> CallablePlan:  # type: ignore[no-untyped-def]
@@ -324,82 +448,6 @@ def plan_truncate(planner, node: exp.TruncateTable) -> CallablePlan:  # type: ig
 
 
 def plan_alter(planner, node: exp.Alter) -> CallablePlan:  # type: ignore[no-untyped-def]
-    """ALTER TABLE ... ADD [CONSTRAINT name] PRIMARY KEY (...) / UNIQUE (...).
+    from omendb_server.sql.alter import plan_alter_table
 
-    Other ALTER TABLE forms arrive with the SQL-engine work; they are refused
-    clearly rather than ignored."""
-    if (node.args.get("kind") or "").upper() != "TABLE":
-        raise errors.FeatureNotSupported(f"ALTER {node.args.get('kind')} is not supported yet")
-    table_node = node.this
-    actions = node.args.get("actions") or []
-    specs: list[tuple[str, str | None, list[str]]] = []  # (kind, name, columns)
-    for action in actions:
-        if not isinstance(action, exp.AddConstraint):
-            raise errors.FeatureNotSupported(
-                f"ALTER TABLE {action.sql(dialect='postgres')[:60]} is not supported yet")
-        for item in action.expressions:
-            name = None
-            if isinstance(item, exp.Constraint):
-                name = item.name
-                item = item.expressions[0]
-            if isinstance(item, exp.PrimaryKey):
-                specs.append(("pk", name, [e.name for e in item.expressions]))
-            elif isinstance(item, exp.UniqueColumnConstraint) and item.this is not None:
-                specs.append(("unique", name, [e.name for e in item.this.expressions]))
-            else:
-                raise errors.FeatureNotSupported(
-                    f"ALTER TABLE ADD {item.sql(dialect='postgres')[:60]} is not supported yet")
-
-    def run(ctx: ExecContext) -> Result:
-        from omendb_server.storage.delta import INF
-
-        cat = ctx.tm.writable_catalog(ctx.txn)
-        table = cat.get_table(table_node.name, table_node.db or None)
-        data = ctx.tm.table_data(table)
-        for kind, cname, cols in specs:
-            positions = [table.column_index(c) for c in cols]
-            if kind == "unique":
-                iname = cname or _unique_name(cat, f"{table.name}_{'_'.join(cols)}_key", table.schema)
-                index = Index(cat.allocate_oid(), iname, table.oid, positions, unique=True,
-                              constraint=True)
-                structure = data.add_index(index.oid, positions, True)
-                ctx.txn.created_indexes.append((table.oid, index.oid))
-                _check_existing_unique(ctx, table, index, structure, data)
-                cat.indexes[index.oid] = index
-                continue
-            if table.primary_key:
-                raise errors.InvalidTableDefinition(
-                    f'multiple primary keys for table "{table.name}" are not allowed')
-            me = -ctx.txn.txid
-            live = [v for v in data.versions.values()
-                    if v.end == INF or (v.end < 0 and v.end != me)]
-            for v in live:
-                for p in positions:
-                    if v.values[p] is None:
-                        raise errors.NotNullViolation(
-                            f'column "{table.columns[p].name}" of relation "{table.name}" '
-                            "contains null values", table=table.name, column=table.columns[p].name)
-            seen: dict[tuple, int] = {}
-            for v in live:
-                key = tuple(v.values[p] for p in positions)
-                if key in seen:
-                    pk_name = cname or f"{table.name}_pkey"
-                    vals = ", ".join(table.columns[p].type.text_out(k, ctx.fmt)
-                                     for p, k in zip(positions, key))
-                    raise errors.UniqueViolation(
-                        f'could not create unique index "{pk_name}"',
-                        detail=f"Key ({', '.join(cols)})=({vals}) is duplicated.",
-                        table=table.name, constraint=pk_name)
-                seen[key] = 1
-            table.primary_key = positions
-            for p in positions:
-                table.columns[p].not_null = True
-            table.pk_name = cname or _unique_name(cat, f"{table.name}_pkey", table.schema)
-            table.pk_index_oid = cat.allocate_oid()
-            ctx.txn.altered_pks.append((table.oid, list(data.pk_cols)))
-            from omendb_server.txn.manager import pk_key_mapper
-
-            data.set_primary_key(positions, pk_key_mapper(table))
-        return Result("ALTER TABLE")
-
-    return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
+    return plan_alter_table(planner, node)

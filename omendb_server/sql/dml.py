@@ -15,10 +15,23 @@ from sqlglot import exp
 from omendb_server import errors
 from omendb_server.catalog import Table
 from omendb_server.sql import types as T
+from omendb_server.sql.constraints import (
+    RowWriter,
+    StatementState,
+    check_not_null,
+    finish_statement,
+    fmt_row,
+    table_scope,
+    unique_violation,
+)
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import CExpr, ExprCompiler, Scope, ScopeColumn
 from omendb_server.sql.operators import candidate_versions
 from omendb_server.sql.plan import CallablePlan, OutputColumn, Result
+from omendb_server.storage.delta import INF
+
+__all__ = ["check_not_null", "default_exprs", "plan_delete", "plan_insert", "plan_update",
+           "unique_violation"]
 
 Row = tuple[Any, ...]
 
@@ -31,68 +44,48 @@ def _target_table(planner, node: exp.Expression) -> tuple[Table, str]:  # type: 
     schema = node.db or None
     if schema == "pg_catalog":
         raise errors.InsufficientPrivilege(f'permission denied for table {node.name}')
-    table = planner.catalog.get_table(node.name, schema)
+    table = planner.catalog.find_table(node.name, schema)
+    if table is None:
+        view = planner.catalog.find_view(node.name, schema)
+        if view is not None:
+            raise errors.DBError(f'cannot insert into view "{view.name}"', "55000",
+                                 detail="Views that do not select from a single table or view "
+                                 "are not automatically updatable.")
+        shown = f"{schema}.{node.name}" if schema else node.name
+        raise errors.UndefinedTable(f'relation "{shown}" does not exist')
     return table, node.alias or table.name
 
 
 def _table_scope(table: Table, alias: str) -> Scope:
-    return Scope([ScopeColumn(alias, c.name, c.type, c.typmod, table.oid, i + 1)
-                  for i, c in enumerate(table.columns)])
+    return table_scope(table, alias)
 
 
-def _fmt_row(table: Table, values: Row, ctx: ExecContext) -> str:
-    parts = []
-    for col, v in zip(table.columns, values):
-        parts.append("null" if v is None else col.type.text_out(v, ctx.fmt))
-    return "(" + ", ".join(parts) + ")"
+_fmt_row = fmt_row
 
 
-def check_not_null(table: Table, values: Row, ctx: ExecContext) -> None:
-    for col, v in zip(table.columns, values):
-        if v is None and col.not_null:
-            raise errors.NotNullViolation(
-                f'null value in column "{col.name}" of relation "{table.name}" violates '
-                "not-null constraint",
-                detail=f"Failing row contains {_fmt_row(table, values, ctx)}.",
-                table=table.name, column=col.name,
-            )
-
-
-def unique_violation(table: Table, index_oid: int, key: tuple[Any, ...],
-                     ctx: ExecContext) -> errors.DBError:
-    if index_oid == 0:
-        cols, name = table.primary_key, table.pk_name
-    else:
-        index = ctx.catalog.indexes[index_oid]
-        cols, name = index.columns, index.name
-    names = ", ".join(table.columns[i].name for i in cols)
-    vals = ", ".join(table.columns[i].type.text_out(v, ctx.fmt) for i, v in zip(cols, key))
-    return errors.UniqueViolation(
-        f'duplicate key value violates unique constraint "{name}"',
-        detail=f"Key ({names})=({vals}) already exists.",
-        constraint=name, table=table.name,
-    )
-
-
-def unique_index_oids(planner, table: Table) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
-    return tuple(i.oid for i in planner.catalog.indexes_of(table.oid) if i.unique)
-
-
-def _returning(planner, node: exp.Expression, table: Table, alias: str  # type: ignore[no-untyped-def]
-               ) -> tuple[list[OutputColumn] | None, list[Any]]:
+def _returning(planner, node: exp.Expression, table: Table, alias: str,  # type: ignore[no-untyped-def]
+               extra: Scope | None = None) -> tuple[list[OutputColumn] | None, list[Any]]:
+    """RETURNING items compiled over the written row (plus ``extra``: FROM/USING rows)."""
     ret = node.args.get("returning")
     if ret is None:
         return None, []
-    comp = ExprCompiler(planner, _table_scope(table, alias))
+    scope = _table_scope(table, alias)
+    if extra is not None:
+        scope = Scope(scope.columns + extra.columns)
+    comp = ExprCompiler(planner, scope)
     fns: list[Any] = []
     cols: list[OutputColumn] = []
     for item in ret.expressions:
+        target = item.this if isinstance(item, exp.Alias) else item
         if isinstance(item, exp.Star) or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star)):
-            for i, c in enumerate(table.columns):
+            qualifier = item.table if isinstance(item, exp.Column) else None
+            for i, sc in enumerate(scope.columns):
+                if qualifier and sc.qualifier != qualifier or sc.qualifier == "\x00using":
+                    continue
                 fns.append(lambda r, ctx, i=i: r[i])
-                cols.append(OutputColumn(c.name, c.type, c.typmod, table.oid, i + 1))
+                cols.append(OutputColumn(sc.name, sc.type, sc.typmod, sc.table_oid, sc.attnum))
             continue
-        ce = comp.compile(item)
+        ce = comp.compile(target)
         if ce.type.oid == 705:
             ce = comp.coerce(ce, T.TEXT)
         name = item.alias if isinstance(item, exp.Alias) else ce.name
@@ -102,10 +95,11 @@ def _returning(planner, node: exp.Expression, table: Table, alias: str  # type: 
 
 
 def default_exprs(planner, table: Table) -> list[CExpr | None]:  # type: ignore[no-untyped-def]
+    """Compiled DEFAULT of each column (None: no default; generated columns excluded)."""
     comp = ExprCompiler(planner, Scope())
     out: list[CExpr | None] = []
     for col in table.columns:
-        if col.default is None:
+        if col.default is None or col.generated:
             out.append(None)
             continue
         node = sqlglot.parse_one(col.default, read="postgres")
@@ -113,11 +107,74 @@ def default_exprs(planner, table: Table) -> list[CExpr | None]:  # type: ignore[
     return out
 
 
+def _is_default(item: exp.Expression) -> bool:
+    return (isinstance(item, exp.Var) and item.name.upper() == "DEFAULT") or (
+        isinstance(item, exp.Column) and item.name.upper() == "DEFAULT" and not item.table
+        and not item.this.args.get("quoted"))
+
+
+def _refuse_generated(table: Table, pos: int, verb: str) -> None:
+    """428C9 for explicit values in generated / GENERATED ALWAYS identity columns."""
+    col = table.columns[pos]
+    if col.generated:
+        detail = f'Column "{col.name}" is a generated column.'
+    elif col.identity == "a":
+        detail = f'Column "{col.name}" is an identity column defined as GENERATED ALWAYS.'
+    else:
+        return
+    if verb == "insert":
+        raise errors.DBError(f'cannot insert a non-DEFAULT value into column "{col.name}"',
+                             "428C9", detail=detail,
+                             hint=None if col.generated else
+                             "Use OVERRIDING SYSTEM VALUE to override.")
+    raise errors.DBError(f'column "{col.name}" can only be updated to DEFAULT', "428C9",
+                         detail=detail)
+
+
+class _Conflict(Exception):
+    """Raised by the unique check of an INSERT ... ON CONFLICT arbiter."""
+
+    def __init__(self, index_oid: int, key: tuple[Any, ...]) -> None:
+        self.index_oid = index_oid
+        self.key = key
+
+
+def _arbiter(planner, table: Table, conflict: exp.OnConflict) -> tuple[int, ...] | None:  # type: ignore[no-untyped-def]
+    """Index oids (0 = primary key) the ON CONFLICT clause names; None = any."""
+    cat = planner.catalog
+    cname = conflict.args.get("constraint")
+    if cname is not None:
+        name = cname.name
+        if table.pk_name == name and table.primary_key:
+            return (0,)
+        for index in cat.indexes_of(table.oid):
+            if index.name == name and index.constraint:
+                return (index.oid,)
+        raise errors.UndefinedObject(
+            f'constraint "{name}" for table "{table.name}" does not exist')
+    keys = conflict.args.get("conflict_keys")
+    if not keys:
+        return None
+    cols = set()
+    for k in keys:
+        target = k.this if isinstance(k, exp.Ordered) else k
+        cols.add(table.column_index(target.name))
+    found = []
+    if table.primary_key and set(table.primary_key) == cols:
+        found.append(0)
+    for index in cat.indexes_of(table.oid):
+        if index.unique and set(index.columns) == cols:
+            found.append(index.oid)
+    if not found:
+        raise errors.DBError("there is no unique or exclusion constraint matching the ON "
+                             "CONFLICT specification", "42P10")
+    return tuple(found)
+
+
 def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-untyped-def]
-    if node.args.get("conflict") is not None:
-        raise errors.FeatureNotSupported("INSERT ... ON CONFLICT is not supported yet")
     table, alias = _target_table(planner, node.this)
-    if isinstance(node.this, exp.Schema) and node.this.expressions:
+    explicit_cols = isinstance(node.this, exp.Schema) and bool(node.this.expressions)
+    if explicit_cols:
         names = [i.name for i in node.this.expressions]
         targets = []
         for n in names:
@@ -141,14 +198,14 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
             items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
             if len(items) > len(targets):
                 raise errors.SyntaxError("INSERT has more expressions than target columns")
-            if len(items) < len(targets) and len(source.expressions) >= 1:
+            if len(items) < len(targets) and explicit_cols:
                 raise errors.SyntaxError("INSERT has more target columns than expressions")
             fns: list[Any] = [None] * len(table.columns)
             for pos, item in zip(targets, items):
                 col = table.columns[pos]
-                if isinstance(item, exp.Var) and item.name.upper() == "DEFAULT" or \
-                        isinstance(item, exp.Column) and item.name.upper() == "DEFAULT" and not item.table:
+                if _is_default(item):
                     continue
+                _refuse_generated(table, pos, "insert")
                 fns[pos] = comp.coerce(comp.compile(item), col.type, col.typmod).fn
             row_fns.append(fns)
     elif source is None and node.args.get("default"):
@@ -159,6 +216,7 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
             raise errors.SyntaxError("INSERT has more expressions than target columns")
         casts = []
         for pos, oc in zip(targets, query_plan.columns or []):
+            _refuse_generated(table, pos, "insert")
             col = table.columns[pos]
             if oc.type.oid == col.type.oid and col.typmod < 0:
                 casts.append(None)
@@ -167,18 +225,23 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
                 casts.append(T.cast_function(src_t, col.type, col.typmod,
                                              planner.regclass_lookup, planner.regclass_name))
     default_fns = [d.fn if d is not None else None for d in defaults]
-    uniques = unique_index_oids(planner, table)
+    writer = RowWriter(planner, table)
     ret_cols, ret_fns = _returning(planner, node, table, alias)
     ncols = len(table.columns)
+    on_conflict = node.args.get("conflict")
+    upsert = _plan_upsert(planner, table, alias, on_conflict) if on_conflict is not None else None
 
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm
         data = tm.table_data(table)
         out_rows: list[Row] = []
         count = 0
+        st = StatementState()
 
         def conflict(index_oid: int, key: tuple[Any, ...]) -> None:
             raise unique_violation(table, index_oid, key, ctx)
+
+        seen: set[int] = set()
 
         def write(values: list[Any]) -> None:
             nonlocal count
@@ -186,9 +249,16 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
                 if values[i] is _MISSING:
                     df = default_fns[i]
                     values[i] = df((), ctx) if df is not None else None
-            row = tuple(values)
-            check_not_null(table, row, ctx)
-            tm.insert(ctx.txn, data, row, conflict, uniques)
+            if upsert is not None:
+                row = upsert(ctx, st, writer, data, values, seen)
+                if row is None:
+                    return
+            elif writer.simple:
+                row = tuple(values)
+                check_not_null(table, row, ctx)
+                tm.insert(ctx.txn, data, row, conflict, writer.uniques)
+            else:
+                row = writer.insert(ctx, st, values, conflict).values
             count += 1
             if ret_fns:
                 out_rows.append(tuple(f(row, ctx) for f in ret_fns))
@@ -207,12 +277,100 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
                 for pos, cast, v in zip(targets, casts, src):
                     values[pos] = v if v is None or cast is None else cast(v, ctx.fmt)
                 write(values)
+        if not writer.simple:
+            finish_statement(ctx, st)
         return Result(f"INSERT 0 {count}", out_rows if ret_fns else None, ret_cols)
 
     source_line = ('Values Scan on "*VALUES*"' if row_fns is not None and len(row_fns) > 1
                    else "Result" if row_fns is not None else "Subquery Scan")
     return CallablePlan(columns=ret_cols, kind="dml", writes=True, run=run,
                         explain_lines=[f"Insert on {table.name}", f"  ->  {source_line}"])
+
+
+def _plan_upsert(planner, table: Table, alias: str, conflict: exp.OnConflict):  # type: ignore[no-untyped-def]
+    """ON CONFLICT [target] DO NOTHING | DO UPDATE SET ... [WHERE ...] → a row routine.
+
+    The proposed row is inserted unless an arbiter index already holds its key (the
+    check waits for in-flight writers of that key, as PostgreSQL's speculative
+    insertion does); then the existing row is skipped or updated with ``EXCLUDED``
+    bound to the proposed row."""
+    arbiters = _arbiter(planner, table, conflict)
+    action = str(conflict.args.get("action") or "").upper()
+    do_update = "UPDATE" in action
+    if do_update and arbiters is None:
+        raise errors.SyntaxError("ON CONFLICT DO UPDATE requires inference specification or "
+                                 "constraint name",
+                                 hint="For example, ON CONFLICT (column_name).")
+    n = len(table.columns)
+    for col_ref in conflict.find_all(exp.Column):  # EXCLUDED.x: unquoted names fold to lower
+        qual = col_ref.args.get("table")
+        if isinstance(qual, exp.Identifier) and not qual.args.get("quoted"):
+            qual.set("this", qual.this.lower())
+    scope = Scope(_table_scope(table, alias).columns + [
+        ScopeColumn("excluded", c.name, c.type, c.typmod) for c in table.columns])
+    comp = ExprCompiler(planner, scope)
+    assigns: list[tuple[int, Any]] = []
+    defaults = default_exprs(planner, table)
+    for eq in conflict.expressions or []:
+        lhs, rhs = eq.this, eq.expression
+        pairs = (list(zip(lhs.expressions, rhs.expressions))
+                 if isinstance(lhs, exp.Tuple) and isinstance(rhs, exp.Tuple) else [(lhs, rhs)])
+        for target, value in pairs:
+            idx = table.find_column(target.name)
+            if idx is None:
+                raise errors.UndefinedColumn(
+                    f'column "{target.name}" of relation "{table.name}" does not exist')
+            col = table.columns[idx]
+            if _is_default(value):
+                d = defaults[idx]
+                assigns.append((idx, d.fn if d is not None else (lambda r, c: None)))
+                continue
+            _refuse_generated(table, idx, "update")
+            assigns.append((idx, comp.coerce(comp.compile(value), col.type, col.typmod).fn))
+    where = conflict.args.get("where")
+    pred = comp.boolean(where.this if isinstance(where, exp.Where) else where).fn \
+        if where is not None else None
+
+    def upsert(ctx: ExecContext, st: StatementState, writer: RowWriter, data: Any,
+               values: list[Any], seen: set[int]) -> Row | None:
+        def on_dup(index_oid: int, key: tuple[Any, ...]) -> None:
+            if arbiters is None or index_oid in arbiters:
+                raise _Conflict(index_oid, key)
+            raise unique_violation(table, index_oid, key, ctx)
+
+        try:
+            version = writer.insert(ctx, st, values, on_dup)
+            seen.add(version.vid)
+            return version.values
+        except _Conflict as c:
+            if not do_update:
+                return None
+            proposed = writer.prepare(values, ctx)
+            txid = ctx.txn.txid
+            existing = [v for v in data.versions_with_key(c.key, c.index_oid)
+                        if v.end == INF or (v.end < 0 and v.end != -txid)]
+            if not existing:
+                return None
+            target = ctx.tm.lock_for_write(ctx.txn, data, existing[0], "W", "wait", table.name)
+            if target is None:
+                return None
+            if target.vid in seen or target.begin == -txid and target.vid in seen:
+                raise errors.DBError(
+                    "ON CONFLICT DO UPDATE command cannot affect row a second time", "21000",
+                    hint="Ensure that no rows proposed for insertion within the same command "
+                    "have duplicate constrained values.")
+            both = target.values + proposed
+            if pred is not None and pred(both, ctx) is not True:
+                return None
+            new = list(target.values)
+            for idx, fn in assigns:
+                new[idx] = fn(both, ctx)
+            created = writer.update(ctx, st, target, new)
+            seen.add(created.vid)
+            return created.values
+
+    assert n >= 0
+    return upsert
 
 
 class _Missing:
@@ -223,13 +381,16 @@ class _Missing:
 _MISSING: Any = _Missing()
 
 
-def _scan_matches(planner, table: Table, alias: str, where: exp.Expression | None):  # type: ignore[no-untyped-def]
+def _scan_matches(planner, table: Table, alias: str, where: exp.Expression | None,  # type: ignore[no-untyped-def]
+                  extra: Scope | None = None):
     scope = _table_scope(table, alias)
+    if extra is not None:
+        scope = Scope(scope.columns + extra.columns)
     comp = ExprCompiler(planner, scope)
     pred = comp.boolean(where.this).fn if where is not None else None
     key_fns = None
     index_oid = 0
-    if where is not None:
+    if where is not None and extra is None:
         scan, _ = planner.table_scan(table, alias)
         lookup = planner._pk_lookup(scan, scope, where.this, comp)
         if lookup is not None:
@@ -237,58 +398,114 @@ def _scan_matches(planner, table: Table, alias: str, where: exp.Expression | Non
     return scope, comp, pred, (key_fns, index_oid)
 
 
+def _extra_source(planner, items: list[exp.Expression]):  # type: ignore[no-untyped-def]
+    """UPDATE ... FROM / DELETE ... USING items → (operator, scope) of their join."""
+    first = None
+    joins: list[exp.Expression] = []
+    for item in items:
+        base = item.copy()
+        base.set("joins", None)
+        if first is None:
+            first = base
+        else:
+            joins.append(exp.Join(this=base))
+        joins.extend(j.copy() for j in item.args.get("joins") or [])
+    try:
+        from omendb_server.sql.joins import plan_from
+    except ImportError:  # planner before the joins module
+        source, scope = planner._from_item(first, None)
+        for join in joins:
+            source, scope = planner._join(source, scope, join, None)
+        return source, scope
+    return plan_from(planner, exp.From(this=first), joins, None)
+
+
+def _matches(ctx: ExecContext, pred: Any, values: Row, extra_rows: list[Row] | None
+             ) -> Row | None:
+    """The row the predicate sees for a target version: itself, or itself joined with the
+    first FROM/USING row that satisfies it (None: no match)."""
+    if extra_rows is None:
+        return values if pred is None or pred(values, ctx) is True else None
+    for er in extra_rows:
+        both = values + er
+        if pred is None or pred(both, ctx) is True:
+            return both
+    return None
+
+
 def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-untyped-def]
-    if node.args.get("from_") or node.args.get("from"):
-        raise errors.FeatureNotSupported("UPDATE ... FROM is not supported yet")
     table, alias = _target_table(planner, node.this)
-    scope, comp, pred, key_fns = _scan_matches(planner, table, alias, node.args.get("where"))
+    from_ = node.args.get("from_") or node.args.get("from")
+    extra_op = extra_scope = None
+    if from_ is not None:
+        extra_op, extra_scope = _extra_source(planner, [from_.this])
+    _scope, comp, pred, key_fns = _scan_matches(planner, table, alias, node.args.get("where"),
+                                               extra_scope)
     assigns: list[tuple[int, Any]] = []
+    defaults = default_exprs(planner, table)
     for eq in node.expressions:
-        target = eq.this
-        idx = table.find_column(target.name)
-        if idx is None:
-            raise errors.UndefinedColumn(
-                f'column "{target.name}" of relation "{table.name}" does not exist')
-        col = table.columns[idx]
-        value = eq.expression
-        if isinstance(value, exp.Var) and value.name.upper() == "DEFAULT" or (
-                isinstance(value, exp.Column) and value.name.upper() == "DEFAULT" and not value.table):
-            d = default_exprs(planner, table)[idx]
-            assigns.append((idx, d.fn if d is not None else (lambda r, c: None)))
-            continue
-        assigns.append((idx, comp.coerce(comp.compile(value), col.type, col.typmod).fn))
-    ret_cols, ret_fns = _returning(planner, node, table, alias)
-    uniques = unique_index_oids(planner, table)
+        lhs, rhs = eq.this, eq.expression
+        pairs = (list(zip(lhs.expressions, rhs.expressions))
+                 if isinstance(lhs, exp.Tuple) and isinstance(rhs, exp.Tuple) else [(lhs, rhs)])
+        for target, value in pairs:
+            idx = table.find_column(target.name)
+            if idx is None:
+                raise errors.UndefinedColumn(
+                    f'column "{target.name}" of relation "{table.name}" does not exist')
+            col = table.columns[idx]
+            if _is_default(value):
+                d = defaults[idx]
+                assigns.append((idx, d.fn if d is not None else (lambda r, c: None)))
+                continue
+            _refuse_generated(table, idx, "update")
+            assigns.append((idx, comp.coerce(comp.compile(value), col.type, col.typmod).fn))
+    ret_cols, ret_fns = _returning(planner, node, table, alias, extra_scope)
+    writer = RowWriter(planner, table)
+    n = len(table.columns)
 
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm
         data = tm.table_data(table)
         out_rows: list[Row] = []
         count = 0
+        st = StatementState()
+        extra_rows = list(extra_op.rows(ctx)) if extra_op is not None else None
+        done: set[int] = set()
 
         def conflict(index_oid: int, key: tuple[Any, ...]) -> None:
             raise unique_violation(table, index_oid, key, ctx)
 
         for version in candidate_versions(ctx, data, *key_fns):
-            if pred is not None and pred(version.values, ctx) is not True:
+            if version.vid in done:
+                continue
+            if _matches(ctx, pred, version.values, extra_rows) is None:
                 continue
             target = tm.lock_for_write(ctx.txn, data, version, "W", "wait", table.name)
             if target is None:
                 continue
-            if target is not version and pred is not None and pred(target.values, ctx) is not True:
+            both = _matches(ctx, pred, target.values, extra_rows)
+            if both is None:
                 continue
             old = target.values
             new = list(old)
             for idx, fn in assigns:
-                new[idx] = fn(old, ctx)
-            row = tuple(new)
-            check_not_null(table, row, ctx)
-            tm.delete(ctx.txn, data, target)
-            created = tm.insert(ctx.txn, data, row, conflict, uniques)
-            target.succ = created.vid
+                new[idx] = fn(both, ctx)
+            if writer.simple:
+                row = tuple(new)
+                check_not_null(table, row, ctx)
+                tm.delete(ctx.txn, data, target)
+                created = tm.insert(ctx.txn, data, row, conflict, writer.uniques)
+                target.succ = created.vid
+            else:
+                created = writer.update(ctx, st, target, new, conflict)
+                row = created.values
+            done.add(created.vid)
             count += 1
             if ret_fns:
-                out_rows.append(tuple(f(row, ctx) for f in ret_fns))
+                full = row + both[n:]
+                out_rows.append(tuple(f(full, ctx) for f in ret_fns))
+        if not writer.simple:
+            finish_statement(ctx, st)
         return Result(f"UPDATE {count}", out_rows if ret_fns else None, ret_cols)
 
     return CallablePlan(columns=ret_cols, kind="dml", writes=True, run=run,
@@ -296,29 +513,40 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
 
 
 def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-untyped-def]
-    if node.args.get("using"):
-        raise errors.FeatureNotSupported("DELETE ... USING is not supported yet")
     table, alias = _target_table(planner, node.this)
-    scope, comp, pred, key_fns = _scan_matches(planner, table, alias, node.args.get("where"))
-    ret_cols, ret_fns = _returning(planner, node, table, alias)
+    extra_op = extra_scope = None
+    if node.args.get("using"):
+        extra_op, extra_scope = _extra_source(planner, list(node.args["using"]))
+    _scope, _comp, pred, key_fns = _scan_matches(planner, table, alias, node.args.get("where"),
+                                               extra_scope)
+    ret_cols, ret_fns = _returning(planner, node, table, alias, extra_scope)
+    writer = RowWriter(planner, table)
 
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm
         data = tm.table_data(table)
         out_rows: list[Row] = []
         count = 0
+        st = StatementState()
+        extra_rows = list(extra_op.rows(ctx)) if extra_op is not None else None
         for version in candidate_versions(ctx, data, *key_fns):
-            if pred is not None and pred(version.values, ctx) is not True:
+            if _matches(ctx, pred, version.values, extra_rows) is None:
                 continue
             target = tm.lock_for_write(ctx.txn, data, version, "W", "wait", table.name)
             if target is None:
                 continue
-            if target is not version and pred is not None and pred(target.values, ctx) is not True:
+            both = _matches(ctx, pred, target.values, extra_rows)
+            if both is None:
                 continue
-            tm.delete(ctx.txn, data, target)
+            if writer.simple:
+                tm.delete(ctx.txn, data, target)
+            else:
+                writer.delete(ctx, st, target)
             count += 1
             if ret_fns:
-                out_rows.append(tuple(f(target.values, ctx) for f in ret_fns))
+                out_rows.append(tuple(f(both, ctx) for f in ret_fns))
+        if not writer.simple:
+            finish_statement(ctx, st)
         return Result(f"DELETE {count}", out_rows if ret_fns else None, ret_cols)
 
     return CallablePlan(columns=ret_cols, kind="dml", writes=True, run=run,

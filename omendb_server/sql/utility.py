@@ -82,6 +82,11 @@ def parse_utility(sql: str) -> Plan | None:
     if not head:
         return None
     first = head.split(None, 1)[0] if head.split() else ""
+    if first in ("CREATE", "DROP", "ALTER", "COMMENT"):
+        # DDL forms sqlglot does not parse the PostgreSQL way (H-ddl's sql/ddl_objects.py)
+        from omendb_server.sql.ddl_objects import parse_text
+
+        return parse_text(text)
     if first not in ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
                      "RELEASE", "SET", "SHOW", "RESET", "DEALLOCATE", "DISCARD", "VACUUM",
                      "CHECKPOINT", "ANALYZE", "ANALYSE"):

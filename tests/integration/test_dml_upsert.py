@@ -1,0 +1,87 @@
+"""DML beyond plain INSERT/UPDATE/DELETE: ON CONFLICT, UPDATE ... FROM, DELETE ... USING,
+INSERT ... SELECT, RETURNING, DEFAULT in multi-row VALUES (PostgreSQL 15 behaviour)."""
+
+from __future__ import annotations
+
+import pytest
+from psycopg import errors as pge
+
+
+@pytest.fixture
+def kv(conn, unique_name):
+    t = unique_name("kv")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, v text UNIQUE, n int DEFAULT 0)")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 'a', 1), (2, 'b', 2)")
+    conn.commit()
+    return t
+
+
+def test_on_conflict_do_update_with_excluded_and_where(conn, kv):
+    rows = conn.execute(f"INSERT INTO {kv} VALUES (1, 'z', 5) ON CONFLICT (id) DO UPDATE "
+                        "SET v = EXCLUDED.v || '!', n = {kv}.n + EXCLUDED.n RETURNING *"
+                        .replace("{kv}", kv)).fetchall()
+    assert rows == [(1, "z!", 6)]
+    cur = conn.execute(f"INSERT INTO {kv} AS k VALUES (2, 'q', 1) ON CONFLICT (id) DO UPDATE "
+                       "SET v = 'never' WHERE k.n > 100 RETURNING *")
+    assert cur.fetchall() == [] and cur.statusmessage == "INSERT 0 0"
+    cur = conn.execute(f"INSERT INTO {kv} VALUES (3, 'c'), (2, 'x') ON CONFLICT ON CONSTRAINT "
+                       f"{kv}_pkey DO UPDATE SET n = 9 RETURNING id, v, n")
+    assert cur.fetchall() == [(3, "c", 0), (2, "b", 9)]
+    assert cur.statusmessage == "INSERT 0 2"
+    conn.commit()
+
+
+def test_on_conflict_do_nothing(conn, kv):
+    cur = conn.execute(f"INSERT INTO {kv} VALUES (1, 'new') ON CONFLICT DO NOTHING RETURNING id")
+    assert cur.fetchall() == [] and cur.statusmessage == "INSERT 0 0"
+    # a conflict on another unique index than the arbiter is still an error
+    with pytest.raises(pge.UniqueViolation) as exc:
+        conn.execute(f"INSERT INTO {kv} VALUES (7, 'a') ON CONFLICT (id) DO NOTHING")
+    assert exc.value.diag.constraint_name == f"{kv}_v_key"
+    conn.rollback()
+    assert conn.execute(f"INSERT INTO {kv} VALUES (7, 'a') ON CONFLICT (v) DO NOTHING").rowcount == 0
+    conn.rollback()
+
+
+def test_on_conflict_errors(conn, kv):
+    with pytest.raises(pge.CardinalityViolation):
+        conn.execute(f"INSERT INTO {kv} VALUES (1, 'x'), (1, 'y') ON CONFLICT (id) "
+                     "DO UPDATE SET v = EXCLUDED.v")
+    conn.rollback()
+    with pytest.raises(pge.InvalidColumnReference):
+        conn.execute(f"INSERT INTO {kv} VALUES (1, 'x') ON CONFLICT (n) DO NOTHING")
+    conn.rollback()
+    with pytest.raises(pge.UndefinedObject):
+        conn.execute(f"INSERT INTO {kv} VALUES (1, 'x') ON CONFLICT ON CONSTRAINT nope DO NOTHING")
+    conn.rollback()
+
+
+def test_update_from_and_delete_using(conn, kv, unique_name):
+    src = unique_name("src")
+    conn.execute(f"CREATE TABLE {src} (k int, label text)")
+    conn.execute(f"INSERT INTO {src} VALUES (1, 'one'), (2, 'two'), (9, 'nine')")
+    rows = conn.execute(f"UPDATE {kv} SET v = s.label FROM {src} s WHERE s.k = {kv}.id "
+                        f"RETURNING {kv}.id, v, s.k").fetchall()
+    assert sorted(rows) == [(1, "one", 1), (2, "two", 2)]
+    cur = conn.execute(f"DELETE FROM {kv} USING {src} WHERE {src}.k = {kv}.id AND "
+                       f"{src}.label = 'two' RETURNING {kv}.id, {src}.label")
+    assert cur.fetchall() == [(2, "two")]
+    assert conn.execute(f"SELECT id, v FROM {kv}").fetchall() == [(1, "one")]
+    conn.commit()
+
+
+def test_insert_select_and_default_rows(conn, kv, unique_name):
+    t = unique_name("copy")
+    conn.execute(f"CREATE TABLE {t} (id serial PRIMARY KEY, v text, n int DEFAULT 42)")
+    cur = conn.execute(f"INSERT INTO {t} (v) SELECT v FROM {kv} ORDER BY id RETURNING id, v, n")
+    assert cur.fetchall() == [(1, "a", 42), (2, "b", 42)]
+    rows = conn.execute(f"INSERT INTO {t} (v, n) VALUES ('x', DEFAULT), (DEFAULT, 1) "
+                        "RETURNING id, v, n").fetchall()
+    assert rows == [(3, "x", 42), (4, None, 1)]
+    conn.commit()
+
+
+def test_upsert_is_transactional(conn, kv):
+    conn.execute(f"INSERT INTO {kv} VALUES (1, 'zz') ON CONFLICT (id) DO UPDATE SET v = 'zz'")
+    conn.rollback()
+    assert conn.execute(f"SELECT v FROM {kv} WHERE id = 1").fetchone() == ("a",)
