@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
-from omendb_server.sql.operators import Operator
+from omendb_server.sql.operators import HashJoin, Operator
 from omendb_server.sql.plan import CallablePlan, OutputColumn, Plan, QueryPlan, Result
 
 COLUMNS = [OutputColumn("QUERY PLAN", T.TEXT)]
@@ -66,12 +66,14 @@ class ExplainPlan(Plan):
         details = list(inherited or [])
         folded_filter: Operator | None = None
         removed_by_filter = None
+        folded_subplans: list[tuple[str, Operator]] = []
         while op.hidden and op.children():
             details = details + list(op.details)
+            folded_subplans.extend(getattr(op, "explain_subplans", ()))
             if op.label == "Filter":
                 folded_filter = op
             op = op.children()[0]
-        st = self.stats.get(id(op))
+        st = self.stats.get(id(op.child if isinstance(op, _HashNode) else op))
         if folded_filter is not None and self.analyze:
             # the node shows the rows that left it, i.e. after its folded-in Filter
             ost = self.stats.get(id(folded_filter))
@@ -96,8 +98,33 @@ class ExplainPlan(Plan):
             lines.append(pad + d)
         if removed_by_filter is not None:
             lines.append(pad + f"Rows Removed by Filter: {removed_by_filter}")
-        for child in op.children():
-            self._render(child, level + 1, lines)
+        # CTE bodies and subqueries of expressions, as PostgreSQL's "CTE x" / "SubPlan n"
+        subplans = getattr(op, "subplans", None)
+        for label, sub in (subplans() if callable(subplans) else []) + \
+                list(getattr(op, "explain_subplans", ())) + folded_subplans:
+            lines.append(pad + label)
+            sub_lines: list[str] = []
+            self._render(sub, 0, sub_lines)
+            lines.append(pad + "  ->  " + sub_lines[0])
+            lines.extend(pad + "      " + ln for ln in sub_lines[1:])
+        for i, child in enumerate(op.children()):
+            if i == 1 and isinstance(op, HashJoin):
+                # the build side sits under a Hash node in PostgreSQL's plans
+                self._render(_HashNode(child), level + 1, lines)
+            else:
+                self._render(child, level + 1, lines)
+
+
+class _HashNode(Operator):
+    """Display-only: PostgreSQL shows a hash join's build input under a "Hash" node."""
+
+    label = "Hash"
+
+    def __init__(self, child: Operator) -> None:
+        self.child = child
+
+    def children(self) -> list[Operator]:
+        return [self.child]
 
 
 def _instrument(root: Operator, stats: dict[int, _Stats]) -> list[Operator]:
@@ -128,6 +155,11 @@ def _instrument(root: Operator, stats: dict[int, _Stats]) -> list[Operator]:
 
         op.rows = rows  # type: ignore[method-assign]
         touched.append(op)
+        subplans = getattr(op, "subplans", None)
+        for _, sub in (subplans() if callable(subplans) else []) + \
+                list(getattr(op, "explain_subplans", ())):
+            if id(sub) not in stats:
+                wrap(sub)
         for child in op.children():
             wrap(child)
 

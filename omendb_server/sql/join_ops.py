@@ -113,7 +113,9 @@ class FunctionScan(Operator):
         self.ordinality = ordinality
 
     def title(self) -> str:
-        return f"Function Scan on {self.name}"
+        alias = getattr(self, "alias", None)
+        return f"Function Scan on {self.name}" + (f" {alias}" if alias and alias != self.name
+                                                  else "")
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         values = [f((), ctx) for f in self.args]

@@ -191,7 +191,9 @@ def _function_source(planner: Planner, node: exp.Expression, alias: exp.Expressi
         types.append(T.INT8)
     scope = RelScope([ScopeColumn(qual, n, t) for n, t in zip(names, types)])
     arg_fns = [a.fn for a in fn.args]
-    return join_ops.FunctionScan(name, arg_fns, fn.produce, bool(ordinality)), scope
+    scan = join_ops.FunctionScan(name, arg_fns, fn.produce, bool(ordinality))
+    scan.alias = qual  # type: ignore[attr-defined]
+    return scan, scope
 
 
 def _scalar_function_source(planner: Planner, node: exp.Expression,

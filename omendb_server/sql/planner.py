@@ -43,6 +43,8 @@ class Planner:
         self.volatile = False
         #: WITH clauses in force while planning, innermost last (name → cte.CteDef).
         self.cte_frames: list[dict[str, Any]] = []
+        #: Subqueries inside expressions, for EXPLAIN ("SubPlan n" / "InitPlan n").
+        self.expr_subplans: list[tuple[str, Any]] = []
 
     # -- parameters ---------------------------------------------------------------------
     def param_expr(self, n: int) -> CExpr:
@@ -119,6 +121,8 @@ class Planner:
         if isinstance(node, (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery,
                              exp.Values)):
             q = self.plan_query(node, None)
+            if self.expr_subplans and q.root is not None:
+                q.root.explain_subplans = list(self.expr_subplans)  # type: ignore[attr-defined]
             q.param_types = self.final_param_types()
             q.writes = self.volatile or bool(node.args.get("locks"))
             return q
@@ -157,6 +161,9 @@ class Planner:
         wrapped, used = boundary(outer)
         plan = self.plan_query(node, wrapped)
         self.last_subquery = plan
+        n = len(self.expr_subplans) + 1
+        label = f"SubPlan {n}" if used[0] else f"InitPlan {n} (returns ${n - 1})"
+        self.expr_subplans.append((label, plan.root))
         return plan, used[0]
 
     # -- WITH ---------------------------------------------------------------------------------

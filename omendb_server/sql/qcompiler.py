@@ -36,9 +36,14 @@ class QueryCompiler(ExprCompiler):
     def compile(self, node: exp.Expression) -> CExpr:
         if self.srfs is not None and self.srfs.is_srf(node):
             return self.srfs.compile(node, self)
-        if self.agg is not None and isinstance(node, (exp.Func, exp.Anonymous)):
-            stripped = self._strip_agg_order(node)
-            if stripped is not None:
+        if self.agg is not None and isinstance(node, (exp.Func, exp.Anonymous)) and any(
+                isinstance(a, exp.Order) for a in [node.args.get("this"), *node.expressions]):
+            try:
+                return super().compile(node)  # aggregates that order their input themselves
+            except errors.FeatureNotSupported:
+                stripped = self._strip_agg_order(node)
+                if stripped is None:
+                    raise
                 return super().compile(stripped)
         if self.agg is not None and isinstance(node, exp.Column) and \
                 not isinstance(node.this, exp.Star):

@@ -111,6 +111,9 @@ class WindowAgg(ops.Operator):
         for i in order:
             yield rows[i] + tuple(values[i])
 
+    def children(self) -> list[ops.Operator]:
+        return [self.child]
+
     def _compute(self, w: WindowDef, rows: list[Row], values: list[list[Any]],
                  ctx: ExecContext) -> list[int]:
         n = len(rows)
