@@ -32,6 +32,31 @@ class Interval:
     def __neg__(self) -> "Interval":
         return Interval(-self.months, -self.days, -self.microseconds)
 
+    def sort_key(self) -> int:
+        """PostgreSQL's interval_cmp_value: a month counts 30 days, a day 24 hours."""
+        return (self.months * 30 + self.days) * _USECS_PER_DAY + self.microseconds
+
+    def __eq__(self, other: object) -> bool:
+        # '1 day' = '24 hours' and '1 mon' = '30 days' in PostgreSQL (interval_eq).
+        if not isinstance(other, Interval):
+            return NotImplemented
+        return self.sort_key() == other.sort_key()
+
+    def __hash__(self) -> int:
+        return hash(self.sort_key())
+
+    def __lt__(self, other: "Interval") -> bool:
+        return self.sort_key() < other.sort_key()
+
+    def __le__(self, other: "Interval") -> bool:
+        return self.sort_key() <= other.sort_key()
+
+    def __gt__(self, other: "Interval") -> bool:
+        return self.sort_key() > other.sort_key()
+
+    def __ge__(self, other: "Interval") -> bool:
+        return self.sort_key() >= other.sort_key()
+
 
 def _trunc_divmod(value: int, unit: int) -> tuple[int, int]:
     """C-style division (truncating toward zero), as PostgreSQL's interval2tm does."""

@@ -109,6 +109,11 @@ class JsonCodec(TextCodec):
         self.binary_version = binary_version
 
     def decode_text(self, text: str, ctx: FormatContext) -> str:
+        if self.binary_version:
+            # jsonb is stored as PostgreSQL's canonical output text (see datatypes/jsonb.py)
+            from omendb_server.datatypes.jsonb import normalize_jsonb
+
+            return normalize_jsonb(_check_no_nul(text))
         return validate_json(_check_no_nul(text))
 
     def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:

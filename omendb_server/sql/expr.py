@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from omendb_server import errors
 from omendb_server.datatypes import DEFAULT_CONTEXT, DataType, array_of, type_by_name, typmod_for
+from omendb_server.sql import functions_syntax  # noqa: F401  (parser adjustments, see module)
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 
@@ -96,7 +97,17 @@ class AggContext:
 
 
 AGGREGATES = {"count", "sum", "avg", "min", "max", "string_agg", "array_agg", "bool_and",
-              "bool_or", "every"}
+              "bool_or", "every", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp",
+              "var_pop", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg",
+              "percentile_cont", "percentile_disc", "mode", "bit_and", "bit_or",
+              "j_s_o_n_array_agg", "j_s_o_n_b_object_agg", "json_arrayagg", "jsonb_objectagg",
+              "logical_and", "logical_or"}
+#: sqlglot's spellings of some aggregates -> PostgreSQL's names.
+_AGG_ALIASES = {"j_s_o_n_array_agg": "json_agg", "json_arrayagg": "json_agg",
+                "j_s_o_n_b_object_agg": "jsonb_object_agg", "jsonb_objectagg": "jsonb_object_agg",
+                "logical_and": "bool_and", "logical_or": "bool_or"}
+#: The operator's built-in fast path (no FILTER / ORDER BY inside the call).
+_FAST_AGGS = {"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every"}
 
 
 def _const(value: Any, t: DataType, name: str = "?column?", typmod: int = -1) -> CExpr:
@@ -187,6 +198,8 @@ def _mod(a: Any, b: Any, t: DataType) -> Any:
     return math.fmod(a, b)
 
 
+_DT_OIDS = frozenset((1082, 1083, 1114, 1184, 1186))
+
 _ARITH = {
     exp.Add: ("+", _op.add),
     exp.Sub: ("-", _op.sub),
@@ -270,6 +283,16 @@ class ExprCompiler:
                 ge = agg.group_exprs[i]
                 return CExpr(lambda row, ctx, i=i: row[i], ge.type, ge.typmod, ge.name,
                              source=ge.source)
+        if isinstance(node, exp.Filter) and isinstance(node.this, (exp.Func, exp.Anonymous)):
+            fname = self._func_name(node.this)
+            if fname in AGGREGATES:
+                cond = node.expression
+                cond = cond.this if isinstance(cond, exp.Where) else cond
+                return self._aggregate(node.this, fname, filter_node=cond)
+        if isinstance(node, exp.WithinGroup) and isinstance(node.this, (exp.Func, exp.Anonymous)):
+            fname = self._func_name(node.this)
+            if fname in AGGREGATES:
+                return self._aggregate(node.this, fname, within=node.expression)
         name = self._func_name(node)
         if name in AGGREGATES and isinstance(node, (exp.Func, exp.Anonymous)):
             return self._aggregate(node, name)
@@ -288,51 +311,91 @@ class ExprCompiler:
                 )
         return None
 
-    def _aggregate(self, node: exp.Expression, name: str) -> CExpr:
+    def _aggregate(self, node: exp.Expression, name: str, filter_node: exp.Expression | None = None,
+                   within: exp.Expression | None = None) -> CExpr:
+        """Compile one aggregate call into an AggSpec read back from the group row.
+
+        Plain count/sum/avg/min/max/bool_* use the operator's built-in loop; anything
+        with FILTER, ORDER BY inside the call, WITHIN GROUP or another aggregate gets an
+        ``AggImpl`` (sql/functions_aggregate.py) in ``AggSpec.extra``."""
+        from omendb_server.sql import functions_aggregate as FA
+
         agg = self.agg
         assert agg is not None and agg.input is not None
         inner = agg.input
+        name = _AGG_ALIASES.get(name, name)
         distinct = False
         star = False
-        args_nodes: list[exp.Expression] = []
-        this = node.this if not isinstance(node, exp.Anonymous) else None
+        order_node: exp.Expression | None = None
         if isinstance(node, exp.Anonymous):
             args_nodes = list(node.expressions)
         else:
+            this = node.this
             if isinstance(this, exp.Distinct):
                 distinct = True
                 args_nodes = list(this.expressions)
-            elif isinstance(this, exp.Star) or this is None:
+            elif isinstance(this, exp.Star) or (this is None and name == "count"):
                 star = True
+                args_nodes = []
             else:
-                args_nodes = [this]
+                args_nodes = [this] if this is not None else []
             if isinstance(node, exp.GroupConcat) and node.args.get("separator") is not None:
                 args_nodes.append(node.args["separator"])
+            elif not isinstance(node, (exp.Count, exp.GroupConcat, exp.ArrayAgg)):
+                for key in ("expression",):
+                    if node.args.get(key) is not None:
+                        args_nodes.append(node.args[key])
+                args_nodes.extend(node.args.get("expressions") or [])
+        if args_nodes and isinstance(args_nodes[0], exp.Distinct):
+            distinct = True
+            args_nodes = list(args_nodes[0].expressions) + args_nodes[1:]
+        if len(args_nodes) == 1 and isinstance(args_nodes[0], exp.Star):
+            star, args_nodes = True, []
+        # ORDER BY inside the call is attached to one argument by the parser
+        unwrapped = []
+        for a in args_nodes:
+            if isinstance(a, exp.Order):
+                order_node = a
+                a = a.this
+            if isinstance(a, exp.Distinct):
+                distinct = True
+                unwrapped.extend(a.expressions)
+                continue
+            unwrapped.append(a)
+        args_nodes = unwrapped
+        direct: list[CExpr] = []
+        order_keys: list[tuple[Fn, bool, bool]] = []
+        order_types: list[DataType] = []
+        if within is not None:
+            if name not in FA.ORDERED_SET:
+                raise errors.DBError(f"{name} is not an ordered-set aggregate, so it cannot have "
+                                     "WITHIN GROUP", "42809")
+            direct = [inner.compile(a) for a in args_nodes]
+            ordered = list(within.expressions)
+            args_nodes = [o.this for o in ordered]
+            order_node = within
+        elif name in FA.ORDERED_SET:
+            raise errors.DBError(f"WITHIN GROUP is required for ordered-set aggregate {name}",
+                                 "42809")
         args = [inner.compile(a) for a in args_nodes]
-        if name == "count":
-            rtype = T.INT8
-        elif name in ("sum",):
-            a = args[0].type
-            rtype = T.INT8 if a.oid in (21, 23) else T.NUMERIC if a.oid in (20, 1700) else (
-                T.FLOAT8 if a.oid in (700, 701) else a)
-            if a.oid == 705:
-                raise errors.UndefinedFunction("function sum(unknown) is not unique")
-        elif name == "avg":
-            a = args[0].type
-            rtype = T.FLOAT8 if a.oid in (700, 701) else T.NUMERIC
-        elif name in ("min", "max"):
-            if args[0].type.oid == 705:
-                args[0] = inner.coerce(args[0], T.TEXT)
-            rtype = args[0].type
-        elif name == "string_agg":
-            args = [inner.coerce(a, T.TEXT) for a in args]
-            rtype = T.TEXT
-        elif name == "array_agg":
-            rtype = array_of(args[0].type if args[0].type.oid != 705 else T.TEXT)
-        else:
-            args = [inner.coerce(a, T.BOOL) for a in args]
-            rtype = T.BOOL
-        spec = AggSpec(name, args, distinct, star, rtype)
+        rtype, kernel, args, direct = FA.resolve(inner, name, args, star, direct,
+                                                 [a.type for a in args] if within is not None
+                                                 else [])
+        if order_node is not None:
+            for i, o in enumerate(order_node.expressions):
+                desc = bool(o.args.get("desc"))
+                nf = o.args.get("nulls_first")
+                key = args[i] if within is not None and i < len(args) else inner.compile(o.this)
+                if key.type.oid == 705:
+                    key = inner.coerce(key, T.TEXT)
+                order_keys.append((key.fn, desc, desc if nf is None else bool(nf)))
+                order_types.append(key.type)
+        filter_fn = inner.boolean(filter_node, "FILTER").fn if filter_node is not None else None
+        impl = None
+        if not (name in _FAST_AGGS and filter_fn is None and not order_keys):
+            impl = FA.AggImpl(kernel, [a.fn for a in args], filter_fn, distinct, order_keys,
+                              star, [d.fn for d in direct])
+        spec = AggSpec(name, args, distinct, star, rtype, impl)
         pos = len(agg.group_nodes) + len(agg.aggs)
         agg.aggs.append(spec)
         return CExpr(lambda row, ctx: row[pos], rtype, -1, name)
@@ -458,6 +521,16 @@ class ExprCompiler:
     def _arith(self, node: exp.Binary, sym: str, py: Callable[[Any, Any], Any]) -> CExpr:
         left, right = self.compile(node.this), self.compile(node.expression)
         lt, rt = left.type, right.type
+        if lt.oid in _DT_OIDS or rt.oid in _DT_OIDS:
+            from omendb_server.sql.functions_datetime import datetime_arith
+
+            return datetime_arith(self, sym, left, right)
+        if lt.category in ("A",) or rt.category == "A" or lt.oid in (114, 3802) or rt.oid in (114, 3802):
+            from omendb_server.sql.functions_array import container_operator
+
+            hit = container_operator(self, sym, left, right)
+            if hit is not None:
+                return hit
         # date/time arithmetic
         if lt.oid == 1082 and T.is_integer(rt) and sym in "+-":
             import datetime as _dt
@@ -568,39 +641,60 @@ class ExprCompiler:
         return ce
 
     def _c_Pow(self, node: exp.Pow) -> CExpr:
-        left, right = self.compile(node.this), self.compile(node.expression)
-        t = T.NUMERIC if T.NUMERIC_RANK.get(left.type.oid, 0) <= 4 and \
-            T.NUMERIC_RANK.get(right.type.oid, 0) <= 4 and left.type.oid != 705 else T.FLOAT8
-        if left.type.oid in (700, 701) or right.type.oid in (700, 701):
-            t = T.FLOAT8
-        left, right = self.coerce(left, t), self.coerce(right, t)
-        lf, rf = left.fn, right.fn
+        from omendb_server.sql.functions import compile_function
 
-        def power(r: tuple, c: ExecContext) -> Any:
-            a, b = lf(r, c), rf(r, c)
-            if a is None or b is None:
+        ce = compile_function(self, exp.Anonymous(this="power", expressions=[node.this, node.expression]),
+                              "power")
+        return CExpr(ce.fn, ce.type, -1, "power")
+
+    def _c_Interval(self, node: exp.Interval) -> CExpr:
+        from omendb_server.sql.functions_datetime import interval_literal
+
+        return interval_literal(self, node)
+
+    def _c_Extract(self, node: exp.Extract) -> CExpr:
+        from omendb_server.sql.functions_datetime import compile_extract
+
+        return compile_extract(self, node)
+
+    def _c_IntDiv(self, node: exp.IntDiv) -> CExpr:
+        from omendb_server.sql.functions import compile_function
+
+        return compile_function(self, exp.Anonymous(this="div", expressions=[node.this, node.expression]),
+                                "div")
+
+    def _c_SimilarTo(self, node: exp.SimilarTo, escape: str | None = "\\") -> CExpr:
+        from omendb_server.sql.functions_regex import similar_to_regex
+
+        pat_node = node.expression
+        left = self._as_text_like(self.compile(node.this))
+        pattern = self._as_text_like(self.compile(pat_node))
+        lf, pf = left.fn, pattern.fn
+
+        def similar(r: tuple, c: ExecContext) -> Any:
+            a, p = lf(r, c), pf(r, c)
+            if a is None or p is None:
                 return None
-            if a == 0 and b < 0:
-                raise errors.DBError("zero raised to a negative power is undefined", "2201F")
-            try:
-                v = a ** b
-            except OverflowError:
-                raise errors.NumericValueOutOfRange("value out of range: overflow") from None
-            if t.oid == 1700 and isinstance(v, Decimal) and b == int(b) and b >= 0:
-                v = v.quantize(Decimal(1)) if v == v.to_integral_value() else v
-            return v
+            return similar_to_regex(p, escape).fullmatch(a) is not None
 
-        return CExpr(power, t)
+        return CExpr(similar, T.BOOL)
 
     def _c_DPipe(self, node: exp.DPipe) -> CExpr:
         left, right = self.compile(node.this), self.compile(node.expression)
+        if left.type.category == "A" or right.type.category == "A" or \
+                3802 in (left.type.oid, right.type.oid):
+            from omendb_server.sql.functions_array import container_operator
+
+            hit = container_operator(self, "||", left, right)
+            if hit is not None:
+                return hit
         lf = self._as_text(left).fn
         rf = self._as_text(right).fn
         return CExpr(lambda r, c: None if (a := lf(r, c)) is None or (b := rf(r, c)) is None
                      else a + b, T.TEXT)
 
     def _as_text(self, ce: CExpr) -> CExpr:
-        if T.is_string(ce.type) and ce.type.oid != 705:
+        if T.is_string(ce.type) and ce.type.oid not in (705, 1042):
             return ce
         return self.coerce(ce, T.TEXT, explicit=True)
 
@@ -615,6 +709,10 @@ class ExprCompiler:
 
     def _compare(self, node: exp.Binary, py: Callable[[Any, Any], bool]) -> CExpr:
         right_node = node.expression
+        if isinstance(right_node, exp.Anonymous) and str(right_node.this).lower() == "all" \
+                and len(right_node.expressions) == 1:
+            # sqlglot reads "x op ALL(array)" as a call of a function named all
+            right_node = exp.All(this=right_node.expressions[0])
         if isinstance(right_node, (exp.Any, exp.All)):
             return self._quantified(node.this, right_node, py)
         left, right = self.compare_pair(self.compile(node.this), self.compile(right_node))
@@ -907,18 +1005,30 @@ class ExprCompiler:
         return ce
 
     def _c_Like(self, node: exp.Like) -> CExpr:
-        return self._like(node, False)
+        return self._negated(node, self._like(node, False))
 
     def _c_ILike(self, node: exp.ILike) -> CExpr:
-        return self._like(node, True)
+        return self._negated(node, self._like(node, True))
+
+    @staticmethod
+    def _negated(node: exp.Expression, ce: CExpr) -> CExpr:
+        """sqlglot marks ``x NOT LIKE p`` with negate=True on the Like node itself."""
+        if not node.args.get("negate"):
+            return ce
+        f = ce.fn
+        return CExpr(lambda r, c: None if (v := f(r, c)) is None else not v, T.BOOL)
 
     def _c_Escape(self, node: exp.Escape) -> CExpr:
         esc_node = node.expression
         esc = esc_node.this if isinstance(esc_node, exp.Literal) else "\\"
         inner = node.this
-        return self._like(inner, isinstance(inner, exp.ILike), esc or None)
+        if isinstance(inner, exp.SimilarTo):
+            return self._c_SimilarTo(inner, esc or None)
+        return self._negated(inner, self._like(inner, isinstance(inner, exp.ILike), esc or None))
 
     def _regex(self, node: exp.Expression, flags: int) -> CExpr:
+        from omendb_server.sql.functions_regex import compile_regex
+
         left = self._as_text_like(self.compile(node.this))
         pattern = self._as_text_like(self.compile(node.expression))
         lf, pf = left.fn, pattern.fn
@@ -930,10 +1040,7 @@ class ExprCompiler:
                 return None
             rx = cache.get(p)
             if rx is None:
-                try:
-                    rx = cache[p] = re.compile(p, flags)
-                except re.error as e:
-                    raise errors.DBError(f"invalid regular expression: {e}", "2201B") from None
+                rx = cache[p] = compile_regex(p, flags)
             return rx.search(a) is not None
 
         return CExpr(match, T.BOOL)
@@ -963,7 +1070,7 @@ class ExprCompiler:
         target, typmod = datatype_from_node(node.args["to"])
         out = self.coerce(inner, target, typmod, explicit=True)
         name = inner.name if isinstance(node.this, (exp.Column, exp.Cast)) else target.name
-        if isinstance(node.this, (exp.Func,)) and inner.name != "?column?":
+        if isinstance(node.this, (exp.Func, exp.IntDiv)) and inner.name != "?column?":
             name = inner.name
         return CExpr(out.fn, target, typmod, name, out.const, 0, (0, 0))
 
@@ -1044,26 +1151,80 @@ class ExprCompiler:
         return self._greatest_least(node, min, "least")
 
     def _c_Array(self, node: exp.Array) -> CExpr:
+        if len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Query):
+            # ARRAY(SELECT ...): the subquery's single column as an array ('{}' for no rows)
+            values, t = self._subquery_column(node.expressions[0])
+            return CExpr(lambda r, c: list(values(r, c)), array_of(t), -1, "array")
         items = [self.compile(e) for e in node.expressions]
         etype = self._unify([i.type for i in items]) if items else T.TEXT
         fns = [self.coerce(i, etype).fn for i in items]
         return CExpr(lambda r, c: [f(r, c) for f in fns], array_of(etype), -1, "array")
 
     def _c_Bracket(self, node: exp.Bracket) -> CExpr:
-        arr = self.compile(node.this)
-        if arr.type.category != "A" or len(node.expressions) != 1:
-            raise errors.FeatureNotSupported("array subscripts are supported on arrays only")
-        idx = self.coerce(self.compile(node.expressions[0]), T.INT4)
-        af, xf = arr.fn, idx.fn
-        et = arr.type.element or T.TEXT
+        from omendb_server.sql.functions_array import subscript
 
-        def subscript(r: tuple, c: ExecContext) -> Any:
-            a, i = af(r, c), xf(r, c)
-            if a is None or i is None or i < 1 or i > len(a):
-                return None
-            return a[i - 1]
+        return subscript(self, node)
 
-        return CExpr(subscript, et)
+    # -- array and json operators (functions_array / functions_json) ---------------------
+    def _c_ArrayContainsAll(self, node: exp.Expression) -> CExpr:
+        from omendb_server.sql.functions_array import array_containment
+
+        return array_containment(self, node, "contains")
+
+    _c_ArrayContains = _c_ArrayContainsAll
+
+    def _c_ArrayContainedBy(self, node: exp.Expression) -> CExpr:
+        from omendb_server.sql.functions_array import array_containment
+
+        return array_containment(self, node, "contained")
+
+    def _c_ArrayOverlaps(self, node: exp.Expression) -> CExpr:
+        from omendb_server.sql.functions_array import array_containment
+
+        return array_containment(self, node, "overlaps")
+
+    def _json_extract(self, node: exp.Expression, as_text: bool, path: bool) -> CExpr:
+        from omendb_server.sql.functions_json import extract
+
+        return extract(self, node, as_text, path)
+
+    def _c_JSONExtract(self, node: exp.Expression) -> CExpr:
+        return self._json_extract(node, False, False)
+
+    def _c_JSONExtractScalar(self, node: exp.Expression) -> CExpr:
+        return self._json_extract(node, True, False)
+
+    def _c_JSONBExtract(self, node: exp.Expression) -> CExpr:
+        return self._json_extract(node, False, True)
+
+    def _c_JSONBExtractScalar(self, node: exp.Expression) -> CExpr:
+        return self._json_extract(node, True, True)
+
+    def _json_keys(self, node: exp.Expression, mode: str) -> CExpr:
+        from omendb_server.sql.functions_json import key_exists
+
+        return key_exists(self, node, mode)
+
+    def _c_JSONBContainsTopKey(self, node: exp.Expression) -> CExpr:
+        return self._json_keys(node, "one")
+
+    def _c_JSONBContainsAnyTopKeys(self, node: exp.Expression) -> CExpr:
+        return self._json_keys(node, "any")
+
+    def _c_JSONBContainsAllTopKeys(self, node: exp.Expression) -> CExpr:
+        return self._json_keys(node, "all")
+
+    def _c_JSONBDeleteAtPath(self, node: exp.Expression) -> CExpr:
+        from omendb_server.sql.functions_array import container_operator
+
+        left, right = self.compile(node.this), self.compile(node.expression)
+        hit = container_operator(self, "#-", left, right)
+        if hit is None:
+            raise errors.UndefinedFunction(
+                f"operator does not exist: {T.type_label(left.type)} #- {T.type_label(right.type)}",
+                hint="No operator matches the given name and argument types. "
+                "You might need to add explicit type casts.")
+        return hit
 
     # -- subqueries ----------------------------------------------------------------
     def _subquery_column(self, query: exp.Expression) -> tuple[Fn, DataType]:
@@ -1142,3 +1303,14 @@ class ExprCompiler:
                 "aggregate functions are not allowed in this context"
             )
         return compile_function(self, node, name)
+
+
+def _load_function_modules() -> None:
+    """Import the functions_* modules once ExprCompiler exists: they register scalar
+    functions and set-returning functions (the planner's SRF registry) at import time."""
+    from omendb_server.sql import functions
+
+    functions._load_modules()
+
+
+_load_function_modules()

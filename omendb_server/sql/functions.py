@@ -66,10 +66,91 @@ def _strict(fns: list[Callable[..., Any]], body: Callable[..., Any]) -> Callable
     return many
 
 
+class Call:
+    """One function call being compiled: its node, argument nodes and helpers.
+
+    Handlers in the ``functions_*`` modules receive this instead of the raw sqlglot
+    node so each stays a few lines: ``call.args([T.TEXT, T.INT4])`` compiles and coerces
+    the arguments, ``call.make(fn, type)`` wraps the closure with the output name.
+    """
+
+    def __init__(self, comp: "ExprCompiler", node: exp.Expression, name: str,
+                 arg_nodes: list[exp.Expression]) -> None:
+        self.comp = comp
+        self.node = node
+        self.name = name
+        self.arg_nodes = arg_nodes
+        self.n = len(arg_nodes)
+
+    def compiled(self) -> list["CExpr"]:
+        return [self.comp.compile(a) for a in self.arg_nodes]
+
+    def args(self, types: list[Any] | None = None) -> list["CExpr"]:
+        ces = self.compiled()
+        if types is not None:
+            ces = [self.comp.coerce(ce, t) if t is not None else ce for ce, t in zip(ces, types)]
+        return ces
+
+    def text_args(self) -> list["CExpr"]:
+        """Arguments that PostgreSQL resolves as text (unknown literals become text)."""
+        return [self.comp.coerce(ce, T.TEXT) if ce.type.oid in (705, 1043, 19) else ce
+                for ce in self.compiled()]
+
+    def make(self, fn: Callable[..., Any], t: Any, fname: str | None = None) -> "CExpr":
+        from omendb_server.sql.expr import CExpr
+
+        return CExpr(fn, t, -1, fname or self.name)
+
+    def strict(self, ces: list["CExpr"], body: Callable[..., Any], t: Any,
+               fname: str | None = None) -> "CExpr":
+        return self.make(_strict([c.fn for c in ces], body), t, fname)
+
+    def no_such_function(self, ces: list["CExpr"] | None = None) -> errors.DBError:
+        return undefined_function(self.name, [c.type for c in (ces if ces is not None else self.compiled())])
+
+
+def undefined_function(name: str, types: list[Any]) -> errors.DBError:
+    """42883 with PostgreSQL's wording and HINT."""
+    return errors.UndefinedFunction(
+        f"function {name}({', '.join(format_type(t, -1) for t in types)}) does not exist",
+        hint="No function matches the given name and argument types. "
+        "You might need to add explicit type casts.",
+    )
+
+
+Handler = Callable[[Call], "CExpr"]
+#: PostgreSQL (or sqlglot) function name -> handler; filled by the functions_* modules.
+REGISTRY: dict[str, Handler] = {}
+
+
+def register(*names: str) -> Callable[[Handler], Handler]:
+    def deco(fn: Handler) -> Handler:
+        for n in names:
+            REGISTRY[n] = fn
+        return fn
+    return deco
+
+
+def _load_modules() -> None:
+    from omendb_server.sql import (  # noqa: F401  (registration side effects)
+        catalog_functions,
+        functions_array,
+        functions_datetime,
+        functions_json,
+        functions_math,
+        functions_string,
+    )
+
+
 def compile_function(comp: "ExprCompiler", node: exp.Expression, name: str) -> "CExpr":
     from omendb_server.sql.expr import CExpr
 
+    if not REGISTRY:
+        _load_modules()
     arg_nodes = _args(node)
+    handler = REGISTRY.get(name)
+    if handler is not None:
+        return handler(Call(comp, node, name, arg_nodes))
     if isinstance(node, exp.Trim) and node.args.get("expression") is not None:
         arg_nodes = [node.this, node.args["expression"]]
 

@@ -459,6 +459,8 @@ class _AggState:
         self.value: Any = None
         self.count = 0
         self.seen: set[Any] | None = set() if spec.distinct else None
+        if spec.extra is not None:  # an AggImpl (sql/functions_aggregate.py) keeps its own state
+            self.value = spec.extra.init()
 
 
 class Aggregate(Operator):
@@ -496,6 +498,9 @@ class Aggregate(Operator):
 
 def _step(st: _AggState, row: Row, ctx: ExecContext) -> None:
     spec = st.spec
+    if spec.extra is not None:
+        spec.extra.step(st.value, row, ctx)
+        return
     if spec.star:
         st.count += 1
         return
@@ -535,6 +540,8 @@ def _step(st: _AggState, row: Row, ctx: ExecContext) -> None:
 
 def _final(st: _AggState) -> Any:
     spec = st.spec
+    if spec.extra is not None:
+        return spec.extra.final(st.value)
     if spec.name == "count":
         return st.count
     if st.value is None:

@@ -127,6 +127,9 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
         apply = dst.apply_typmod
         return lambda v, ctx: apply(fn(v, ctx), typmod)
 
+    if s == 1042 and d in (25, 1043, 705):
+        # char(n) -> text drops the padding, as PostgreSQL's rtrim1 cast does.
+        return with_typmod(lambda v, ctx: v.rstrip(" "))
     if s == d or (is_string(src) and d in (25, 705)):
         return with_typmod(lambda v, ctx: v)
     if d == 2205:  # regclass
@@ -134,6 +137,10 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
             if regclass_lookup is None:
                 raise errors.FeatureNotSupported("regclass casts are not available here")
             return lambda v, ctx: regclass_lookup(v)
+        if regclass_name is not None:  # oid → regclass prints the relation's name
+            from omendb_server.catalog.pg_catalog import NamedOid
+
+            return lambda v, ctx: NamedOid(int(v), regclass_name(int(v)))
         return lambda v, ctx: int(v)
     if d == 2206 and is_string(src):
         from omendb_server.datatypes import type_by_name

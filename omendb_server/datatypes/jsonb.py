@@ -1,0 +1,218 @@
+"""json/jsonb values: parsing, PostgreSQL's canonical jsonb text, and SQL -> JSON conversion.
+
+Why jsonb is kept as its canonical text: storage, COPY and both wire formats already
+move text, and PostgreSQL's jsonb output is a pure function of the value (keys
+deduplicated, last one wins, ordered by length then bytes, ``", "``/``": "``
+separators, numbers as numeric prints them). Normalising once on input makes equality,
+hashing (GROUP BY, DISTINCT) and output match PostgreSQL without a new value type;
+operators parse the text when they need the structure.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import uuid
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from omendb_server import errors
+
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=int,
+                            parse_constant=lambda s: _bad_token(s))
+
+
+def _bad_token(s: str) -> Any:
+    raise ValueError(s)
+
+
+def _number_text(d: Any) -> str:
+    if isinstance(d, bool):
+        return "true" if d else "false"
+    if isinstance(d, int):
+        return str(d)
+    if isinstance(d, float):
+        if d != d or d in (float("inf"), float("-inf")):
+            return '"' + ("NaN" if d != d else "Infinity" if d > 0 else "-Infinity") + '"'
+        text = repr(d)
+        return text.removesuffix(".0")
+    from omendb_server.datatypes.numeric import format_numeric
+
+    return format_numeric(d)
+
+
+def _key_order(k: str) -> tuple[int, bytes]:
+    b = k.encode("utf-8")
+    return (len(b), b)
+
+
+def quote(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+def dump_jsonb(v: Any) -> str:
+    """PostgreSQL's jsonb text output of a parsed value."""
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, str):
+        return quote(v)
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        return "{" + ", ".join(quote(k) + ": " + dump_jsonb(v[k])
+                               for k in sorted(v, key=_key_order)) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(dump_jsonb(x) for x in v) + "]"
+    return _number_text(v)
+
+
+def sort_keys(v: Any) -> Any:
+    """The value with every object's keys in jsonb order (dicts keep insertion order)."""
+    if isinstance(v, dict):
+        return {k: sort_keys(v[k]) for k in sorted(v, key=_key_order)}
+    if isinstance(v, list):
+        return [sort_keys(x) for x in v]
+    return v
+
+
+def parse_json(text: str, type_name: str = "json") -> Any:
+    """Parse JSON text with PostgreSQL's 22P02 error for bad input."""
+    try:
+        value, end = _DECODER.raw_decode(text.lstrip(" \t\n\r"))
+        rest = text.lstrip(" \t\n\r")[end:]
+        if rest.strip(" \t\n\r"):
+            raise ValueError(rest)
+    except (ValueError, RecursionError):
+        raise errors.InvalidTextRepresentation(
+            f"invalid input syntax for type {type_name}",
+            detail=f"Token \"{text.strip()[:40]}\" is invalid." if text.strip() else
+            "The input string ended unexpectedly.") from None
+    return value
+
+
+@lru_cache(maxsize=4096)
+def loads(text: str) -> Any:
+    """Parse stored json/jsonb text (valid by construction); cached for repeated operators."""
+    return _DECODER.decode(text)
+
+
+def normalize_jsonb(text: str) -> str:
+    return dump_jsonb(parse_json(text, "json"))
+
+
+def pretty(v: Any, indent: int = 0) -> str:
+    """jsonb_pretty: four-space indentation, one member per line."""
+    pad = "    " * (indent + 1)
+    if isinstance(v, dict):
+        if not v:
+            return "{\n" + "    " * indent + "}"
+        items = [pad + quote(k) + ": " + pretty(v[k], indent + 1) for k in sorted(v, key=_key_order)]
+        return "{\n" + ",\n".join(items) + "\n" + "    " * indent + "}"
+    if isinstance(v, list):
+        if not v:
+            return "[\n" + "    " * indent + "]"
+        items = [pad + pretty(x, indent + 1) for x in v]
+        return "[\n" + ",\n".join(items) + "\n" + "    " * indent + "]"
+    return dump_jsonb(v)
+
+
+def to_json_value(value: Any, oid: int, element_oid: int = 0) -> Any:
+    """A SQL value of type ``oid`` as a parsed JSON value (to_json/to_jsonb rules)."""
+    if value is None:
+        return None
+    if oid in (114, 3802):
+        return loads(value)
+    if oid == 16:
+        return bool(value)
+    if oid in (20, 21, 23, 26):
+        return int(value)
+    if oid == 1700:
+        if not value.is_finite():
+            return "NaN" if value.is_nan() else ("Infinity" if value > 0 else "-Infinity")
+        return value
+    if oid in (700, 701):
+        if value != value or value in (float("inf"), float("-inf")):
+            return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+        return Decimal(repr(value))
+    if isinstance(value, list):
+        return [to_json_value(v, element_oid) for v in value]
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None:
+            text = value.isoformat()
+            return text[:-6] + ("+00:00" if text.endswith("+00:00") else text[-6:])
+        return value.isoformat()
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes):
+        return "\\x" + value.hex()
+    return str(value)
+
+
+def dump_json_compact(v: Any) -> str:
+    """to_json's text: no spaces inside containers (PostgreSQL's datum_to_json)."""
+    if isinstance(v, dict):
+        return "{" + ",".join(quote(k) + ":" + dump_json_compact(x) for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(dump_json_compact(x) for x in v) + "]"
+    return dump_jsonb(v)
+
+
+def typeof(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, dict):
+        return "object"
+    if isinstance(v, list):
+        return "array"
+    return "number"
+
+
+def contains(a: Any, b: Any, top: bool = True) -> bool:
+    """jsonb @>: PostgreSQL's JsonbDeepContains."""
+    if isinstance(a, dict):
+        if not isinstance(b, dict):
+            return False
+        for k, bv in b.items():
+            if k not in a:
+                return False
+            av = a[k]
+            if isinstance(bv, (dict, list)) or isinstance(av, (dict, list)):
+                if type(av) is not type(bv) or not contains(av, bv, False):
+                    return False
+            elif not _scalar_eq(av, bv):
+                return False
+        return True
+    if isinstance(a, list):
+        if isinstance(b, list):
+            for bv in b:
+                if isinstance(bv, (dict, list)):
+                    if not any(type(av) is type(bv) and contains(av, bv, False) for av in a):
+                        return False
+                elif not any(not isinstance(av, (dict, list)) and _scalar_eq(av, bv) for av in a):
+                    return False
+            return True
+        if top and not isinstance(b, dict):
+            return any(not isinstance(av, (dict, list)) and _scalar_eq(av, b) for av in a)
+        return False
+    if isinstance(b, (dict, list)):
+        return False
+    return _scalar_eq(a, b)
+
+
+def _scalar_eq(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
+        return a is b
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    return Decimal(a) == Decimal(b)
