@@ -478,6 +478,11 @@ def _alter_type(ctx: ExecContext, cat: Catalog, table: Table, name: str, dtype: 
     comp = ExprCompiler(Planner(cat, []), table_scope(table, table.name))
     source = sqlglot.parse_one(using, read="postgres") if using else exp.column(name)
     ce = comp.compile(source)
+    if using is None and ce.type.category == "S" and dtype.category != "S":
+        # only assignment casts apply without USING (text → integer is not one)
+        raise errors.DatatypeMismatch(
+            f'column "{name}" cannot be cast automatically to type {dtype.name}',
+            hint=f'You might need to specify "USING {name}::{dtype.name}".')
     try:
         fn = comp.coerce(ce, dtype, typmod).fn
     except errors.DBError as e:

@@ -1,0 +1,261 @@
+"""Transactional DDL: ALTER TABLE forms, sequences, views, schemas, enum types, COMMENT ON,
+checked against PostgreSQL 15's behaviour and messages."""
+
+from __future__ import annotations
+
+import pytest
+from psycopg import errors as pge
+
+
+def test_add_and_drop_column_rewrites_rows(conn, unique_name):
+    t = unique_name("t")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, a int, b text)")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 10, 'x'), (2, 20, 'y')")
+    conn.commit()
+    conn.execute(f"ALTER TABLE {t} ADD COLUMN c int DEFAULT 5")
+    assert conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() == [
+        (1, 10, "x", 5), (2, 20, "y", 5)]
+    with pytest.raises(pge.NotNullViolation):
+        conn.execute(f"ALTER TABLE {t} ADD COLUMN d int NOT NULL")
+    conn.rollback()
+    conn.execute(f"ALTER TABLE {t} ADD COLUMN c int DEFAULT 5")
+    conn.execute(f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS c int")
+    conn.execute(f"ALTER TABLE {t} DROP COLUMN a")
+    conn.commit()
+    assert conn.execute(f"SELECT * FROM {t} WHERE id = 2").fetchall() == [(2, "y", 5)]
+    conn.execute(f"INSERT INTO {t} VALUES (3, 'z')")
+    assert conn.execute(f"SELECT id, b, c FROM {t} ORDER BY id").fetchall() == [
+        (1, "x", 5), (2, "y", 5), (3, "z", 5)]
+    with pytest.raises(pge.UndefinedColumn):
+        conn.execute(f"ALTER TABLE {t} DROP COLUMN nope")
+    conn.rollback()
+    conn.execute(f"ALTER TABLE {t} DROP COLUMN IF EXISTS nope")
+    conn.commit()
+
+
+def test_ddl_rolls_back(conn, unique_name):
+    t = unique_name("t")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, a int, b text)")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 10, 'x')")
+    conn.commit()
+    conn.execute(f"ALTER TABLE {t} DROP COLUMN a")
+    conn.execute(f"ALTER TABLE {t} RENAME TO {t}_new")
+    conn.rollback()
+    assert conn.execute(f"SELECT * FROM {t} WHERE id = 1").fetchall() == [(1, 10, "x")]
+    conn.execute(f"INSERT INTO {t} VALUES (2, 20, 'y')")
+    conn.commit()
+
+
+def test_alter_column_forms(conn, unique_name):
+    t = unique_name("t")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, a int, b text)")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 10, '123'), (2, NULL, '7')")
+    conn.commit()
+    conn.execute(f"ALTER TABLE {t} ALTER COLUMN a TYPE bigint")
+    with pytest.raises(pge.DatatypeMismatch):
+        conn.execute(f"ALTER TABLE {t} ALTER COLUMN b TYPE int")
+    conn.rollback()
+    conn.execute(f"ALTER TABLE {t} ALTER COLUMN b TYPE int USING b::int")
+    assert conn.execute(f"SELECT b + 1 FROM {t} ORDER BY id").fetchall() == [(124,), (8,)]
+    conn.execute(f"ALTER TABLE {t} ALTER COLUMN a SET DEFAULT 99")
+    conn.execute(f"INSERT INTO {t} (id, b) VALUES (3, 0)")
+    conn.execute(f"ALTER TABLE {t} ALTER COLUMN a DROP DEFAULT")
+    conn.execute(f"INSERT INTO {t} (id, b) VALUES (4, 0)")
+    assert conn.execute(f"SELECT a FROM {t} WHERE id IN (3, 4) ORDER BY id").fetchall() == [
+        (99,), (None,)]
+    with pytest.raises(pge.NotNullViolation) as exc:
+        conn.execute(f"ALTER TABLE {t} ALTER COLUMN a SET NOT NULL")
+    assert exc.value.diag.message_primary == (
+        f'column "a" of relation "{t}" contains null values')
+    conn.rollback()
+    conn.execute(f"DELETE FROM {t} WHERE a IS NULL")
+    conn.execute(f"ALTER TABLE {t} ALTER COLUMN a SET NOT NULL")
+    with pytest.raises(pge.NotNullViolation):
+        conn.execute(f"INSERT INTO {t} (id) VALUES (9)")
+    conn.rollback()
+
+
+def test_constraints_added_renamed_dropped(conn, unique_name):
+    t, c = unique_name("t"), unique_name("c")
+    conn.execute(f"CREATE TABLE {t} (id int, a int)")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 5)")
+    conn.execute(f"ALTER TABLE {t} ADD PRIMARY KEY (id)")
+    conn.execute(f"ALTER TABLE {t} ADD CHECK (a > 0)")
+    with pytest.raises(pge.CheckViolation) as exc:
+        conn.execute(f"ALTER TABLE {t} ADD CONSTRAINT big CHECK (a > 100)")
+    assert exc.value.diag.message_primary == (
+        f'check constraint "big" of relation "{t}" is violated by some row')
+    conn.rollback()
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, a int CHECK (a > 0))")
+    conn.execute(f"ALTER TABLE {t} RENAME CONSTRAINT {t}_a_check TO positive")
+    with pytest.raises(pge.CheckViolation) as exc:
+        conn.execute(f"INSERT INTO {t} VALUES (1, -1)")
+    assert exc.value.diag.constraint_name == "positive"
+    conn.rollback()
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, a int CHECK (a > 0))")
+    conn.execute(f"CREATE TABLE {c} (x int)")
+    conn.execute(f"ALTER TABLE {c} ADD FOREIGN KEY (x) REFERENCES {t}")
+    with pytest.raises(pge.ForeignKeyViolation):
+        conn.execute(f"INSERT INTO {c} VALUES (1)")
+    conn.rollback()
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, a int CHECK (a > 0))")
+    conn.execute(f"CREATE TABLE {c} (x int REFERENCES {t})")
+    with pytest.raises(pge.DependentObjectsStillExist):
+        conn.execute(f"ALTER TABLE {t} DROP CONSTRAINT {t}_pkey")
+    conn.rollback()
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, a int CHECK (a > 0))")
+    conn.execute(f"ALTER TABLE {t} DROP CONSTRAINT {t}_a_check")
+    conn.execute(f"INSERT INTO {t} VALUES (1, -1)")
+    with pytest.raises(pge.UndefinedObject):
+        conn.execute(f"ALTER TABLE {t} DROP CONSTRAINT nope")
+    conn.rollback()
+
+
+def test_rename_table_and_column(conn, unique_name):
+    t = unique_name("t")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, a int CHECK (a > 0))")
+    conn.execute(f"ALTER TABLE {t} RENAME COLUMN a TO b")
+    conn.execute(f"ALTER TABLE {t} RENAME TO {t}_2")
+    conn.execute(f"INSERT INTO {t}_2 (id, b) VALUES (1, 1)")
+    with pytest.raises(pge.CheckViolation):
+        conn.execute(f"INSERT INTO {t}_2 (id, b) VALUES (2, -1)")
+    conn.rollback()
+    with pytest.raises(pge.UndefinedTable):
+        conn.execute(f"ALTER TABLE {t}_nope RENAME TO x")
+    conn.rollback()
+    conn.execute(f"ALTER TABLE IF EXISTS {t}_nope RENAME TO x")
+    conn.commit()
+
+
+def test_sequences(conn, unique_name):
+    s = unique_name("s")
+    conn.execute(f"CREATE SEQUENCE {s} START WITH 10 INCREMENT BY 5")
+    assert conn.execute(f"SELECT nextval('{s}'), nextval('{s}')").fetchone() == (10, 15)
+    assert conn.execute(f"SELECT currval('{s}')").fetchone() == (15,)
+    conn.execute(f"SELECT setval('{s}', 100)")
+    assert conn.execute(f"SELECT nextval('{s}')").fetchone() == (105,)
+    conn.execute(f"ALTER SEQUENCE {s} RESTART WITH 1")
+    assert conn.execute(f"SELECT nextval('{s}')").fetchone() == (1,)
+    with pytest.raises(pge.DuplicateTable):
+        conn.execute(f"CREATE SEQUENCE {s}")
+    conn.rollback()
+    conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {s}")
+    conn.commit()
+    with pytest.raises(pge.UndefinedTable):
+        conn.execute(f"DROP SEQUENCE {s}, {s}_nope")
+    conn.rollback()
+    conn.execute(f"DROP SEQUENCE IF EXISTS {s}, {s}_nope")
+    conn.commit()
+    with pytest.raises(pge.UndefinedTable):
+        conn.execute(f"SELECT nextval('{s}')")
+    conn.rollback()
+
+
+def test_views(conn, unique_name):
+    t, v = unique_name("t"), unique_name("v")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, name text)")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 'a'), (2, 'b')")
+    conn.commit()
+    conn.execute(f"CREATE VIEW {v} AS SELECT id, upper(name) AS uname FROM {t} WHERE id > 1")
+    assert conn.execute(f"SELECT * FROM {v}").fetchall() == [(2, "B")]
+    assert conn.execute(f"SELECT x.uname FROM {v} AS x").fetchall() == [("B",)]
+    conn.execute(f"CREATE OR REPLACE VIEW {v} AS SELECT id, upper(name) AS uname, 1 AS one "
+                 f"FROM {t}")
+    assert conn.execute(f"SELECT count(*) FROM {v}").fetchone() == (2,)
+    with pytest.raises(pge.InvalidTableDefinition):
+        conn.execute(f"CREATE OR REPLACE VIEW {v} AS SELECT id FROM {t}")
+    conn.rollback()
+    conn.execute(f"CREATE VIEW {v} AS SELECT id FROM {t}")
+    with pytest.raises(pge.DependentObjectsStillExist):
+        conn.execute(f"DROP TABLE {t}")
+    conn.rollback()
+    conn.execute(f"CREATE VIEW {v} AS SELECT id FROM {t}")
+    conn.execute(f"DROP TABLE {t} CASCADE")
+    with pytest.raises(pge.UndefinedTable):
+        conn.execute(f"SELECT * FROM {v}")
+    conn.rollback()
+    conn.execute(f"CREATE VIEW {v} AS SELECT id FROM {t}")
+    conn.execute(f"DROP VIEW {v}")
+    conn.execute(f"DROP VIEW IF EXISTS {v}")
+    conn.commit()
+
+
+def test_schemas_and_qualified_names(conn, unique_name):
+    s = unique_name("sch")
+    conn.execute(f"CREATE SCHEMA {s}")
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+    with pytest.raises(pge.DuplicateSchema):
+        conn.execute(f"CREATE SCHEMA {s}")
+    conn.rollback()
+    conn.execute(f"CREATE SCHEMA {s}")
+    conn.execute(f"CREATE TABLE {s}.items (id serial PRIMARY KEY, v text)")
+    conn.execute(f"INSERT INTO {s}.items (v) VALUES ('a')")
+    assert conn.execute(f"SELECT id, v FROM {s}.items").fetchall() == [(1, "a")]
+    with pytest.raises(pge.InvalidSchemaName):
+        conn.execute(f"CREATE TABLE {s}_nope.items (id int)")
+    conn.rollback()
+    conn.execute(f"CREATE SCHEMA {s}")
+    conn.execute(f"SET search_path TO {s}, public")
+    conn.execute("CREATE TABLE in_path_table (id int)")
+    conn.execute(f"INSERT INTO {s}.in_path_table VALUES (1)")
+    conn.execute("RESET search_path")
+    with pytest.raises(pge.DependentObjectsStillExist):
+        conn.execute(f"DROP SCHEMA {s}")
+    conn.rollback()
+    conn.execute(f"CREATE SCHEMA {s}")
+    conn.execute(f"CREATE TABLE {s}.x (id int)")
+    conn.execute(f"DROP SCHEMA {s} CASCADE")
+    with pytest.raises(pge.UndefinedTable):
+        conn.execute(f"SELECT * FROM {s}.x")
+    conn.rollback()
+    conn.execute(f"DROP SCHEMA IF EXISTS {s}")
+    with pytest.raises(pge.InvalidSchemaName):
+        conn.execute(f"DROP SCHEMA {s}")
+    conn.rollback()
+
+
+def test_enum_type_ddl_and_comments(conn, unique_name):
+    e, t = unique_name("mood"), unique_name("t")
+    conn.execute(f"CREATE TYPE {e} AS ENUM ('sad', 'ok', 'happy')")
+    with pytest.raises(pge.DuplicateObject):
+        conn.execute(f"CREATE TYPE {e} AS ENUM ('x')")
+    conn.rollback()
+    conn.execute(f"CREATE TYPE {e} AS ENUM ('sad', 'ok', 'happy')")
+    conn.execute(f"DROP TYPE {e}")
+    with pytest.raises(pge.UndefinedObject):
+        conn.execute(f"DROP TYPE {e}")
+    conn.rollback()
+    conn.execute(f"CREATE TABLE {t} (id int, note text)")
+    conn.execute(f"COMMENT ON TABLE {t} IS 'the table'")
+    conn.execute(f"COMMENT ON COLUMN {t}.note IS 'a note'")
+    conn.execute(f"COMMENT ON COLUMN {t}.note IS NULL")
+    with pytest.raises(pge.UndefinedColumn):
+        conn.execute(f"COMMENT ON COLUMN {t}.nope IS 'x'")
+    conn.rollback()
+
+
+def test_schema_changes_survive_restart(fresh_server):
+    c = fresh_server.connect(autocommit=True)
+    c.execute("CREATE SCHEMA app")
+    c.execute("CREATE TABLE app.t (id int PRIMARY KEY, a int, b text)")
+    c.execute("INSERT INTO app.t VALUES (1, 10, 'x'), (2, 20, 'y')")
+    c.execute("ALTER TABLE app.t DROP COLUMN a")
+    c.execute("ALTER TABLE app.t ADD COLUMN c int DEFAULT 7")
+    c.execute("CREATE SEQUENCE app.s START 50")
+    c.execute("SELECT nextval('app.s')")
+    c.execute("CREATE VIEW app.v AS SELECT id, c FROM app.t")
+    c.execute("COMMENT ON TABLE app.t IS 'kept'")
+    c.close()
+    fresh_server.restart()
+    c = fresh_server.connect(autocommit=True)
+    assert c.execute("SELECT * FROM app.t WHERE id = 2").fetchall() == [(2, "y", 7)]
+    assert c.execute("SELECT * FROM app.t ORDER BY id").fetchall() == [(1, "x", 7), (2, "y", 7)]
+    assert c.execute("SELECT nextval('app.s')").fetchone() == (51,)
+    with pytest.raises(pge.UniqueViolation):
+        c.execute("INSERT INTO app.t VALUES (1, 'dup', 0)")
+    c.execute("CHECKPOINT")
+    c.close()
+    fresh_server.restart()
+    c = fresh_server.connect(autocommit=True)
+    assert c.execute("SELECT count(*) FROM app.t").fetchone() == (2,)
+    c.close()
