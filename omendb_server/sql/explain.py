@@ -8,8 +8,9 @@ wrapping each operator's row iterator while the statement runs.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
