@@ -47,6 +47,7 @@ DEFAULTS: dict[str, str] = {
     "bytea_output": "hex",
     "escape_string_warning": "on",
     "default_with_oids": "off",
+    "default_table_access_method": "heap",  # read by SQLAlchemy's table reflection
     "max_connections": "100",
     "in_hot_standby": "off",
     "array_nulls": "on",

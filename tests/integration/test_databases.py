@@ -86,9 +86,9 @@ def test_cannot_drop_current_database(omendb_server, dbname):
     with admin(omendb_server) as c:
         c.execute(f"CREATE DATABASE {dbname}")
     try:
-        with omendb_server.connect(dbname=dbname, autocommit=True) as d:
-            with pytest.raises(pgerr.ObjectInUse, match="cannot drop the currently open database"):
-                d.execute(f"DROP DATABASE {dbname}")
+        with omendb_server.connect(dbname=dbname, autocommit=True) as d, \
+                pytest.raises(pgerr.ObjectInUse, match="cannot drop the currently open database"):
+            d.execute(f"DROP DATABASE {dbname}")
     finally:
         with admin(omendb_server) as c:
             c.execute(f"DROP DATABASE {dbname}")

@@ -1,0 +1,3 @@
+"""Alembic's dialect compliance suite, run against OmenDB (see ../run.sh)."""
+
+from alembic.testing.suite import *
