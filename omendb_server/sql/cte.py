@@ -162,7 +162,7 @@ def plan_with(planner: Planner, with_: exp.With, outer: Any) -> dict[str, CteDef
                 "data-modifying statements in WITH are not supported yet")
         alias = cte_node.args.get("alias")
         cte = CteDef(name)
-        if recursive and isinstance(body, exp.Union) and _references(body.expression, name):
+        if recursive and isinstance(body, exp.Union) and _references(body, name):
             _plan_recursive(planner, cte, body, alias, outer, frame)
         else:
             wrapped, used = boundary(outer)

@@ -223,6 +223,11 @@ def plan_join(planner: Planner, left: ops.Operator, lscope: RelScope, join: exp.
     right, rscope = from_item(planner, join.this, outer, lscope)
     lateral = bool(getattr(right, "lateral", False))
     jkind = _join_kind(join)
+    clash = ({c.qualifier for c in lscope.columns} & {c.qualifier for c in rscope.columns}) - {
+        None, HIDDEN}
+    if clash:
+        raise errors.DBError(f'table name "{sorted(clash)[0]}" specified more than once',
+                             "42712")
     scope = combine(lscope, rscope, outer)
     lw, rw = len(lscope.columns), len(rscope.columns)
     on = join.args.get("on")
