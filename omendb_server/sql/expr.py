@@ -158,9 +158,9 @@ def _like_regex(pattern: str, escape: str | None = "\\", flags: int = 0) -> re.P
         if escape and ch == escape:
             i += 1
             if i >= len(pattern):
-                raise errors.InvalidEscapeSequence(
-                    "LIKE pattern must not end with escape character"
-                )
+                # PostgreSQL stops matching before it reaches a dangling escape: no match
+                out.append("(?!)")
+                break
             out.append(re.escape(pattern[i]))
         elif ch == "%":
             out.append(".*")
@@ -170,6 +170,36 @@ def _like_regex(pattern: str, escape: str | None = "\\", flags: int = 0) -> re.P
             out.append(re.escape(ch))
         i += 1
     return re.compile("".join(out), re.DOTALL | flags)
+
+
+def _negated_literal(node: exp.Neg) -> CExpr | None:
+    """-<number>: PostgreSQL folds the sign into the constant before typing it, so
+    -2147483648 is an integer (not a negated bigint) and -(-2147483648) a bigint."""
+    sign = -1
+    inner = node.this
+    while True:
+        if isinstance(inner, exp.Paren):
+            inner = inner.this
+        elif isinstance(inner, exp.Neg):
+            sign = -sign
+            inner = inner.this
+        else:
+            break
+    if not (isinstance(inner, exp.Literal) and not inner.is_string):
+        return None
+    text = inner.this
+    if re.fullmatch(r"[0-9]+", text):
+        v = sign * int(text)
+        if -(2**31) <= v <= 2**31 - 1:
+            return _const(v, T.INT4)
+        if -(2**63) <= v <= 2**63 - 1:
+            return _const(v, T.INT8)
+        return _const(Decimal(v), T.NUMERIC)
+    try:
+        d = Decimal(text)
+    except ArithmeticError:
+        return None
+    return _const(-d if sign < 0 else d, T.NUMERIC)
 
 
 def _div(a: Any, b: Any, t: DataType) -> Any:
@@ -244,6 +274,9 @@ class ExprCompiler:
     def coerce(self, ce: CExpr, target: DataType, typmod: int = -1, explicit: bool = False
                ) -> CExpr:
         """Bring ``ce`` to ``target`` (implicit assignment/comparison or explicit cast)."""
+        if ce.param and ce.type.oid == 705 and target.oid == 2205:
+            # $1::regclass: clients send a relation name, bound as text and looked up
+            return self.coerce(self.coerce(ce, T.TEXT), target, typmod, explicit)
         if ce.param and ce.type.oid == 705:
             self.planner.param_types[ce.param - 1] = target
             idx = ce.param - 1
@@ -501,6 +534,9 @@ class ExprCompiler:
 
     # -- operators ---------------------------------------------------------------
     def _c_Neg(self, node: exp.Neg) -> CExpr:
+        folded = _negated_literal(node)
+        if folded is not None:
+            return folded
         inner = self.compile(node.this)
         if inner.param and inner.type.oid == 705:
             inner = self.coerce(inner, T.NUMERIC)
@@ -645,7 +681,7 @@ class ExprCompiler:
 
         ce = compile_function(self, exp.Anonymous(this="power", expressions=[node.this, node.expression]),
                               "power")
-        return CExpr(ce.fn, ce.type, -1, "power")
+        return CExpr(ce.fn, ce.type, -1, "?column?")  # the ^ operator; power() is a call
 
     def _c_Interval(self, node: exp.Interval) -> CExpr:
         from omendb_server.sql.functions_datetime import interval_literal

@@ -1044,8 +1044,8 @@ def parse_datetime(text: str, fmt: str, fname: str) -> _dt.datetime:
         width = {"YYYY": 4, "IYYY": 4, "YYY": 3, "YY": 2, "Y": 1, "MM": 2, "DD": 2, "DDD": 3,
                  "HH": 2, "HH12": 2, "HH24": 2, "MI": 2, "SS": 2, "MS": 3, "US": 6, "J": 7,
                  "Q": 1, "CC": 2, "SSSS": 5, "SSSSS": 5}.get(upper, 2)
-        if upper in ("YYYY", "J"):
-            width = 10
+        if upper in ("YYYY", "J") and (i >= n or not fmt[i].isalnum()):
+            width = 10  # free-width only when a separator (or the end) follows
         start = j
         if j < m and text[j] in "+-" and upper in ("YYYY",):
             j += 1

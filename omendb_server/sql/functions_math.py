@@ -159,7 +159,7 @@ def _sqrt(call: Call) -> Any:
 
 @register("cbrt")
 def _cbrt(call: Call) -> Any:
-    return _float_fn(call, lambda v: math.copysign(abs(v) ** (1 / 3), v))
+    return _float_fn(call, math.cbrt)  # libm's cbrt, as PostgreSQL calls it
 
 
 def _ln_check(v: Any) -> None:

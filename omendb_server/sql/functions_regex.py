@@ -104,7 +104,27 @@ def compile_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
         return re.compile(translate(pattern), flags | re.DOTALL if not flags & re.MULTILINE
                           else flags)
     except re.error as e:
-        raise errors.DBError(f"invalid regular expression: {e}", "2201B") from None
+        raise regex_error(e) from None
+
+
+_PG_REGEX_ERRORS = (
+    ("missing ), unterminated subpattern", "parentheses () not balanced"),
+    ("unbalanced parenthesis", "parentheses () not balanced"),
+    ("unterminated character set", "brackets [] not balanced"),
+    ("nothing to repeat", "quantifier operand invalid"),
+    ("multiple repeat", "quantifier operand invalid"),
+    ("bad escape (end of pattern)", "invalid escape \\ sequence"),
+    ("bad character range", "invalid character range"),
+)
+
+
+def regex_error(e: re.error) -> errors.DBError:
+    """Python's re.error as PostgreSQL's message (2201B)."""
+    text = str(e)
+    for prefix, pg in _PG_REGEX_ERRORS:
+        if text.startswith(prefix):
+            return errors.DBError(f"invalid regular expression: {pg}", "2201B")
+    return errors.DBError(f"invalid regular expression: {text}", "2201B")
 
 
 def replacement(repl: str) -> str:
@@ -189,4 +209,4 @@ def similar_to_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]
     try:
         return re.compile("(?:" + translate("".join(out)) + ")", re.DOTALL)
     except re.error as e:
-        raise errors.DBError(f"invalid regular expression: {e}", "2201B") from None
+        raise regex_error(e) from None

@@ -19,7 +19,8 @@ from sqlglot.dialects.postgres import Postgres
 
 _PLAIN = ("to_char", "to_date", "to_timestamp", "date_part", "date_trunc", "substr", "strpos",
           "mod", "char_length", "character_length", "div", "power", "make_interval",
-          "make_timestamp", "make_timestamptz", "make_time", "make_date",
+          "make_timestamp", "make_timestamptz", "make_time", "make_date", "ceiling", "log10",
+          "random",
           # aggregates whose sqlglot node loses the PostgreSQL name (var_samp -> Variance)
           "json_agg", "jsonb_object_agg", "json_object_agg", "stddev", "stddev_samp",
           "stddev_pop", "variance", "var_samp", "var_pop", "percentile_cont",

@@ -72,6 +72,9 @@ def check_int(value: int, oid: int) -> int:
 
 def numeric_result(a: DataType, b: DataType) -> DataType:
     """Result type of an arithmetic operator over two numeric types."""
+    if 700 in (a.oid, b.oid) and a.oid != b.oid:
+        # real mixed with anything else resolves to the float8 cross-type operators
+        return FLOAT8
     return a if NUMERIC_RANK[a.oid] >= NUMERIC_RANK[b.oid] else b
 
 
