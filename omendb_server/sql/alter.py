@@ -196,28 +196,41 @@ def _rewrite(ctx: ExecContext, table: Table, fn: Callable[[tuple[Any, ...]], tup
         target.succ = created.vid
 
 
+def remember_key_structures(ctx: ExecContext, data: Any) -> None:
+    """Register an undo (abort / ROLLBACK TO) restoring ``data``'s key structures as they
+    are now; call before changing its primary key or secondary index set."""
+    old_pk = list(data.pk_cols)
+    old_pk_index = data.pk_index
+    old_mapper = getattr(old_pk_index, "_to_int", None)
+    old_indexes = {oid: (list(ix.cols), ix.unique) for oid, ix in data.indexes.items()}
+
+    def undo() -> None:
+        # rebuilt over the versions present now: other transactions may have written
+        # the table meanwhile, so the old structures cannot simply be put back
+        if data.pk_index is not old_pk_index:
+            data.set_primary_key(old_pk, old_mapper)
+        current = {oid: (list(ix.cols), ix.unique) for oid, ix in data.indexes.items()}
+        if current != old_indexes:
+            data.indexes = {}
+            for oid, (cols, unique) in old_indexes.items():
+                data.add_index(oid, cols, unique)
+
+    hooks = getattr(ctx.txn, "on_abort", None)  # txn/manager.py hook (see its docstring)
+    if hooks is not None:
+        hooks.append(undo)
+
+
 def _reindex(ctx: ExecContext, cat: Catalog, table: Table) -> None:
     """Rebuild the key indexes of ``table`` for its (new) column positions / types, with
     an undo that restores the previous structures if the transaction aborts."""
     from omendb_server.txn.manager import pk_key_mapper
 
     data = ctx.tm.table_data(table)
-    old_pk = list(data.pk_cols)
-    old_pk_index, old_pk_of = data.pk_index, data.pk_of
-    old_indexes = dict(data.indexes)
+    remember_key_structures(ctx, data)
     data.set_primary_key(list(table.primary_key), pk_key_mapper(table))
     data.indexes = {}
     for index in cat.indexes_of(table.oid):
         data.add_index(index.oid, index.columns, index.unique)
-
-    def undo() -> None:
-        data.pk_cols = tuple(old_pk)
-        data.pk_index, data.pk_of = old_pk_index, old_pk_of
-        data.indexes = old_indexes
-
-    hooks = getattr(ctx.txn, "on_abort", None)  # txn/manager.py hook (see its docstring)
-    if hooks is not None:
-        hooks.append(undo)
 
 
 # -- actions ------------------------------------------------------------------------------

@@ -223,7 +223,12 @@ def add_primary_key(ctx: ExecContext, cat: Catalog, table: Table, cname: str | N
     table.pk_index_oid = cat.allocate_oid()
     table.pk_constraint_oid = cat.allocate_oid()
     if list(data.pk_cols) != positions:
-        ctx.txn.altered_pks.append((table.oid, list(data.pk_cols)))
+        from omendb_server.sql.alter import remember_key_structures
+
+        if hasattr(ctx.txn, "on_abort"):
+            remember_key_structures(ctx, data)
+        else:  # transaction manager without undo hooks
+            ctx.txn.altered_pks.append((table.oid, list(data.pk_cols)))
         data.set_primary_key(positions, pk_key_mapper(table))
 
 
@@ -240,6 +245,9 @@ def add_unique(ctx: ExecContext, cat: Catalog, table: Table, cname: str | None,
         raise errors.DuplicateTable(f'relation "{iname}" already exists')
     index = new_unique_index(cat, table, iname, positions)
     data = ctx.tm.table_data(table)
+    from omendb_server.sql.alter import remember_key_structures
+
+    remember_key_structures(ctx, data)
     structure = data.add_index(index.oid, positions, True)
     ctx.txn.created_indexes.append((table.oid, index.oid))
     _check_existing_unique(ctx, table, index, structure, data)

@@ -259,3 +259,23 @@ def test_schema_changes_survive_restart(fresh_server):
     c = fresh_server.connect(autocommit=True)
     assert c.execute("SELECT count(*) FROM app.t").fetchone() == (2,)
     c.close()
+
+
+def test_savepoint_rolls_back_alter_table(conn, unique_name):
+    t = unique_name("t")
+    conn.execute(f"CREATE TABLE {t} (a int, id int, b text)")
+    conn.execute(f"INSERT INTO {t} VALUES (10, 1, 'x'), (20, 2, 'y')")
+    conn.commit()
+    conn.execute("SAVEPOINT s1")
+    conn.execute(f"ALTER TABLE {t} ADD PRIMARY KEY (id)")
+    conn.execute(f"ALTER TABLE {t} DROP COLUMN a")
+    assert conn.execute(f"SELECT * FROM {t} WHERE id = 2").fetchall() == [(2, "y")]
+    conn.execute("ROLLBACK TO SAVEPOINT s1")
+    assert conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() == [
+        (10, 1, "x"), (20, 2, "y")]
+    conn.execute(f"INSERT INTO {t} VALUES (30, 1, 'dup ok: no key any more')")
+    conn.execute(f"ALTER TABLE {t} ADD UNIQUE (b)")
+    conn.rollback()
+    conn.execute(f"INSERT INTO {t} VALUES (30, 3, 'x')")
+    assert conn.execute(f"SELECT count(*) FROM {t} WHERE b = 'x'").fetchone() == (2,)
+    conn.commit()
