@@ -569,3 +569,29 @@ def _partition_ancestors(comp: Any, args: list[Any], name: str) -> srf.Srf:
 
 
 srf.register("pg_partition_ancestors", _partition_ancestors)
+
+
+def size_pretty(size: int) -> str:
+    """pg_size_pretty(bigint): PostgreSQL 15's units and half-up rounding (dbsize.c)."""
+    limit, limit2 = 10 * 1024, 10 * 1024 * 2 - 1
+
+    def half_rounded(x: int) -> int:
+        return int((x + (-1 if x < 0 else 1)) / 2)
+
+    if abs(size) < limit:
+        return f"{size} bytes"
+    size >>= 9  # one extra bit for rounding
+    for unit in ("kB", "MB", "GB", "TB"):
+        if abs(size) < limit2 or unit == "TB":
+            return f"{half_rounded(size)} {unit}"
+        size >>= 10
+    return f"{half_rounded(size)} PB"
+
+
+@register("pg_size_pretty")
+def _pg_size_pretty(call: Call) -> Any:
+    (a,) = call.compiled()
+    a = call.comp.coerce(a, T.INT8 if a.type.oid in (705, 20, 21, 23) else a.type)
+    if a.type.oid not in (20, 1700):
+        raise call.no_such_function([a])
+    return call.strict([a], lambda v: size_pretty(int(v)), T.TEXT)
