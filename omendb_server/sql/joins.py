@@ -221,12 +221,18 @@ def _join_kind(join: exp.Join) -> str:
 def plan_join(planner: Planner, left: ops.Operator, lscope: RelScope, join: exp.Join,
               outer: Scope | None) -> tuple[ops.Operator, RelScope]:
     right, rscope = from_item(planner, join.this, outer, lscope)
+    return _plan_join_with(planner, left, lscope, right, rscope, join, outer)
+
+
+def _plan_join_with(planner: Planner, left: ops.Operator, lscope: RelScope,
+                    right: ops.Operator, rscope: RelScope, join: exp.Join,
+                    outer: Scope | None) -> tuple[ops.Operator, RelScope]:
     lateral = bool(getattr(right, "lateral", False))
     jkind = _join_kind(join)
     clash = ({c.qualifier for c in lscope.columns} & {c.qualifier for c in rscope.columns}) - {
         None, HIDDEN}
     if clash:
-        raise errors.DBError(f'table name "{sorted(clash)[0]}" specified more than once',
+        raise errors.DBError(f'table name "{min(clash)}" specified more than once',
                              "42712")
     scope = combine(lscope, rscope, outer)
     lw, rw = len(lscope.columns), len(rscope.columns)
@@ -393,3 +399,137 @@ def _refs_only(node: exp.Expression, scope: Scope) -> bool:
 
 
 __all__ = ["boundary", "from_item", "plan_from", "plan_join"]
+
+
+# -- comma joins with WHERE: filters pushed to their table, equalities as hash keys ------------
+def _pushable(node: exp.Expression) -> bool:
+    return not any(isinstance(x, (exp.Subquery, exp.Select, exp.Exists, exp.Window))
+                   for x in node.walk())
+
+
+def _items_of(node: exp.Expression, spans: list[tuple[int, int]], scope: RelScope
+              ) -> set[int] | None:
+    """Which FROM items the conjunct reads (by column position), or None if a name does
+    not resolve cleanly here (the WHERE filter then reports it as before)."""
+    used: set[int] = set()
+    for col in node.find_all(exp.Column):
+        if isinstance(col.this, exp.Star):
+            return None
+        try:
+            if col.table and not scope.has_qualifier(col.table):
+                return None
+            idx = scope.find(col.name, col.table or None)
+        except errors.DBError:
+            return None
+        if idx is None:
+            return None  # an outer reference or an unknown name: keep it in the WHERE
+        for k, (lo, hi) in enumerate(spans):
+            if lo <= idx < hi:
+                used.add(k)
+    return used
+
+
+def _simple_comma_from(from_: exp.Expression | None, joins: list[exp.Join]) -> bool:
+    if from_ is None or not joins:
+        return False
+    items = [from_.this] + [j.this for j in joins]
+    for j in joins:
+        if j.args.get("on") is not None or j.args.get("using") or j.args.get("method") or \
+                _join_kind(j) not in ("inner", "cross"):
+            return False
+    return all(isinstance(i, exp.Table) and not isinstance(i.this, (exp.Func, exp.Anonymous))
+               or isinstance(i, exp.Subquery) and not isinstance(i.this, exp.Values)
+               for i in items)
+
+
+def plan_from_where(planner: Planner, from_: exp.Expression | None, joins: list[exp.Join],
+                    where: exp.Expression | None, outer: Scope | None
+                    ) -> tuple[ops.Operator, RelScope, exp.Expression | None]:
+    """FROM + WHERE for ``FROM a, b, c WHERE ...`` (comma/CROSS/plain inner joins): each
+    conjunct that reads one table filters that table's scan (so its indexes apply), and
+    equalities between tables become hash-join keys, joining tables in an order where
+    each one is connected to those before it. Returns the remaining WHERE (or None).
+    Other FROM shapes are planned as written, with the whole WHERE left to filter."""
+    if where is None or not _simple_comma_from(from_, joins):
+        source, scope = plan_from(planner, from_, joins, outer)
+        return source, scope, where
+    assert from_ is not None
+    nodes = [from_.this] + [j.this for j in joins]
+    planned = [from_item(planner, n, outer, None) for n in nodes]
+    full = RelScope([], outer)
+    spans: list[tuple[int, int]] = []
+    for _, sc in planned:
+        lo = len(full.columns)
+        full = combine(full, sc, outer)
+        spans.append((lo, len(full.columns)))
+    conjuncts = list(where.flatten()) if isinstance(where, exp.And) else [where]
+    per_item: dict[int, list[exp.Expression]] = {}
+    links: list[tuple[set[int], exp.Expression]] = []
+    rest: list[exp.Expression] = []
+    for c in conjuncts:
+        items = _items_of(c, spans, full) if _pushable(c) else None
+        if items is None or not items:
+            rest.append(c)
+        elif len(items) == 1:
+            per_item.setdefault(next(iter(items)), []).append(c)
+        else:
+            links.append((items, c))
+    # filter each table's scan by its own conjuncts
+    ops_: list[ops.Operator] = []
+    for k, (op, sc) in enumerate(planned):
+        conds = per_item.get(k)
+        if conds:
+            cond = conds[0] if len(conds) == 1 else exp.and_(*conds)
+            item_scope = RelScope(sc.columns, outer, sc.star, sc.hidden, sc.aliases)
+            op = planner._filter(op, item_scope, cond, ExprCompiler(planner, item_scope))
+        ops_.append(op)
+    # join order: FROM order, but prefer a table connected to the ones joined so far
+    order = [0]
+    remaining = list(range(1, len(planned)))
+    while remaining:
+        joined = set(order)
+        pick = next((k for k in remaining
+                     if any(k in items and items - {k} <= joined for items, _ in links)),
+                    remaining[0])
+        order.append(pick)
+        remaining.remove(pick)
+    acc_op = ops_[order[0]]
+    acc_scope = as_rel(planned[order[0]][1])
+    joined = {order[0]}
+    pending = list(links)
+    for k in order[1:]:
+        sc = planned[k][1]
+        joined.add(k)
+        now = [c for items, c in pending if items <= joined]
+        pending = [(items, c) for items, c in pending if not items <= joined]
+        on = None
+        if now:
+            on = now[0] if len(now) == 1 else exp.and_(*now)
+        join = exp.Join(this=exp.Table(this=exp.to_identifier("x")))
+        if on is not None:
+            join.set("on", on)
+        acc_op, acc_scope = _join_planned(planner, acc_op, acc_scope, ops_[k], sc, join, outer)
+    rest.extend(c for _, c in pending)
+    if order != sorted(order):
+        # restore FROM order of the columns (what * and positions mean)
+        positions: list[int] = []
+        offsets: dict[int, int] = {}
+        pos = 0
+        for k in order:
+            offsets[k] = pos
+            pos += spans[k][1] - spans[k][0]
+        for k in range(len(planned)):
+            positions.extend(range(offsets[k], offsets[k] + spans[k][1] - spans[k][0]))
+        acc_op = ops.ProjectColumns(acc_op, positions)
+    full.outer = outer
+    remaining_where = None
+    if rest:
+        remaining_where = rest[0] if len(rest) == 1 else exp.and_(*rest)
+    return acc_op, full, remaining_where
+
+
+def _join_planned(planner: Planner, left: ops.Operator, lscope: RelScope,
+                  right: ops.Operator, rscope: RelScope, join: exp.Join, outer: Scope | None
+                  ) -> tuple[ops.Operator, RelScope]:
+    """``plan_join`` for a right side that is already planned (and filtered)."""
+    return _plan_join_with(planner, left, lscope, right, rscope, join, outer)

@@ -249,21 +249,27 @@ class Planner:
         (grouping sets) → HAVING → window functions → select list (set-returning
         functions expand here) → DISTINCT [ON] → ORDER BY → LIMIT/OFFSET."""
         from omendb_server.sql.grouping import plan_group_by
-        from omendb_server.sql.joins import plan_from
+        from omendb_server.sql.joins import plan_from, plan_from_where
         from omendb_server.sql.qcompiler import QueryCompiler
         from omendb_server.sql.window import WindowAgg, WindowPlanner, contains_window
 
-        source, scope = plan_from(self, node.args.get("from_") or node.args.get("from"),
-                                  node.args.get("joins") or [], outer)
-        compiler = QueryCompiler(self, scope)
-
+        from_ = node.args.get("from_") or node.args.get("from")
+        joins = node.args.get("joins") or []
         where = node.args.get("where")
         locks = node.args.get("locks")
         lock_info = None
         if locks:
+            source, scope = plan_from(self, from_, joins, outer)
+            compiler = QueryCompiler(self, scope)
             source, lock_info = self._lock_source(node, source, scope, where, compiler, locks)
-        elif where is not None:
-            source = self._filter(source, scope, where.this, compiler)
+        else:
+            # WHERE conjuncts of comma joins move to their table / become join keys
+            source, scope, cond = plan_from_where(self, from_, joins,
+                                                  where.this if where is not None else None,
+                                                  outer)
+            compiler = QueryCompiler(self, scope)
+            if cond is not None:
+                source = self._filter(source, scope, cond, compiler)
 
         selects = node.expressions
         group = node.args.get("group")
