@@ -261,6 +261,12 @@ class EnumType:
     def from_json(cls, d: dict[str, Any]) -> EnumType:
         return cls(**d)
 
+    def datatype(self) -> DataType:
+        """The (registered) DataType columns of this enum carry."""
+        from omendb_server.catalog.enums import enum_datatype
+
+        return enum_datatype(self.oid, self.name, self.labels, self.array_oid)
+
 
 @dataclass
 class Sequence:
@@ -417,6 +423,9 @@ class Catalog:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Catalog:
         cat = cls()
+        cat.enums = {e["oid"]: EnumType.from_json(e) for e in d.get("enums", [])}
+        for enum in cat.enums.values():
+            enum.datatype()  # registered before columns look their type up
         cat.tables = {t["oid"]: Table.from_json(t) for t in d["tables"]}
         cat.sequences = {s["oid"]: Sequence.from_json(s) for s in d["sequences"]}
         cat.indexes = {i["oid"]: Index.from_json(i) for i in d.get("indexes", [])}
@@ -424,6 +433,5 @@ class Catalog:
         cat.next_oid = d["next_oid"]
         cat.version = d["version"]
         cat.views = {v["oid"]: View.from_json(v) for v in d.get("views", [])}
-        cat.enums = {e["oid"]: EnumType.from_json(e) for e in d.get("enums", [])}
         cat.comments = {(o, s): t for o, s, t in d.get("comments", [])}
         return cat

@@ -115,6 +115,10 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
                 notice(ctx, f'relation "{name}" already exists, skipping', "42P07")
                 return Result("CREATE TABLE")
             raise errors.DuplicateTable(f'relation "{name}" already exists')
+        for cs in colspecs:
+            t = cs.column.type
+            if t.category == "E" and t.oid not in cat.enums:
+                raise errors.UndefinedObject(f'type "{t.name}" does not exist')
         oid = cat.allocate_oid()
         cols = [Column(c.column.name, c.column.type, c.column.typmod, c.column.not_null,
                        c.column.default, c.column.identity, c.column.generated)

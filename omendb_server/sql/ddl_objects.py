@@ -255,7 +255,9 @@ def _create_type(node: exp.Create) -> CallablePlan:
 
         cat = ctx.tm.writable_catalog(ctx.txn)
         schema = _schema_for(ctx, cat, explicit)
-        if cat.find_enum(name, schema) is not None or name in TYPES_BY_NAME:
+        builtin = TYPES_BY_NAME.get(name)
+        if cat.find_enum(name, schema) is not None or (builtin is not None
+                                                        and builtin.oid < 16384):
             raise errors.DuplicateObject(f'type "{name}" already exists')
         if len(set(labels)) != len(labels):
             dup = next(lbl for lbl in labels if labels.count(lbl) > 1)
@@ -263,6 +265,7 @@ def _create_type(node: exp.Create) -> CallablePlan:
         enum = EnumType(cat.allocate_oid(), name, schema, list(labels))
         enum.array_oid = cat.allocate_oid()
         enum.label_oids = [cat.allocate_oid() for _ in labels]
+        enum.datatype()
         cat.enums[enum.oid] = enum
         return Result("CREATE TYPE")
 

@@ -279,3 +279,27 @@ def test_savepoint_rolls_back_alter_table(conn, unique_name):
     conn.execute(f"INSERT INTO {t} VALUES (30, 3, 'x')")
     assert conn.execute(f"SELECT count(*) FROM {t} WHERE b = 'x'").fetchone() == (2,)
     conn.commit()
+
+
+def test_enum_columns(conn, unique_name):
+    e, t = unique_name("mood"), unique_name("t")
+    conn.execute(f"CREATE TYPE {e} AS ENUM ('sad', 'ok', 'happy')")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, m {e})")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 'happy'), (2, 'sad'), (3, 'ok'), (4, NULL)")
+    with pytest.raises(pge.InvalidTextRepresentation) as exc:
+        conn.execute(f"INSERT INTO {t} VALUES (5, 'meh')")
+    assert exc.value.diag.message_primary == f'invalid input value for enum {e}: "meh"'
+    conn.rollback()
+    conn.execute(f"CREATE TYPE {e} AS ENUM ('sad', 'ok', 'happy')")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, m {e})")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 'happy'), (2, 'sad'), (3, 'ok'), (4, NULL)")
+    conn.commit()
+    # enums sort by declaration order, not alphabetically
+    assert conn.execute(f"SELECT id FROM {t} ORDER BY m").fetchall() == [(2,), (3,), (1,), (4,)]
+    assert conn.execute(f"SELECT id FROM {t} WHERE m > 'sad' ORDER BY id").fetchall() == [
+        (1,), (3,)]
+    assert conn.execute(f"SELECT max(m), min(m) FROM {t}").fetchone() == ("happy", "sad")
+    assert conn.execute(f"SELECT m::text FROM {t} WHERE m = 'ok'").fetchone() == ("ok",)
+    with pytest.raises(pge.DependentObjectsStillExist):
+        conn.execute(f"DROP TYPE {e}")
+    conn.rollback()
