@@ -8,16 +8,22 @@ Input of an unknown label fails with 22P02 like PostgreSQL's enum_in.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from omendb_server import errors
-from omendb_server.datatypes import TYPES_BY_NAME, TYPES_BY_OID, Codec, DataType, FormatContext
+from omendb_server.datatypes import (
+    TYPES_BY_NAME,
+    TYPES_BY_OID,
+    Codec,
+    DataType,
+    FormatContext,
+)
 
 
 class EnumLabel(str):
     """Base of the per-type label classes; ``_order`` maps label → sort position."""
 
-    _order: dict[str, int] = {}
+    _order: ClassVar[dict[str, int]] = {}
 
     def _pos(self, other: Any) -> tuple[int, int] | None:
         order = self._order
