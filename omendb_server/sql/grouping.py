@@ -72,7 +72,8 @@ def plan_group_by(planner: Planner, group: exp.Group | None, selects: list[exp.E
                   ) -> tuple[list[exp.Expression], list[CExpr], GroupingInfo | None]:
     if group is None:
         return [], [], None
-    items = list(group.expressions)
+    items = [g for g in group.expressions
+             if not (isinstance(g, exp.Tuple) and not g.expressions)]  # GROUP BY ()
     for key in ("grouping_sets", "rollup", "cube"):
         extra = group.args.get(key)
         if extra:

@@ -94,6 +94,11 @@ def from_item(planner: Planner, item: exp.Expression, outer: Scope | None,
             return from_item(planner, inner, outer, left_scope)
         plan = planner.plan_query(inner, outer)
         name = alias.name if alias is not None and alias.name else None
+        given = alias.args.get("columns") or [] if alias is not None else []
+        if len(given) > len(plan.columns or []):
+            raise errors.DBError(
+                f'table "{name}" has {len(plan.columns or [])} columns available but '
+                f"{len(given)} columns specified", "42P10")
         names = planner._alias_columns(alias, [c.name for c in plan.columns or []])
         scope = RelScope([ScopeColumn(name, n, c.type, c.typmod) for n, c in
                           zip(names, plan.columns or [])])

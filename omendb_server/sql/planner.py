@@ -78,6 +78,11 @@ class Planner:
 
         return relation_label(self.catalog, oid)
 
+    def regtype_name(self, oid: int) -> str:
+        from omendb_server.sql.catalog_functions import type_text
+
+        return type_text(self.catalog, oid) or str(oid)
+
     def current_schema(self, ctx: ExecContext) -> str:
         return "public"
 
@@ -290,7 +295,13 @@ class Planner:
         if has_aggs:
             group_nodes, group_exprs, grouping = plan_group_by(self, group, selects, compiler)
             agg = AggContext(group_nodes, group_exprs, input=compiler)
-            out_compiler = QueryCompiler(self, Scope(outer=outer), agg, windows=windows,
+            # subqueries of the select list may read the group keys of plain columns
+            group_scope = Scope([
+                ScopeColumn(scope.columns[g.col_index].qualifier, scope.columns[g.col_index].name,
+                            g.type, g.typmod) if g.col_index is not None else
+                ScopeColumn("\x00group", f"\x00g{i}", g.type) for i, g in enumerate(group_exprs)],
+                outer=outer)
+            out_compiler = QueryCompiler(self, group_scope, agg, windows=windows,
                                          grouping=grouping, srfs=srfs, clause="SELECT")
         else:
             out_compiler = QueryCompiler(self, scope, windows=windows, srfs=srfs,
@@ -342,6 +353,9 @@ class Planner:
                 nulls_first = desc if nf is None else bool(nf)
                 sort_keys.append((idx, desc, nulls_first))
         distinct = node.args.get("distinct")
+        if distinct is not None and distinct.args.get("on") is None and hidden:
+            raise errors.DBError(
+                "for SELECT DISTINCT, ORDER BY expressions must appear in select list", "42P10")
         distinct_on: list[int] = []
         if distinct is not None and distinct.args.get("on") is not None:
             distinct_on = self._distinct_on(distinct.args["on"], order, out_cols, out_compiler,
@@ -374,7 +388,7 @@ class Planner:
                     *grouping.explain_lines())
             else:
                 source = ops.Aggregate(source, [g.fn for g in agg.group_exprs], agg.aggs,
-                                       grouped=group is not None).explain(
+                                       grouped=bool(agg.group_nodes)).explain(
                     "Group Key: " + key_text if agg.group_nodes else "")
             if having_fn is not None:
                 source = ops.Filter(source, having_fn).explain(
@@ -474,7 +488,8 @@ class Planner:
             lim_node = limit.expression if limit.expression is not None else limit.this
             if isinstance(limit, exp.Fetch):
                 lim_node = limit.args.get("count")
-            if lim_node is not None and not isinstance(lim_node, exp.Null):
+            if lim_node is not None and not isinstance(lim_node, (exp.Null, exp.All)) and not (
+                    isinstance(lim_node, exp.Var) and lim_node.name.upper() == "ALL"):
                 lim_fn = comp.coerce(comp.compile(lim_node), T.INT8).fn
         if offset is not None:
             off_node = offset.expression if offset.expression is not None else offset.this
