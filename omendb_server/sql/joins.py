@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import sqlglot
 from sqlglot import exp
 
 from omendb_server import errors
@@ -118,12 +117,6 @@ def _table_source(planner: Planner, item: exp.Table, outer: Scope | None
         cte = planner.find_cte(name)
         if cte is not None:
             return planner.cte_scan(cte, item)
-    view_finder = getattr(planner.catalog, "find_view", None)
-    if view_finder is not None and schema not in ("pg_catalog", "information_schema"):
-        view = view_finder(name, schema) if schema else view_finder(name)
-        if view is not None and (schema is not None or
-                                 planner.catalog.find_table(name, None) is None):
-            return _view_source(planner, view, item, outer)
     op, scope = planner._table_source(item)
     rel = as_rel(scope)
     if alias_node is not None and alias_node.args.get("columns"):
@@ -131,20 +124,6 @@ def _table_source(planner: Planner, item: exp.Table, outer: Scope | None
         for c, n in zip(rel.columns, names):
             c.name = n
     return op, rel
-
-
-def _view_source(planner: Planner, view: Any, item: exp.Table, outer: Scope | None
-                 ) -> tuple[ops.Operator, RelScope]:
-    """A view is its defining query planned in place (as PostgreSQL's rewriter does)."""
-    tree = sqlglot.parse_one(view.sql, read="postgres")
-    plan = planner.plan_query(tree, None)
-    alias_node = item.args.get("alias")
-    qual = item.alias or view.name
-    names = [c.name for c in view.columns] or [c.name for c in plan.columns or []]
-    names = planner._alias_columns(alias_node, names)
-    scope = RelScope([ScopeColumn(qual, n, c.type, c.typmod) for n, c in
-                      zip(names, plan.columns or [])])
-    return ops.SubqueryScan(plan.root), scope  # type: ignore[arg-type]
 
 
 def _function_args(node: exp.Expression) -> list[exp.Expression]:
