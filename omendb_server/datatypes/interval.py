@@ -32,6 +32,18 @@ class Interval:
     def __neg__(self) -> "Interval":
         return Interval(-self.months, -self.days, -self.microseconds)
 
+    def __add__(self, other: "Interval") -> "Interval":
+        if not isinstance(other, Interval):
+            return NotImplemented
+        return Interval(self.months + other.months, self.days + other.days,
+                        self.microseconds + other.microseconds)
+
+    def __sub__(self, other: "Interval") -> "Interval":
+        if not isinstance(other, Interval):
+            return NotImplemented
+        return Interval(self.months - other.months, self.days - other.days,
+                        self.microseconds - other.microseconds)
+
     def sort_key(self) -> int:
         """PostgreSQL's interval_cmp_value: a month counts 30 days, a day 24 hours."""
         return (self.months * 30 + self.days) * _USECS_PER_DAY + self.microseconds

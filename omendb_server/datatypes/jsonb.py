@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import uuid
 from decimal import Decimal
 from functools import lru_cache
@@ -136,9 +137,10 @@ def to_json_value(value: Any, oid: int, element_oid: int = 0) -> Any:
             return "NaN" if value.is_nan() else ("Infinity" if value > 0 else "-Infinity")
         return value
     if oid in (700, 701):
-        if value != value or value in (float("inf"), float("-inf")):
-            return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-        return Decimal(repr(value))
+        if math.isnan(value) or math.isinf(value):
+            return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        text = repr(value)
+        return Decimal(text[:-2] if text.endswith(".0") else text)
     if isinstance(value, list):
         return [to_json_value(v, element_oid) for v in value]
     if isinstance(value, _dt.datetime):
@@ -216,3 +218,33 @@ def _scalar_eq(a: Any, b: Any) -> bool:
     if isinstance(a, str) or isinstance(b, str):
         return isinstance(a, str) and isinstance(b, str) and a == b
     return Decimal(a) == Decimal(b)
+
+
+_SCALAR_TARGETS = {16: "boolean", 21: "smallint", 23: "integer", 20: "bigint", 700: "real",
+                   701: "double precision", 1700: "numeric"}
+
+
+def cast_jsonb_scalar(text: str, target_oid: int) -> Any:
+    """jsonb::int/numeric/float/bool: only a JSON number (or boolean) converts."""
+    v = loads(text)
+    label = _SCALAR_TARGETS[target_oid]
+    want_bool = target_oid == 16
+    if want_bool and isinstance(v, bool):
+        return v
+    if not want_bool and not isinstance(v, bool) and isinstance(v, (int, Decimal)):
+        return v
+    raise errors.InvalidParameterValue(f"cannot cast jsonb {_jsonb_kind(v)} to type {label}")
+
+
+def _jsonb_kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, dict):
+        return "object"
+    if isinstance(v, list):
+        return "array"
+    return "numeric"

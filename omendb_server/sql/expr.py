@@ -274,7 +274,7 @@ class ExprCompiler:
     def coerce(self, ce: CExpr, target: DataType, typmod: int = -1, explicit: bool = False
                ) -> CExpr:
         """Bring ``ce`` to ``target`` (implicit assignment/comparison or explicit cast)."""
-        if ce.param and ce.type.oid == 705 and target.oid == 2205:
+        if ce.param and ce.type.oid == 705 and target.oid in (2205, 2206):
             # $1::regclass: clients send a relation name, bound as text and looked up
             return self.coerce(self.coerce(ce, T.TEXT), target, typmod, explicit)
         if ce.param and ce.type.oid == 705:
@@ -291,7 +291,9 @@ class ExprCompiler:
             return ce
         if ce.type.oid in T.REG_OIDS or target.oid in T.REG_OIDS:
             cast = T.cast_function(ce.type, target, typmod, self.planner.regclass_lookup,
-                                   self.planner.regclass_name)
+                                   self.planner.regclass_name,
+                                   regtype_name=getattr(self.planner, "regtype_name", None),
+                                   regtype_lookup=getattr(self.planner, "regtype_lookup", None))
         else:
             cast = T.cached_cast(ce.type, target, typmod)
         if ce.const:
@@ -408,8 +410,9 @@ class ExprCompiler:
             args_nodes = [o.this for o in ordered]
             order_node = within
         elif name in FA.ORDERED_SET:
-            raise errors.DBError(f"WITHIN GROUP is required for ordered-set aggregate {name}",
-                                 "42809")
+            from omendb_server.sql.functions import undefined_function
+
+            raise undefined_function(name, [inner.compile(a).type for a in args_nodes])
         args = [inner.compile(a) for a in args_nodes]
         rtype, kernel, args, direct = FA.resolve(inner, name, args, star, direct,
                                                  [a.type for a in args] if within is not None
@@ -425,7 +428,8 @@ class ExprCompiler:
                 order_types.append(key.type)
         filter_fn = inner.boolean(filter_node, "FILTER").fn if filter_node is not None else None
         impl = None
-        if not (name in _FAST_AGGS and filter_fn is None and not order_keys):
+        if not (name in _FAST_AGGS and filter_fn is None and not order_keys
+                and not any(a.type.oid == 1186 for a in args)):
             impl = FA.AggImpl(kernel, [a.fn for a in args], filter_fn, distinct, order_keys,
                               star, [d.fn for d in direct])
         spec = AggSpec(name, args, distinct, star, rtype, impl)
@@ -1104,13 +1108,36 @@ class ExprCompiler:
     def _c_Cast(self, node: exp.Cast) -> CExpr:
         inner = self.compile(node.this)
         target, typmod = datatype_from_node(node.args["to"])
-        out = self.coerce(inner, target, typmod, explicit=True)
-        name = inner.name if isinstance(node.this, (exp.Column, exp.Cast)) else target.name
-        if isinstance(node.this, (exp.Func, exp.IntDiv)) and inner.name != "?column?":
+        if typmod >= 0 and target.oid in (1042, 1043) and not inner.param:
+            # an explicit cast to char(n)/varchar(n) truncates instead of raising 22001
+            out = self._truncating_cast(inner, target, typmod)
+        else:
+            out = self.coerce(inner, target, typmod, explicit=True)
+        # PostgreSQL's FigureColname: a column or function keeps its name through casts,
+        # anything else is named after the (outermost) type.
+        base = node.this
+        while isinstance(base, exp.Cast):
+            base = base.this
+        name = inner.name if isinstance(base, exp.Column) else (
+            target.element.name if target.element is not None and target.category == "A"
+            else target.name)
+        if isinstance(base, (exp.Func, exp.IntDiv)) and inner.name != "?column?":
             name = inner.name
         return CExpr(out.fn, target, typmod, name, out.const, 0, (0, 0))
 
     _c_TryCast = _c_Cast
+
+    def _truncating_cast(self, inner: CExpr, target: DataType, typmod: int) -> CExpr:
+        plain = self.coerce(inner, target, -1, explicit=True)
+        n = typmod - 4
+        apply = target.apply_typmod
+        f = plain.fn
+        if plain.const:
+            v = f((), None)  # type: ignore[arg-type]
+            value = None if v is None else apply(v[:n], typmod)
+            return CExpr(lambda r, c: value, target, typmod, plain.name, const=True)
+        return CExpr(lambda r, c: None if (v := f(r, c)) is None else apply(v[:n], typmod),
+                     target, typmod, plain.name)
 
     def _c_Case(self, node: exp.Case) -> CExpr:
         subject = self.compile(node.this) if node.this is not None else None

@@ -582,3 +582,11 @@ def _array_to_string(call: Call) -> Any:
         return s.join(parts)
 
     return call.make(a2s, T.TEXT)
+
+
+@register("gen_random_uuid", "uuid")
+def _gen_random_uuid(call: Call) -> Any:
+    import uuid
+
+    call.comp.planner.volatile = True
+    return call.make(lambda r, c: uuid.uuid4(), TYPES_BY_OID[2950], "gen_random_uuid")

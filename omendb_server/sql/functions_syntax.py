@@ -20,11 +20,11 @@ from sqlglot.dialects.postgres import Postgres
 _PLAIN = ("to_char", "to_date", "to_timestamp", "date_part", "date_trunc", "substr", "strpos",
           "mod", "char_length", "character_length", "div", "power", "make_interval",
           "make_timestamp", "make_timestamptz", "make_time", "make_date", "ceiling", "log10",
-          "random",
+          "random", "gen_random_uuid",
           # aggregates whose sqlglot node loses the PostgreSQL name (var_samp -> Variance)
           "json_agg", "jsonb_object_agg", "json_object_agg", "stddev", "stddev_samp",
           "stddev_pop", "variance", "var_samp", "var_pop", "percentile_cont",
-          "percentile_disc", "mode")
+          "percentile_disc", "mode", "bit_and", "bit_or")
 #: sqlglot splits INTERVAL '1 day 02:03:04' into '1' DAY and drops the rest when the
 #: string holds exactly one number+unit pair *somewhere*; anchoring the pattern keeps
 #: multi-part interval strings whole.

@@ -120,7 +120,9 @@ CastFn = Callable[[Any, "FormatContext"], Any]
 
 def cast_function(src: DataType, dst: DataType, typmod: int = -1,
                   regclass_lookup: Callable[[str], int] | None = None,
-                  regclass_name: Callable[[int], str] | None = None) -> CastFn:
+                  regclass_name: Callable[[int], str] | None = None,
+                  regtype_name: Callable[[int], str] | None = None,
+                  regtype_lookup: Callable[[str], int] | None = None) -> CastFn:
     """Return f(value, format_ctx) converting a non-NULL ``src`` value to ``dst``."""
     s, d = src.oid, dst.oid
 
@@ -145,6 +147,8 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
 
             return lambda v, ctx: NamedOid(int(v), regclass_name(int(v)))
         return lambda v, ctx: int(v)
+    if d == 2206 and is_string(src) and regtype_lookup is not None:  # user types too (enums)
+        return lambda v, ctx: regtype_lookup(v)
     if d == 2206 and is_string(src):
         from omendb_server.datatypes import type_by_name
 
@@ -153,6 +157,12 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
         if regclass_name is None:
             return with_typmod(lambda v, ctx: str(v))
         return with_typmod(lambda v, ctx: regclass_name(v))
+    if s == 2206 and is_string(dst) and regtype_name is not None:  # user types too (enums)
+        return with_typmod(lambda v, ctx: regtype_name(v))
+    if d == 2206 and s != 2206 and regtype_name is not None and not is_string(src):
+        from omendb_server.catalog.pg_catalog import NamedOid
+
+        return lambda v, ctx: NamedOid(int(v), regtype_name(int(v)))
     if s == 2206 and is_string(dst):
         return with_typmod(lambda v, ctx: format_type(TYPES_BY_OID[v], -1) if v in TYPES_BY_OID else str(v))
     if s in REG_OIDS and d in REG_OIDS | {20, 23}:
@@ -220,6 +230,19 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
         return with_typmod(lambda v, ctx: _ts_local(v, ctx).replace(tzinfo=None))
     if d == 2278:
         return lambda v, ctx: None
+    if s == 3802 and d in (16, 21, 23, 20, 700, 701, 1700):
+        from omendb_server.datatypes.jsonb import cast_jsonb_scalar
+
+        to_target = cast_function(NUMERIC, dst, typmod) if d not in (16, 1700) else None
+
+        def from_jsonb(v: str, ctx: FormatContext) -> Any:
+            x = cast_jsonb_scalar(v, d)
+            if d == 16:
+                return x
+            x = Decimal(x)
+            return to_target(x, ctx) if to_target is not None else dst.apply_typmod(x, typmod)
+
+        return from_jsonb
     # Fallback: through the text representation, as PostgreSQL's I/O conversion casts do.
     out, inp = src.text_out, dst.text_in
     if src.category == dst.category or "A" in (src.category, dst.category) or d in (114, 3802):

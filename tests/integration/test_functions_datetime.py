@@ -1,3 +1,4 @@
+# ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
 """Date/time functions and operators (interval arithmetic, extract/date_part, date_trunc, age, to_char, to_date, to_timestamp, make_*, justify_*) against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,

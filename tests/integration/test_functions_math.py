@@ -1,3 +1,4 @@
+# ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
 """Mathematical functions, numeric/float/integer arithmetic and their errors (22003 overflow, 22012 division by zero, 2201E/2201F) against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,

@@ -1,3 +1,4 @@
+# ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
 """String, regular-expression, LIKE and SIMILAR TO functions and operators against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
