@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 import copy
+from contextvars import ContextVar
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
 from omendb_server import errors
 from omendb_server.datatypes import TYPES_BY_OID, DataType
+
+#: The schemas unqualified names resolve in, for the statement being planned on this
+#: thread (the session sets it from its search_path before planning; plan caches key
+#: on it). Names not found along the path fall back to any schema.
+SEARCH_PATH: ContextVar[tuple[str, ...]] = ContextVar("search_path", default=("public",))
+
+
+@lru_cache(maxsize=64)
+def parse_search_path(raw: str, user: str = "") -> tuple[str, ...]:
+    """'"$user", public' → ('<user>', 'public')."""
+    out = []
+    for part in raw.split(","):
+        name = part.strip()
+        if name.startswith('"') and name.endswith('"'):
+            name = name[1:-1]
+        else:
+            name = name.lower()
+        if name == "$user":
+            name = user
+        if name:
+            out.append(name)
+    return tuple(out)
+
+
+def set_search_path(raw: str, user: str = "") -> tuple[str, ...]:
+    path = parse_search_path(raw, user)
+    if SEARCH_PATH.get() != path:
+        SEARCH_PATH.set(path)
+    return path
+
 
 #: PostgreSQL hands out user OIDs from here (FirstNormalObjectId); tools that
 #: treat OIDs below it as "system" behave the same with OmenDB.
@@ -328,10 +360,24 @@ class Catalog:
 
     # -- lookups ---------------------------------------------------------------
     def find_table(self, name: str, schema: str | None = None) -> Table | None:
+        if schema is None:
+            return self._along_path(self.tables, name)
         for table in self.tables.values():
-            if table.name == name and (schema is None or table.schema == schema):
+            if table.name == name and table.schema == schema:
                 return table
         return None
+
+    @staticmethod
+    def _along_path(objects: dict[int, Any], name: str) -> Any:
+        """Unqualified lookup: the first search_path schema holding ``name``, else any."""
+        hits = [o for o in objects.values() if o.name == name]
+        if len(hits) <= 1:
+            return hits[0] if hits else None
+        for schema in SEARCH_PATH.get():
+            for o in hits:
+                if o.schema == schema:
+                    return o
+        return hits[0]
 
     def get_table(self, name: str, schema: str | None = None) -> Table:
         table = self.find_table(name, schema)
@@ -340,20 +386,26 @@ class Catalog:
         return table
 
     def find_sequence(self, name: str, schema: str | None = None) -> Sequence | None:
+        if schema is None:
+            return self._along_path(self.sequences, name)
         for seq in self.sequences.values():
-            if seq.name == name and (schema is None or seq.schema == schema):
+            if seq.name == name and seq.schema == schema:
                 return seq
         return None
 
     def find_view(self, name: str, schema: str | None = None) -> View | None:
+        if schema is None:
+            return self._along_path(self.views, name)
         for view in self.views.values():
-            if view.name == name and (schema is None or view.schema == schema):
+            if view.name == name and view.schema == schema:
                 return view
         return None
 
     def find_enum(self, name: str, schema: str | None = None) -> EnumType | None:
+        if schema is None:
+            return self._along_path(self.enums, name)
         for enum in self.enums.values():
-            if enum.name == name and (schema is None or enum.schema == schema):
+            if enum.name == name and enum.schema == schema:
                 return enum
         return None
 

@@ -175,6 +175,7 @@ class Session:
             raise errors.DBError(f'prepared statement "{name}" already exists', "42P05")
         self._check_not_failed_for(sql)
         txn = self.txn
+        self._use_search_path()
         plan = self.db.prepare(sql, param_oids, txn)
         stmt = PreparedStatement(name, sql, plan, plan.param_types, list(param_oids))
         self.prepared[name] = stmt
@@ -185,6 +186,7 @@ class Session:
         lifted into parameters first so the plan is cached across literal values; if
         the lifted form does not plan, the statement is planned as written (so errors
         read exactly as for the original text)."""
+        self._use_search_path()
         lifted = auto_parameterize(sql)
         if lifted is not None:
             text, literals = lifted
@@ -198,6 +200,12 @@ class Session:
             except errors.DBError:
                 pass
         return self.db.prepare(sql, [], self.txn), []
+
+    def _use_search_path(self) -> None:
+        """Unqualified names resolve along this session's search_path (H-ddl hook)."""
+        from omendb_server.catalog.model import set_search_path
+
+        set_search_path(self.get_setting("search_path"), self.user)
 
     def _check_not_failed_for(self, sql: str) -> None:
         if self.failed:

@@ -303,3 +303,23 @@ def test_enum_columns(conn, unique_name):
     with pytest.raises(pge.DependentObjectsStillExist):
         conn.execute(f"DROP TYPE {e}")
     conn.rollback()
+
+
+def test_search_path_resolves_unqualified_names(conn, unique_name):
+    s, t = unique_name("sp"), unique_name("t")
+    conn.execute(f"CREATE SCHEMA {s}")
+    conn.execute(f"CREATE TABLE {s}.{t} (v text)")
+    conn.execute(f"CREATE TABLE {t} (v text)")
+    conn.execute(f"INSERT INTO {s}.{t} VALUES ('schema')")
+    conn.execute(f"INSERT INTO {t} VALUES ('public')")
+    conn.commit()
+    assert conn.execute(f"SELECT v FROM {t}").fetchall() == [("public",)]
+    conn.execute(f"SET search_path TO {s}, public")
+    assert conn.execute(f"SELECT v FROM {t}").fetchall() == [("schema",)]
+    conn.execute(f"INSERT INTO {t} VALUES ('schema 2')")
+    conn.execute(f"CREATE TABLE {t}_new (x int)")
+    conn.execute("RESET search_path")
+    assert conn.execute(f"SELECT count(*) FROM {s}.{t}").fetchone() == (2,)
+    assert conn.execute(f"SELECT count(*) FROM {s}.{t}_new").fetchone() == (0,)
+    assert conn.execute(f"SELECT v FROM {t}").fetchall() == [("public",)]
+    conn.commit()
