@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 from contextvars import ContextVar
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from omendb_server import errors
