@@ -14,7 +14,11 @@ from typing import Any
 from omendb_server import config, errors
 from omendb_server.catalog import pg_catalog as pgc
 from omendb_server.catalog.model import FIRST_USER_OID, Catalog
-from omendb_server.catalog.pg_catalog_data import PG_PROC_ROWS, PG_ROLE_ROWS
+from omendb_server.catalog.pg_catalog_data import (
+    PG_PROC_ROWS,
+    PG_RELATION_OIDS,
+    PG_ROLE_ROWS,
+)
 from omendb_server.datatypes import TYPES_BY_OID, format_type, type_by_name
 from omendb_server.errors import DBError
 from omendb_server.sql import srf
@@ -60,7 +64,7 @@ def relation_label(cat: Catalog, oid: int, path: list[str] | None = None) -> str
         return "-"
     rel = pgc.find_relation(cat, oid)
     if rel is None:
-        return str(oid)
+        return _SYSTEM_RELATION_NAMES.get(oid, str(oid))
     return pgc.qualified(cat, rel.schema, rel.name, path if path is not None else ["public"])
 
 
@@ -106,15 +110,11 @@ def lookup_relation(cat: Catalog, text: str, path: list[str] | None = None) -> i
     return None
 
 
-def _system_relation_oid(name: str) -> int:
-    known = {"pg_class": 1259, "pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255,
-             "pg_namespace": 2615, "pg_constraint": 2606, "pg_index": 2610,
-             "pg_attrdef": 2604, "pg_description": 2609, "pg_depend": 2608,
-             "pg_database": 1262, "pg_authid": 1260, "pg_am": 2601, "pg_enum": 3501,
-             "pg_sequence": 2224, "pg_collation": 3456, "pg_opclass": 2616,
-             "pg_inherits": 2611, "pg_trigger": 2620, "pg_tablespace": 1213,
-             "pg_rewrite": 2618, "pg_extension": 3079, "pg_roles": 12001}
-    return known.get(name, 0)
+def _system_relation_oid(name: str) -> int | None:
+    return PG_RELATION_OIDS.get(name)
+
+
+_SYSTEM_RELATION_NAMES = {oid: name for name, oid in PG_RELATION_OIDS.items()}
 
 
 def lookup_type(cat: Catalog, text: str) -> int | None:
@@ -388,8 +388,12 @@ def _to_regclass(call: Call) -> Any:
 def _to_regtype(call: Call) -> Any:
     (name,) = _oid_args(call, "t")
     f = name.fn
-    return call.make(lambda r, c: None if (v := f(r, c)) is None
-                     else lookup_type(c.catalog, v), T.REGTYPE)
+    def run(r: tuple, c: ExecContext) -> Any:
+        v = f(r, c)
+        oid = None if v is None else lookup_type(c.catalog, v)
+        return None if oid is None else pgc.NamedOid(oid, type_text(c.catalog, oid) or str(oid))
+
+    return call.make(run, T.REGTYPE)
 
 
 @register("to_regnamespace")

@@ -346,3 +346,23 @@ def test_oids_stable_across_restart(fresh_server):
         after = c.execute(query).fetchall()
     assert before == after
     assert len(before) == 5  # p, ch, p_id_seq, p_pkey, p_v_key
+
+
+def test_regtype_names_user_types(conn, schema):
+    """psycopg's TypeInfo/EnumInfo.fetch: to_regtype(name) and oid::regtype::text of an enum."""
+    from psycopg.types.enum import EnumInfo
+
+    mood = schema["mood"]
+    info = EnumInfo.fetch(conn, mood)
+    assert info is not None and info.labels == ["sad", "ok", "happy"]
+    assert one(conn, "SELECT oid = %s::regtype::oid, oid::regtype::text, to_regtype(%s)::text "
+                     "FROM pg_type WHERE typname = %s", (mood, mood, mood)) == (True, mood, mood)
+    assert one(conn, "SELECT 3904::regtype::text, 'pg_class'::regclass::oid, 1259::regclass::text, "
+                     "'pg_settings'::regclass::oid <> 0") == ("int4range", 1259, "pg_class", True)
+
+
+def test_non_btree_operator_classes(conn):
+    """SQLAlchemy reads the non-default operator classes to reflect index opclass options."""
+    rows = conn.execute("SELECT opcname FROM pg_opclass WHERE NOT opcdefault AND opcname IN "
+                        "('text_pattern_ops', 'jsonb_path_ops') ORDER BY 1").fetchall()
+    assert rows == [("jsonb_path_ops",), ("text_pattern_ops",), ("text_pattern_ops",)]
