@@ -74,7 +74,16 @@ class SrfCollector:
         from omendb_server.sql.joins import _function_args, function_name
 
         name = function_name(node)
-        args = [comp.compile(a) for a in _function_args(node)]
+        outer_srfs, comp.srfs = comp.srfs, None  # type: ignore[attr-defined]
+        try:
+            arg_nodes = _function_args(node)
+            if any(is_srf(x) for a in arg_nodes for x in a.walk()):
+                raise errors.FeatureNotSupported(
+                    "set-returning functions nested in set-returning function arguments are "
+                    "not supported yet")
+            args = [comp.compile(a) for a in arg_nodes]
+        finally:
+            comp.srfs = outer_srfs  # type: ignore[attr-defined]
         fn = srf.resolve(comp, name, args)
         if len(fn.columns) != 1:
             raise errors.FeatureNotSupported(

@@ -399,9 +399,11 @@ class WindowPlanner:
         ref = self.named.get(alias.name)
         if ref is None:
             raise errors.DBError(f'window "{alias.name}" does not exist', "42704")
+        if ref.args.get("alias") is not None and ref.args["alias"].name != alias.name:
+            ref = self._resolve_named(ref)  # WINDOW w2 AS (w ORDER BY ...)
         merged = node.copy()
         for k in ("partition_by", "order", "spec"):
-            if merged.args.get(k) is None and ref.args.get(k) is not None:
+            if not merged.args.get(k) and ref.args.get(k):
                 merged.set(k, ref.args[k].copy() if not isinstance(ref.args[k], list)
                            else [x.copy() for x in ref.args[k]])
         merged.set("alias", None)
