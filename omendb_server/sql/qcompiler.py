@@ -153,7 +153,12 @@ class QueryCompiler(ExprCompiler):
         return CExpr(grouping, T.INT4, -1, "grouping")
 
     def _c_Subquery(self, node: exp.Subquery) -> CExpr:
-        ce = super()._c_Subquery(node)
+        try:
+            ce = super()._c_Subquery(node)
+        except errors.SyntaxError as e:
+            if "too many columns" in str(e):  # IN says that; a scalar subquery says this
+                raise errors.SyntaxError("subquery must return only one column") from None
+            raise
         plan = getattr(self.planner, "last_subquery", None)
         if plan is not None and plan.columns:
             ce.name = plan.columns[0].name
