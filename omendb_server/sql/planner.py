@@ -133,6 +133,18 @@ class Planner:
             return q
         from omendb_server.sql import ddl, dml
 
+        with_ = node.args.get("with_") or node.args.get("with")
+        if isinstance(node, (exp.Insert, exp.Update, exp.Delete)) and with_ is not None:
+            # WITH ... INSERT/UPDATE/DELETE: the CTEs are visible to the whole statement
+            from omendb_server.sql.cte import plan_with
+
+            plan_with(self, with_, None)
+            try:
+                bare = node.copy()
+                bare.set("with_" if "with_" in node.args else "with", None)
+                return self.plan(bare)
+            finally:
+                self.cte_frames.pop()
         if isinstance(node, exp.Insert):
             p = dml.plan_insert(self, node)
         elif isinstance(node, exp.Update):
