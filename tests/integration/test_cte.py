@@ -84,3 +84,24 @@ def tables(omendb_server):
 def test_cte(tables, case):
     conn, names = tables
     check_case(conn, names, *case)
+
+
+def test_with_before_dml(tables, unique_name):
+    """WITH ... INSERT/UPDATE/DELETE and INSERT ... WITH ... SELECT (PostgreSQL 15 results)."""
+    conn, names = tables
+    t = unique_name("tins")
+    conn.execute(f"create table {t} (a int, b text)")
+    try:
+        qa = names["qa"]
+        conn.execute(f"with x as (select id, name from {qa} where id < 3) insert into {t} "
+                     "select * from x")
+        conn.execute(f"insert into {t} with y as (select 9 as a, 'nine' as b) select * from y")
+        assert conn.execute(f"select * from {t} order by a").fetchall() == [
+            (1, "one"), (2, "two"), (9, "nine")]
+        conn.execute(f"with z as (select 1 as k) update {t} set b = 'upd' "
+                     "where a in (select k from z)")
+        conn.execute(f"with z as (select 2 as k) delete from {t} where a = (select k from z)")
+        assert conn.execute(f"select * from {t} order by a").fetchall() == [
+            (1, "upd"), (9, "nine")]
+    finally:
+        conn.execute(f"drop table {t}")
