@@ -52,8 +52,20 @@ def quote(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
+class RawJson:
+    """A json/jsonb value embedded in a JSON being built: json output keeps its text
+    verbatim (PostgreSQL copies json text as is), jsonb output re-parses it."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 def dump_jsonb(v: Any) -> str:
     """PostgreSQL's jsonb text output of a parsed value."""
+    if isinstance(v, RawJson):
+        return dump_jsonb(loads(v.text))
     if v is None:
         return "null"
     if v is True:
@@ -127,7 +139,10 @@ def to_json_value(value: Any, oid: int, element_oid: int = 0) -> Any:
     if value is None:
         return None
     if oid in (114, 3802):
-        return loads(value)
+        return RawJson(value)
+    if oid == 2249 and hasattr(value, "names"):
+        return {n: to_json_value(v, t.oid, t.element.oid if t.element is not None else 0)
+                for n, v, t in zip(value.names, value, value.types)}
     if oid == 16:
         return bool(value)
     if oid in (20, 21, 23, 26):
@@ -159,6 +174,8 @@ def to_json_value(value: Any, oid: int, element_oid: int = 0) -> Any:
 
 def dump_json_compact(v: Any) -> str:
     """to_json's text: no spaces inside containers (PostgreSQL's datum_to_json)."""
+    if isinstance(v, RawJson):
+        return v.text
     if isinstance(v, dict):
         return "{" + ",".join(quote(k) + ":" + dump_json_compact(x) for k, x in v.items()) + "}"
     if isinstance(v, list):

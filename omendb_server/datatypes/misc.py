@@ -145,6 +145,20 @@ class VoidCodec(Codec):
 _RECORD_SPECIAL = set('"\\(),') | set(" \t\n\r\v\f")
 
 
+class RowValue(tuple):
+    """A composite value (whole-row reference ``t``): raw field values that keep their
+    column names and types, so to_json and text output can render each field."""
+
+    names: tuple[str, ...]
+    types: tuple[Any, ...]
+
+    def __new__(cls, values: Any, names: tuple[str, ...], types: tuple[Any, ...]) -> "RowValue":
+        obj = super().__new__(cls, values)
+        obj.names = names
+        obj.types = types
+        return obj
+
+
 class RecordCodec(Codec):
     """Anonymous rows ``(1,"a b",)``: the value is a tuple of already-rendered field texts.
 
@@ -153,6 +167,8 @@ class RecordCodec(Codec):
     """
 
     def encode_text(self, value: Any, ctx: FormatContext) -> str:
+        if isinstance(value, RowValue):
+            value = [None if v is None else t.text_out(v, ctx) for v, t in zip(value, value.types)]
         parts = []
         for field_text in value:
             if field_text is None:

@@ -510,12 +510,43 @@ class ExprCompiler:
                                           "current_role", "current_catalog",
                                           "current_schema"):
             return self._function(exp.Anonymous(this=name, expressions=[]))
+        if qualifier is None:
+            whole = self._whole_row(name)
+            if whole is not None:
+                return whole
         if qualifier is not None and not self._any_scope_has(qualifier):
             raise errors.UndefinedTable(
                 f'missing FROM-clause entry for table "{qualifier}"'
             )
         shown = f"{qualifier}.{name}" if qualifier else f'"{name}"'
         raise errors.UndefinedColumn(f'column {shown} does not exist')
+
+    def _whole_row(self, alias: str) -> CExpr | None:
+        """``t`` naming a FROM item: a record of its columns (to_json(t), row_to_json(t))."""
+        from omendb_server.datatypes.misc import RowValue
+
+        scope: Scope | None = self.scope
+        level = 0
+        while scope is not None:
+            idx = [i for i, c in enumerate(scope.columns) if c.qualifier == alias]
+            if idx:
+                names = tuple(scope.columns[i].name for i in idx)
+                types = tuple(scope.columns[i].type for i in idx)
+                if level == 0:
+                    def row_value(r: tuple, c: ExecContext) -> Any:
+                        return RowValue([r[i] for i in idx], names, types)
+                else:
+                    self.correlated = True
+                    lvl = level
+
+                    def row_value(r: tuple, c: ExecContext) -> Any:
+                        outer = c.outer[-lvl]
+                        return RowValue([outer[i] for i in idx], names, types)
+
+                return CExpr(row_value, type_by_name("record"), -1, alias)
+            scope = scope.outer
+            level += 1
+        return None
 
     def _any_scope_has(self, qualifier: str) -> bool:
         scope: Scope | None = self.scope
@@ -686,6 +717,65 @@ class ExprCompiler:
         ce = compile_function(self, exp.Anonymous(this="power", expressions=[node.this, node.expression]),
                               "power")
         return CExpr(ce.fn, ce.type, -1, "?column?")  # the ^ operator; power() is a call
+
+    def _c_AtTimeZone(self, node: exp.AtTimeZone) -> CExpr:
+        from omendb_server.sql.functions_datetime import at_time_zone
+
+        return at_time_zone(self, node)
+
+    def _bitwise(self, node: exp.Expression, sym: str, py: Callable[[Any, Any], Any]) -> CExpr:
+        left, right = self.compile(node.this), self.compile(node.expression)
+        if left.type.oid == 705:
+            left = self.coerce(left, right.type if T.is_integer(right.type) else T.INT4)
+        if right.type.oid == 705:
+            right = self.coerce(right, left.type if T.is_integer(left.type) else T.INT4)
+        if not (T.is_integer(left.type) and T.is_integer(right.type)):
+            raise errors.UndefinedFunction(
+                f"operator does not exist: {T.type_label(left.type)} {sym} {T.type_label(right.type)}",
+                hint="No operator matches the given name and argument types. "
+                "You might need to add explicit type casts.")
+        if sym in ("<<", ">>"):
+            rtype = left.type
+            right = self.coerce(right, T.INT4)
+        else:
+            rtype = T.numeric_result(left.type, right.type)
+            left, right = self.coerce(left, rtype), self.coerce(right, rtype)
+        lf, rf = left.fn, right.fn
+        bits = {21: 16, 23: 32, 20: 64}[rtype.oid]
+
+        def wrap(v: int) -> int:
+            v &= (1 << bits) - 1
+            return v - (1 << bits) if v >> (bits - 1) else v
+
+        return CExpr(lambda r, c: None if (a := lf(r, c)) is None or (b := rf(r, c)) is None
+                     else wrap(py(a, b)), rtype)
+
+    def _c_BitwiseAnd(self, node: exp.Expression) -> CExpr:
+        return self._bitwise(node, "&", _op.and_)
+
+    def _c_BitwiseOr(self, node: exp.Expression) -> CExpr:
+        return self._bitwise(node, "|", _op.or_)
+
+    def _c_BitwiseXor(self, node: exp.Expression) -> CExpr:
+        return self._bitwise(node, "#", _op.xor)
+
+    def _c_BitwiseLeftShift(self, node: exp.Expression) -> CExpr:
+        return self._bitwise(node, "<<", lambda a, b: a << (b % 64) if b >= 0 else a >> -b)
+
+    def _c_BitwiseRightShift(self, node: exp.Expression) -> CExpr:
+        return self._bitwise(node, ">>", lambda a, b: a >> (b % 64) if b >= 0 else a << -b)
+
+    def _c_BitwiseNot(self, node: exp.Expression) -> CExpr:
+        inner = self.compile(node.this)
+        if inner.type.oid == 705:
+            inner = self.coerce(inner, T.INT4)
+        if not T.is_integer(inner.type):
+            raise errors.UndefinedFunction(
+                f"operator does not exist: ~ {T.type_label(inner.type)}",
+                hint="No operator matches the given name and argument type. "
+                "You might need to add an explicit type cast.")
+        f = inner.fn
+        return CExpr(lambda r, c: None if (v := f(r, c)) is None else ~v, inner.type)
 
     def _c_Interval(self, node: exp.Interval) -> CExpr:
         from omendb_server.sql.functions_datetime import interval_literal

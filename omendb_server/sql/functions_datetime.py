@@ -1168,3 +1168,47 @@ def _to_timestamp(call: Call) -> Any:
         return _localize(parse_datetime(s, f, "to_timestamp"), zone(c))
 
     return call.make(to_ts, T.TIMESTAMPTZ)
+
+
+def at_time_zone(comp: Any, node: exp.AtTimeZone) -> Any:
+    """timestamptz AT TIME ZONE z -> local timestamp; timestamp AT TIME ZONE z -> timestamptz."""
+    from omendb_server.sql.expr import CExpr
+
+    src = comp.compile(node.this)
+    if src.type.oid == 705:
+        src = comp.coerce(src, T.TIMESTAMPTZ)
+    elif src.type.oid == 1082:
+        src = comp.coerce(src, T.TIMESTAMPTZ)
+    zone_ce = comp.compile(node.args["zone"])
+    if zone_ce.type.oid == 1186:
+        zf_iv = zone_ce.fn
+
+        def zone_of(r: tuple, c: ExecContext) -> Any:
+            iv = zf_iv(r, c)
+            return None if iv is None else _dt.timezone(_dt.timedelta(
+                days=iv.days, microseconds=iv.microseconds))
+    else:
+        zf = comp.coerce(zone_ce, T.TEXT).fn
+
+        def zone_of(r: tuple, c: ExecContext) -> Any:
+            name = zf(r, c)
+            return None if name is None else session_zone(name)
+    sf = src.fn
+    if src.type.oid == 1184:
+        def to_local(r: tuple, c: ExecContext) -> Any:
+            v, z = sf(r, c), zone_of(r, c)
+            if v is None or z is None:
+                return None
+            return v.astimezone(z).replace(tzinfo=None)
+        return CExpr(to_local, T.TIMESTAMP, -1, "timezone")
+    if src.type.oid == 1114:
+        def to_utc(r: tuple, c: ExecContext) -> Any:
+            v, z = sf(r, c), zone_of(r, c)
+            if v is None or z is None:
+                return None
+            return _localize(v, z)
+        return CExpr(to_utc, T.TIMESTAMPTZ, -1, "timezone")
+    raise errors.UndefinedFunction(
+        f"function pg_catalog.timezone(unknown, {T.type_label(src.type)}) does not exist",
+        hint="No function matches the given name and argument types. "
+        "You might need to add explicit type casts.")

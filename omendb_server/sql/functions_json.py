@@ -351,6 +351,16 @@ def _build_array(call: Call) -> Any:
     return call.make(build, JSONB if is_b else JSON)
 
 
+@register("row_to_json")
+def _row_to_json(call: Call) -> Any:
+    ces = call.compiled()
+    if not ces or ces[0].type.oid != 2249:
+        raise call.no_such_function(ces)
+    (vf,) = _value_fns(call, ces[:1])
+    f = ces[0].fn
+    return call.make(lambda r, c: None if f(r, c) is None else J.dump_json_compact(vf(r, c)), JSON)
+
+
 @register("to_json", "to_jsonb")
 def _to_json(call: Call) -> Any:
     (a,) = call.compiled()

@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""Date/time functions and operators (interval arithmetic, extract/date_part, date_trunc, age, to_char, to_date, to_timestamp, make_*, justify_*) against PostgreSQL 15.
+"""Date/time functions and operators (interval arithmetic, extract/date_part, date_trunc, age, to_char, to_date, to_timestamp, make_*, justify_*, AT TIME ZONE) against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -298,7 +298,20 @@ CASES = [("select interval '1 day 2 hours', interval '1 year 2 months 3 days 04:
   ('42883',
    'operator does not exist: date * integer',
    'No operator matches the given name and argument types. You might need to add explicit type '
-   'casts.'))]
+   'casts.')),
+ ("select timestamptz '2020-01-01 12:00+00' at time zone 'America/New_York', timestamp '2020-01-01 "
+  "12:00' at time zone 'Europe/Paris', timestamptz '2020-07-01 00:00+00' at time zone 'UTC'",
+  [('timezone', 1114), ('timezone', 1184), ('timezone', 1114)],
+  [('2020-01-01 07:00:00', '2020-01-01 11:00:00+00', '2020-07-01 00:00:00')]),
+ ("select extract(epoch from timestamptz '2020-01-01 00:00:00.5+00'), date_trunc('day', "
+  "timestamptz '2020-06-15 13:00+00')::date, to_char(timestamptz '2020-06-15 13:00+00', "
+  '\'YYYY-MM-DD"T"HH24:MI:SSOF\')',
+  [('extract', 1700), ('date_trunc', 1082), ('to_char', 25)],
+  [('1577836800.500000', '2020-06-15', '2020-06-15T13:00:00+00')]),
+ ("select greatest(date '2020-01-01', date '2021-01-01'), least(interval '1 day', interval '2 "
+  "hours')",
+  [('greatest', 1082), ('least', 1186)],
+  [('2021-01-01', '02:00:00')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])

@@ -176,7 +176,26 @@ CASES = [('select abs(-3), abs(-2.5), abs(-1.5::float8), abs(-3::int2), ceil(1.2
    ('?column?', 701),
    ('?column?', 23),
    ('?column?', 23)],
-  [('2.5', '2', '2.5', '3', '3', '2')])]
+  [('2.5', '2', '2.5', '3', '3', '2')]),
+ ('select 5 & 3, 5 | 3, 5 # 3, ~5, 1 << 4, 16 >> 2, 5::int2 & 3::int8, -1::int2 << 15',
+  [('?column?', 23),
+   ('?column?', 23),
+   ('?column?', 23),
+   ('?column?', 23),
+   ('?column?', 23),
+   ('?column?', 23),
+   ('?column?', 20),
+   ('?column?', 21)],
+  [('1', '7', '6', '-6', '16', '4', '1', '-32768')]),
+ ('select (1.5::float4 + 1)::text, 2.5::float4 * 2, 1.5::float4 + 1.5::float4',
+  [('text', 25), ('?column?', 701), ('?column?', 700)],
+  [('2.5', '5', '3')]),
+ ('select 1.5 & 1',
+  'ERROR',
+  ('42883',
+   'operator does not exist: numeric & integer',
+   'No operator matches the given name and argument types. You might need to add explicit type '
+   'casts.'))]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])

@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""json/jsonb: canonical jsonb output, operators (->, ->>, #>, #>>, @>, <@, ?, ?|, ?&, ||, -, #-), builders, jsonb_set/insert, set-returning functions and errors, against PostgreSQL 15.
+"""json/jsonb: canonical jsonb output, operators (->, ->>, #>, #>>, @>, <@, ?, ?|, ?&, ||, -, #-), builders, jsonb_set/insert, set-returning functions, whole-row to_json and errors, against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -269,7 +269,35 @@ CASES = [('select \'{"b":1,"a":[1,2,{"c":null}]}\'::jsonb, \'{"b":1,"a":2}\'::js
   'ERROR',
   ('22023',
    'argument list must have even number of elements',
-   'The arguments of jsonb_build_object() must consist of alternating keys and values.'))]
+   'The arguments of jsonb_build_object() must consist of alternating keys and values.')),
+ ("select t from (values (1, 'a b', null::int, true)) as t(a, b, c, d)",
+  [('t', 2249)],
+  [('(1,"a b",,t)',)]),
+ ('select row_to_json(t), to_jsonb(t), to_json(t) from (values (1, \'a\', \'{"k":1}\'::jsonb, '
+  'array[1,2])) as t(a, b, j, arr)',
+  [('row_to_json', 114), ('to_jsonb', 3802), ('to_json', 114)],
+  [('{"a":1,"b":"a","j":{"k": 1},"arr":[1,2]}',
+    '{"a": 1, "b": "a", "j": {"k": 1}, "arr": [1, 2]}',
+    '{"a":1,"b":"a","j":{"k": 1},"arr":[1,2]}')]),
+ ("select json_agg(json_build_object('id', x)), jsonb_agg(json_build_object('id', x)), "
+  'json_build_object(\'a\', \'{"x":1}\'::jsonb, \'b\', \'{"y" : 2}\'::json) from '
+  'generate_series(1, 2) x',
+  [('json_agg', 114), ('jsonb_agg', 3802), ('json_build_object', 114)],
+  [('[{"id" : 1}, {"id" : 2}]', '[{"id": 1}, {"id": 2}]', '{"a" : {"x": 1}, "b" : {"y" : 2}}')]),
+ ("select jsonb_agg(t order by id desc) from (values (1, 'a'), (2, 'b')) as t(id, name)",
+  [('jsonb_agg', 3802)],
+  [('[{"id": 2, "name": "b"}, {"id": 1, "name": "a"}]',)]),
+ ('select coalesce(null::jsonb, \'{}\'), coalesce(\'{"a":1}\'::jsonb -> \'b\', \'null\'::jsonb), '
+  'case when \'{"a":1}\'::jsonb ? \'a\' then \'yes\' end, \'[1,2,3]\'::jsonb -> 1 = \'2\'::jsonb, '
+  '(\'{"n": 5}\'::jsonb ->> \'n\')::int + 1',
+  [('coalesce', 3802), ('coalesce', 3802), ('case', 25), ('?column?', 16), ('?column?', 23)],
+  [('{}', 'null', 'yes', 't', '6')]),
+ ('select key, value from jsonb_each(\'{"a":1, "b": [1]}\') where key = \'b\'',
+  [('key', 25), ('value', 3802)],
+  [('b', '[1]')]),
+ ('select (\'{"a":"x"}\'::jsonb -> \'a\')::int',
+  'ERROR',
+  ('22023', 'cannot cast jsonb string to type integer', None))]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
