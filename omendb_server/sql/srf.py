@@ -192,3 +192,6 @@ def _unnest(comp: ExprCompiler, args: list[CExpr], name: str) -> Srf:
 register("generate_series", _generate_series)
 register("generate_subscripts", _generate_subscripts)
 register("unnest", _unnest)
+
+# functions over other types register themselves here (imported last: they use ``register``)
+from omendb_server.sql import srf_builtin  # noqa: F401

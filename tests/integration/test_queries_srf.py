@@ -1,4 +1,4 @@
-"""Set-returning functions in FROM (WITH ORDINALITY) and in the select list.
+"""Set-returning functions in FROM (WITH ORDINALITY) and in the select list: generate_series, unnest, jsonb/json element and key functions, regexp_matches, regexp_split_to_table, string_to_table.
 
 Expected results were produced by PostgreSQL 15 (see ``_query_cases.py``).
 """
@@ -64,6 +64,41 @@ CASES = [
     ('select generate_series(1, 3) order by 1 desc',
      ['generate_series'],
      [(3,), (2,), (1,)]),
+    ('select * from jsonb_array_elements(\'[1, "a", {"b": 2}, null]\')',
+     ['value'],
+     [(1,), ('a',), ({'b': 2},), (None,)]),
+    ('select * from jsonb_array_elements_text(\'[1, "a", {"b": 2}, null]\')',
+     ['value'],
+     [('1',), ('a',), ('{"b": 2}',), (None,)]),
+    ("select jsonb_array_elements('[1,2]'::jsonb) as e",
+     ['e'],
+     [(1,), (2,)]),
+    ('select * from jsonb_each(\'{"b": 1, "a": [1,2]}\')',
+     ['key', 'value'],
+     [('a', [1, 2]), ('b', 1)]),
+    ('select * from jsonb_each_text(\'{"b": 1, "a": "x"}\')',
+     ['key', 'value'],
+     [('a', 'x'), ('b', '1')]),
+    ('select jsonb_object_keys(\'{"bb": 1, "a": 2}\')',
+     ['jsonb_object_keys'],
+     [('a',), ('bb',)]),
+    ('select * from jsonb_array_elements(\'{"a":1}\')',
+     ('error', '22023')),
+    ("select regexp_matches('foo bar baz', 'ba(.)', 'g')",
+     ['regexp_matches'],
+     [(['r'],), (['z'],)]),
+    ("select * from regexp_split_to_table('a,b,,c', ',')",
+     ['regexp_split_to_table'],
+     [('a',), ('b',), ('',), ('c',)]),
+    ("select * from string_to_table('a|b|c', '|')",
+     ['string_to_table'],
+     [('a',), ('b',), ('c',)]),
+    ('select e->>\'k\' from jsonb_array_elements(\'[{"k":"v1"},{"k":"v2"}]\') e',
+     ['?column?'],
+     [('v1',), ('v2',)]),
+    ("select * from jsonb_array_elements('[1,2]') with ordinality as t(v, n)",
+     ['v', 'n'],
+     [(1, 1), (2, 2)]),
 ]
 
 
