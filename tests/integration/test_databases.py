@@ -187,3 +187,17 @@ def test_data_survives_restart_and_default_database_is_kept(fresh_server, table_
     fresh_server.restart()
     with pytest.raises(psycopg.OperationalError, match='database "appdb" does not exist'):
         fresh_server.connect(dbname="appdb")
+
+
+def test_pg_database_lists_created_databases(omendb_server, dbname):
+    with admin(omendb_server) as c:
+        c.execute(f"CREATE DATABASE {dbname}")
+        try:
+            names = {r[0] for r in c.execute("SELECT datname FROM pg_database")}
+            assert {"omendb", dbname} <= names
+            oid = c.execute("SELECT oid FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+            assert oid is not None and oid[0] >= 16384
+        finally:
+            c.execute(f"DROP DATABASE {dbname}")
+        names = {r[0] for r in c.execute("SELECT datname FROM pg_database")}
+        assert dbname not in names
