@@ -125,7 +125,8 @@ def admin_main(argv: list[str] | None = None) -> int:
         for table in db.tm.catalog.tables.values():
             data = db.tm.tables.get(table.oid)
             n = 0 if data is None else sum(
-                1 for v in data.versions.values() if is_visible(v, db.tm.last_ts, 0))
+                1 for v in data.delta.values() if is_visible(v, db.tm.last_ts, 0)) + sum(
+                1 for _ in data.base_rows(db.tm.last_ts))
             print(f"{table.schema}.{table.name}: {n} rows")
         print(f"last commit timestamp: {db.tm.last_ts}")
     finally:

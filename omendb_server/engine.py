@@ -189,6 +189,15 @@ class Database:
             )
             return plan.execute(ctx)
 
+    def point_rows(self, fast: Any, params: list[Any], session: SessionInfo,
+                   fmt: Any) -> list[tuple[Any, ...]]:
+        """Rows of a point-query plan's direct function (``QueryPlan.fast``) outside any
+        transaction block: ``execute_read_only`` without the Result and its command tag,
+        since the wire layer builds those from the row count itself (hot path)."""
+        with self.lock:
+            return fast(ExecContext(params, Snapshot(self.tm.last_ts), self.tm,
+                                    self.tm.catalog, session, fmt, None, self))
+
     def copy_out(self, plan: Any, txn: Transaction | None, session: SessionInfo) -> list[bytes]:
         """Run COPY ... TO STDOUT and return its CopyData payloads (one per row)."""
         with self.lock:

@@ -44,7 +44,8 @@ class AlexPrimaryIndex:
     def __init__(self, to_int: Callable[[Any], int]) -> None:
         self._alex = AlexIndex()
         self._lookup = self._alex.lookup
-        self._slots: list[list[int]] = []
+        #: slot → ids of the key's versions: a list, or a bare int for one base row.
+        self._slots: list[Any] = []
         self._free: list[int] = []
         self._to_int = to_int
 
@@ -60,7 +61,33 @@ class AlexPrimaryIndex:
                 self._slots.append([vid])
             self._alex.insert(k, slot)
         else:
-            self._slots[slot].append(vid)
+            entry = self._slots[slot]
+            if type(entry) is list:
+                entry.append(vid)
+            else:
+                self._slots[slot] = [entry, vid]
+
+    def replace(self, key: Hashable, old: int, new: int) -> None:
+        """Swap id ``old`` for ``new`` in the key's bucket (a base row being promoted)."""
+        slot = self._lookup(self._to_int(key[0]))  # type: ignore[index]
+        if slot < 0:
+            return
+        entry = self._slots[slot]
+        if type(entry) is list:
+            if old in entry:
+                entry[entry.index(old)] = new
+        elif entry == old:
+            self._slots[slot] = [new]
+
+    def bulk_load_base(self, keys: np.ndarray) -> None:
+        """Index base rows by position straight from their int64 key column: each slot
+        holds ``~pos`` as a bare int (no list per row), so a 1M-row restart builds no
+        Python object per key beyond that int."""
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        self._slots = (~order).tolist()
+        self._free = []
+        self._alex.bulk_load(sorted_keys, np.arange(len(order), dtype=np.int64))
 
     def existing_slots(self, int_keys: np.ndarray) -> np.ndarray:
         """Slot of each int64 key, -1 where absent: one compiled call for a batch."""
@@ -81,10 +108,15 @@ class AlexPrimaryIndex:
         if slot < 0:
             return
         bucket = self._slots[slot]
-        try:
-            bucket.remove(vid)
-        except ValueError:
-            return
+        if type(bucket) is not list:
+            if bucket != vid:
+                return
+            bucket = []
+        else:
+            try:
+                bucket.remove(vid)
+            except ValueError:
+                return
         if not bucket:
             self._alex.delete(k)
             self._free.append(slot)
@@ -94,7 +126,10 @@ class AlexPrimaryIndex:
         if k < INT64_MIN or k > INT64_MAX:
             return []
         slot = self._lookup(k)
-        return self._slots[slot] if slot >= 0 else []
+        if slot < 0:
+            return []
+        entry = self._slots[slot]
+        return entry if type(entry) is list else [entry]
 
     def bulk_load(self, pairs: list[tuple[Hashable, int]]) -> None:
         """Build from (key, vid) pairs with unique keys (recovery from a checkpoint)."""
@@ -121,7 +156,8 @@ class AlexPrimaryIndex:
             keys, payloads = self._alex.range(lo_k, hi_k, lo_inc, hi_inc, limit=chunk,
                                               reverse=reverse)
             for slot in payloads.tolist():
-                yield slots[slot]
+                entry = slots[slot]
+                yield entry if type(entry) is list else [entry]
             if len(keys) < chunk:
                 return
             if reverse:

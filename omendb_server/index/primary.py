@@ -44,5 +44,11 @@ class HashPrimaryIndex:
     def lookup(self, key: Hashable) -> list[int]:
         return self._map.get(key, [])
 
+    def replace(self, key: Hashable, old: int, new: int) -> None:
+        """Swap id ``old`` for ``new`` in the key's bucket (a base row being promoted)."""
+        bucket = self._map.get(key)
+        if bucket is not None and old in bucket:
+            bucket[bucket.index(old)] = new
+
     def __len__(self) -> int:
         return len(self._map)

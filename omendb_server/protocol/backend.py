@@ -139,6 +139,14 @@ def command_complete(tag: str) -> bytes:
     return message(b"C", _cstr(tag))
 
 
+_SELECT_TAGS = [message(b"C", _cstr(f"SELECT {n}")) for n in range(64)]
+
+
+def select_complete(n: int) -> bytes:
+    """CommandComplete ``SELECT n``: prebuilt for the small counts of point queries."""
+    return _SELECT_TAGS[n] if n < 64 else message(b"C", _cstr(f"SELECT {n}"))
+
+
 def parameter_description(oids: Sequence[int]) -> bytes:
     return message(b"t", _I16.pack(len(oids)) + struct.pack(f"!{len(oids)}I", *oids))
 

@@ -294,9 +294,13 @@ class Connection:
         if len(bind.params) != len(types):
             return False
         ctx = session.format_context()
+        fast = getattr(plan, "fast", None)
         try:
             values = self._decode_params(bind, types, ctx)
-            result = session.db.execute_read_only(plan, values, session)
+            if fast is not None:
+                rows = session.db.point_rows(fast, values, session, ctx)
+            else:
+                rows = session.db.execute_read_only(plan, values, session).rows or []
         except errors.DBError as e:
             if isinstance(e, errors.ProtocolViolation):
                 raise
@@ -304,15 +308,23 @@ class Connection:
             self._send(be.READY_IDLE)
             self.flush_now = True
             return True
-        self._send(be.BIND_COMPLETE)
+        # One bytes object per response: BindComplete, rows, CommandComplete, ReadyForQuery.
+        out = [be.BIND_COMPLETE]
         if describe:
-            self._send(self._row_description(stmt, bind.result_formats))
-        rows = result.rows or []
+            out.append(self._row_description(stmt, bind.result_formats))
         if plan.columns is not None and rows:
-            self._send_rows(rows, stmt.encoders(list(bind.result_formats), _make_encoders), ctx)
-        self._drain_notices()
-        self._send(be.command_complete(f"SELECT {len(rows)}"))
-        self._send(be.READY_IDLE)
+            encoders = stmt.encoders(bind.result_formats, _make_encoders)
+            data_row = be.data_row
+            for row in rows:
+                out.append(data_row([None if v is None else enc(v, ctx)
+                                     for v, enc in zip(row, encoders)]))
+        if session.notices or session.reported_changes:
+            self.pending.extend(out)
+            self._drain_notices()
+            out = []
+        out.append(be.select_complete(len(rows)))
+        out.append(be.READY_IDLE)
+        self.pending.append(b"".join(out))
         self.flush_now = True
         return True
 

@@ -15,7 +15,7 @@ from omendb_server import errors
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import AggSpec, Fn
-from omendb_server.storage.delta import INF, key_getter
+from omendb_server.storage.delta import INF, RowVersion, key_getter
 from omendb_server.txn.visibility import is_visible
 
 Row = tuple[Any, ...]
@@ -66,7 +66,10 @@ class SeqScan(Operator):
         if data is None:
             return
         read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
-        for v in list(data.versions.values()):
+        if data.base is not None:
+            for _, values in data.base_rows(read_ts):
+                yield values
+        for v in list(data.delta.values()):
             if is_visible(v, read_ts, txid):
                 yield v.values
 
@@ -113,14 +116,30 @@ class IndexLookup(Operator):
         txn = ctx.txn
         read_ts, txid = txn.read_ts, txn.txid
         cache = ctx.tm.row_cache if self.index_oid == 0 else None
-        if cache is not None and cache.enabled:
-            cached = cache.get(self.table_oid, key)
-            if cached is not None and is_visible(cached, read_ts, txid):
-                return [cached.values]
-        versions = data.versions
+        if cache is not None:
+            if not cache.enabled:
+                cache = None
+            else:
+                cached = cache.get(self.table_oid, key)
+                if cached is not None and is_visible(cached, read_ts, txid):
+                    return [cached.values]
+        ids = data.lookup(self.index_oid, key)
+        if cache is not None and len(ids) == 1 and ids[0] < 0:
+            # a checkpointed row nobody wrote since: cache it as a committed version
+            base = data.base
+            pos = ~ids[0]
+            if base is not None and base.live[pos] and base.begins[pos] <= read_ts:
+                v = RowVersion(int(base.vids[pos]), base.row(pos), int(base.begins[pos]))
+                cache.put(self.table_oid, key, v)
+                return [v.values]
+            return []
+        delta = data.delta
         out = []
-        for vid in data.lookup(self.index_oid, key):
-            v = versions.get(vid)
+        for vid in ids:
+            if vid < 0:
+                out.extend(data.visible_values([vid], read_ts, txid))
+                continue
+            v = delta.get(vid)
             if v is not None and is_visible(v, read_ts, txid):
                 if cache is not None and v.begin > 0 and v.end == INF:
                     cache.put(self.table_oid, key, v)
@@ -138,9 +157,12 @@ class IndexLookup(Operator):
             if cached is not None and is_visible(cached, read_ts, txid):
                 yield cached.values
                 return
-        versions = data.versions
+        delta = data.delta
         for vid in list(data.lookup(self.index_oid, key)):
-            v = versions.get(vid)
+            if vid < 0:
+                yield from data.visible_values([vid], read_ts, txid)
+                continue
+            v = delta.get(vid)
             if v is not None and is_visible(v, read_ts, txid):
                 if cache is not None and v.begin > 0 and v.end == INF:
                     cache.put(self.table_oid, key, v)
@@ -148,8 +170,11 @@ class IndexLookup(Operator):
 
 
 def candidate_versions(ctx: ExecContext, data: Any, keys: list[list[Fn]] | None,
-                       index_oid: int = 0) -> list[Any]:
-    """Visible versions of a table, narrowed by an index when ``keys`` pin its key."""
+                       index_oid: int = 0, pred: Fn | None = None) -> list[Any]:
+    """Visible versions of a table a writer or locker may act on, narrowed by an index
+    when ``keys`` pin its key. Checkpointed (base) rows are promoted to RowVersions
+    only when ``pred`` (if given) matches them, so a selective UPDATE of a large
+    table does not materialize every row."""
     read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
     if keys is not None:
         versions = []
@@ -161,7 +186,12 @@ def candidate_versions(ctx: ExecContext, data: Any, keys: list[list[Fn]] | None,
             seen.add(key)
             versions.extend(data.versions_with_key(key, index_oid))
     else:
-        versions = list(data.versions.values())
+        versions = []
+        if data.base is not None:
+            matches = [pos for pos, values in data.base_rows(read_ts)
+                       if pred is None or pred(values, ctx) is True]
+            versions = [data.promote(pos) for pos in matches]
+        versions.extend(data.delta.values())
     return [v for v in versions if is_visible(v, read_ts, txid)]
 
 
@@ -195,13 +225,9 @@ class IndexRange(Operator):
         if (self.lo is not None and lo is None) or (self.hi is not None and hi is None):
             return  # a comparison with NULL matches nothing
         read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
-        versions = data.versions
         for vids in data.pk_index.range(lo, hi, self.lo_inclusive, self.hi_inclusive,
                                         self.reverse):
-            for vid in list(vids):
-                v = versions.get(vid)
-                if v is not None and is_visible(v, read_ts, txid):
-                    yield v.values
+            yield from data.visible_values(list(vids), read_ts, txid)
 
 
 class LockCandidates(Operator):
@@ -229,7 +255,7 @@ class LockCandidates(Operator):
         if data is None:
             return
         pred = self.pred
-        for v in candidate_versions(ctx, data, self.keys, self.index_oid):
+        for v in candidate_versions(ctx, data, self.keys, self.index_oid, pred):
             if pred is None or pred(v.values, ctx) is True:
                 yield v.values + (v,)
 

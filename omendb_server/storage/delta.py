@@ -9,11 +9,10 @@ concurrent update can follow the chain, as PostgreSQL does.
 
 from __future__ import annotations
 
-from typing import Any
-
-from typing import Callable
+from typing import Any, Callable
 
 from omendb_server.index import AlexPrimaryIndex, HashPrimaryIndex
+from omendb_server.storage.base import BaseRows
 
 INF = 1 << 62
 
@@ -71,14 +70,25 @@ class SecondaryIndex:
 
 
 class TableData:
-    """Row versions of one table plus its primary-key and secondary indexes."""
+    """Row versions of one table plus its primary-key and secondary indexes.
 
-    __slots__ = ("oid", "versions", "pk_cols", "pk_index", "indexes", "pk_of")
+    Rows live in two places: ``base`` (the last checkpoint, Arrow columns, see
+    ``storage/base.py``) and ``delta`` (``RowVersion`` objects written since, plus
+    base rows promoted for writing). Index buckets hold vids of delta versions and
+    ``~pos`` (a negative number) for base rows not promoted yet.
+
+    ``versions`` is the safe, simple view for code that wants every version as a
+    ``RowVersion`` (DDL rewrites, constraint checks): it promotes all base rows
+    first. Hot paths use ``delta`` and the base-aware helpers below instead.
+    """
+
+    __slots__ = ("oid", "delta", "pk_cols", "pk_index", "indexes", "pk_of", "base")
 
     def __init__(self, oid: int, pk_cols: list[int],
                  pk_to_int: Callable[[Any], int] | None = None) -> None:
         self.oid = oid
-        self.versions: dict[int, RowVersion] = {}
+        self.delta: dict[int, RowVersion] = {}
+        self.base: BaseRows | None = None
         self.pk_cols = tuple(pk_cols)
         #: values → primary-key tuple
         self.pk_of = key_getter(self.pk_cols) if pk_cols else (lambda values: ())
@@ -86,8 +96,14 @@ class TableData:
         #: index oid → structure; kept for every index any transaction created.
         self.indexes: dict[int, SecondaryIndex] = {}
 
+    @property
+    def versions(self) -> dict[int, RowVersion]:
+        """Every version as a RowVersion (promotes the whole base: O(rows), for DDL)."""
+        self.promote_all()
+        return self.delta
+
     def add(self, version: RowVersion) -> None:
-        self.versions[version.vid] = version
+        self.delta[version.vid] = version
         if self.pk_index is not None:
             self.pk_index.add(self.pk_of(version.values), version.vid)
         for index in self.indexes.values():
@@ -95,36 +111,125 @@ class TableData:
             if key is not None:
                 index.map.add(key, version.vid)
 
-    def bulk_load(self, rows: list[tuple[int, int, int, tuple[Any, ...]]]) -> int:
-        """Add checkpointed versions (vid, begin, end, values) in one pass (recovery).
+    # -- the checkpointed base ------------------------------------------------------------
+    def load_base(self, base: "BaseRows") -> int:
+        """Serve a checkpoint segment's rows from ``base`` (recovery); returns the max vid.
 
-        Segments hold one live version per key, so the primary-key map can be built
-        directly instead of appending key by key."""
-        versions = self.versions
-        new = {vid: RowVersion(vid, values, begin) for vid, begin, end, values in rows}
-        versions.update(new)
-        if isinstance(self.pk_index, AlexPrimaryIndex) and len(self.pk_index) == 0:
+        An ALEX primary key is bulk-loaded straight from the key column (no Python
+        object per row); other keys are added row by row."""
+        self.base = base
+        if not len(base):
+            return 0
+        pk = self.pk_index
+        keys = base.int_keys(self.pk_cols[0]) if isinstance(pk, AlexPrimaryIndex) else None
+        if keys is not None and len(pk) == 0:
+            pk.bulk_load_base(keys)
+        elif pk is not None:
             pk_of = self.pk_of
-            self.pk_index.bulk_load([(pk_of(v.values), vid) for vid, v in new.items()])
-        elif self.pk_index is not None:
-            pk_of = self.pk_of
-            index_map = self.pk_index._map
-            for vid, version in new.items():
-                key = pk_of(version.values)
-                bucket = index_map.get(key)
-                if bucket is None:
-                    index_map[key] = [vid]
-                else:
-                    bucket.append(vid)
+            for pos, values in base.rows():
+                pk.add(pk_of(values), ~pos)
         for index in self.indexes.values():
-            for vid, version in new.items():
-                key = index.key_of(version.values)
-                if key is not None:
-                    index.map.add(key, vid)
-        return max(new) if new else 0
+            self._index_base(index)
+        return int(base.vids[-1])
+
+    def _index_base(self, index: "SecondaryIndex") -> None:
+        if self.base is None:
+            return
+        for pos, values in self.base.rows():
+            key = index.key_of(values)
+            if key is not None:
+                index.map.add(key, ~pos)
+
+    def promote(self, pos: int) -> RowVersion:
+        """Move base row ``pos`` into the delta as a RowVersion (before writing to it)."""
+        base = self.base
+        assert base is not None and base.live[pos]
+        vid = int(base.vids[pos])
+        values = base.row(pos)
+        version = RowVersion(vid, values, int(base.begins[pos]))
+        base.live[pos] = False
+        base.promoted += 1
+        self.delta[vid] = version
+        ref = ~pos
+        if self.pk_index is not None:
+            self.pk_index.replace(self.pk_of(values), ref, vid)
+        for index in self.indexes.values():
+            key = index.key_of(values)
+            if key is not None:
+                index.map.replace(key, ref, vid)
+        return version
+
+    def promote_all(self) -> None:
+        base = self.base
+        if base is None or base.promoted == len(base):
+            return
+        for pos in base.live_positions().tolist():
+            self.promote(pos)
+
+    def version(self, vid: int) -> RowVersion | None:
+        """The version ``vid`` (promoting a base row), None if it does not exist."""
+        v = self.delta.get(vid)
+        if v is None and self.base is not None:
+            pos = self.base.pos_of_vid(vid)
+            if pos >= 0 and self.base.live[pos]:
+                return self.promote(pos)
+        return v
+
+    def resolve(self, ids: list[int]) -> list[RowVersion]:
+        """Index bucket entries → RowVersions (base rows promoted)."""
+        out = []
+        delta = self.delta
+        for i in list(ids):
+            if i >= 0:
+                v = delta.get(i)
+                if v is not None:
+                    out.append(v)
+            elif self.base is not None and self.base.live[~i]:
+                out.append(self.promote(~i))
+        return out
+
+    def visible_values(self, ids: list[int], read_ts: int, txid: int) -> list[tuple[Any, ...]]:
+        """Values of the versions in an index bucket a snapshot sees, without promoting."""
+        out = []
+        delta = self.delta
+        for i in ids:
+            if i >= 0:
+                v = delta.get(i)
+                if v is None:
+                    continue
+                b = v.begin
+                if b < 0:
+                    if b != -txid:
+                        continue
+                elif b > read_ts:
+                    continue
+                e = v.end
+                if e == INF or (e < 0 and e != -txid) or e > read_ts:
+                    out.append(v.values)
+            else:
+                base = self.base
+                if base is not None and base.live[~i] and base.begins[~i] <= read_ts:
+                    out.append(base.row(~i))
+        return out
+
+    def base_rows(self, read_ts: int):  # type: ignore[no-untyped-def]
+        """(pos, values) of live base rows a snapshot at ``read_ts`` sees."""
+        base = self.base
+        if base is None:
+            return
+        begins = base.begins
+        for pos, values in base.rows():
+            if begins[pos] <= read_ts:
+                yield pos, values
+
+    def row_count_hint(self) -> int:
+        n = len(self.delta)
+        if self.base is not None:
+            n += len(self.base) - self.base.promoted
+        return n
 
     def discard(self, vid: int) -> None:
-        version = self.versions.pop(vid, None)
+        version = self.delta.pop(vid, None)
         if version is None:
             return
         if self.pk_index is not None:
@@ -137,6 +242,7 @@ class TableData:
     def set_primary_key(self, pk_cols: list[int],
                         pk_to_int: Callable[[Any], int] | None = None) -> None:
         """(Re)build the primary-key index over every version (ALTER TABLE ADD PRIMARY KEY)."""
+        self.promote_all()
         self.pk_cols = tuple(pk_cols)
         if not pk_cols:
             self.pk_index = None
@@ -144,24 +250,26 @@ class TableData:
             return
         self.pk_of = key_getter(self.pk_cols)
         self.pk_index = _new_pk_index(pk_cols, pk_to_int)
-        for version in self.versions.values():
+        for version in self.delta.values():
             self.pk_index.add(self.pk_of(version.values), version.vid)
 
     def add_index(self, oid: int, cols: list[int], unique: bool) -> SecondaryIndex:
         index = SecondaryIndex(cols, unique)
-        for version in self.versions.values():
+        for version in self.delta.values():
             key = index.key_of(version.values)
             if key is not None:
                 index.map.add(key, version.vid)
+        self._index_base(index)
         self.indexes[oid] = index
         return index
 
     def lookup(self, index_oid: int, key: tuple[Any, ...]) -> list[int]:
-        """vids carrying ``key`` in the primary key (index_oid 0) or a secondary index."""
+        """Bucket of ``key`` in the primary key (index_oid 0) or a secondary index:
+        vids of delta versions and ``~pos`` of base rows."""
         if index_oid == 0:
             return self.pk_index.lookup(key) if self.pk_index is not None else []
         index = self.indexes.get(index_oid)
         return index.map.lookup(key) if index is not None else []
 
     def versions_with_key(self, key: tuple[Any, ...], index_oid: int = 0) -> list[RowVersion]:
-        return [self.versions[v] for v in self.lookup(index_oid, key) if v in self.versions]
+        return self.resolve(self.lookup(index_oid, key))

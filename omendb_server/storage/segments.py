@@ -70,8 +70,11 @@ def _from_arrow(t: DataType) -> Callable[[Any], Any] | None:
 
 
 def write_segment(path: Path, types: list[DataType], names: list[str],
-                  versions: Iterable[tuple[int, int, int, tuple[Any, ...]]]) -> int:
-    """Write (vid, begin, end, values) rows to ``path`` atomically; returns the row count."""
+                  versions: Iterable[tuple[int, int, int, tuple[Any, ...]]],
+                  base: pa.Table | None = None) -> int:
+    """Write (vid, begin, end, values) rows, after the rows of ``base`` (a table in
+    segment layout: the live rows of the previous checkpoint, kept columnar), to
+    ``path`` atomically, ordered by vid; returns the row count."""
     vids: list[int] = []
     begins: list[int] = []
     ends: list[int] = []
@@ -90,12 +93,25 @@ def write_segment(path: Path, types: list[DataType], names: list[str],
         arrays.append(pa.array(col, arrow_type(t)))
     schema_names = list(META_COLUMNS) + [f"c{i}_{n}" for i, n in enumerate(names)]
     table = pa.Table.from_arrays(arrays, names=schema_names)
+    if base is not None and base.num_rows:
+        base = pa.Table.from_arrays([base.column(i).cast(table.schema.field(i).type)
+                                     for i in range(base.num_columns)], names=schema_names)
+        table = pa.concat_tables([base, table]) if table.num_rows else base
+        table = table.sort_by("__vid")
 
     def write(tmp: Path) -> None:
-        pq.write_table(table, tmp, compression="zstd")
+        # one row group: recovery then maps each column to one Arrow array without merging
+        pq.write_table(table, tmp, compression="zstd", row_group_size=max(1, table.num_rows))
 
     atomic_write(path, write)
-    return len(vids)
+    return table.num_rows
+
+
+def read_base(path: Path, types: list[DataType]) -> "BaseRows":
+    """A segment as base rows: columns stay in Arrow (see ``storage/base.py``)."""
+    from omendb_server.storage.base import BaseRows
+
+    return BaseRows(pq.read_table(path), types)
 
 
 def read_segment(path: Path, types: list[DataType]) -> list[tuple[int, int, int, tuple[Any, ...]]]:

@@ -76,6 +76,11 @@ class Transaction:
     #: (table oid, previous primary-key columns) for ALTER TABLE ADD PRIMARY KEY.
     altered_pks: list[tuple[int, list[int]]] = field(default_factory=list)
     dropped_indexes: list[tuple[int, int]] = field(default_factory=list)
+    #: DDL that reshapes a table's in-memory structures (ALTER TABLE DROP COLUMN /
+    #: ALTER COLUMN TYPE rebuild its key indexes) registers how to undo / finish that
+    #: here; run by abort (newest first) / publish. Added for H-ddl's sql/alter.py.
+    on_abort: list[Callable[[], None]] = field(default_factory=list)
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
     savepoints: list[Savepoint] = field(default_factory=list)
     seq_touched: set[int] = field(default_factory=set)
     snapshot_taken: bool = False
@@ -180,7 +185,7 @@ class TransactionManager:
             data = self.tables.get(table_oid)
             if data is None:
                 continue
-            version = data.versions.get(vid)
+            version = data.delta.get(vid)
             if kind == "I":
                 if version is None or version.begin != -txn.txid or version.end == -txn.txid:
                     continue  # inserted then deleted by this same transaction
@@ -206,7 +211,7 @@ class TransactionManager:
             data = self.tables.get(table_oid)
             if data is None:
                 continue
-            version = data.versions.get(vid)
+            version = data.delta.get(vid)
             if version is None:
                 continue
             self.dirty_tables.add(table_oid)
@@ -222,6 +227,8 @@ class TransactionManager:
         if txn.catalog is not None:
             self.dirty_tables.update(txn.created_tables)
             self.catalog = txn.catalog
+            for done in txn.on_commit:
+                done()
             for oid in txn.dropped_tables:
                 self.tables.pop(oid, None)
         if ts > self.last_ts:
@@ -243,6 +250,8 @@ class TransactionManager:
             data = self.tables.get(table_oid)
             if data is not None:
                 data.set_primary_key(old_pk)
+        for undo in reversed(txn.on_abort):
+            undo()
         self._finish(txn)
 
     def _finish(self, txn: Transaction) -> None:
@@ -263,7 +272,7 @@ class TransactionManager:
             data = self.tables.get(table_oid)
             if data is None:
                 continue
-            version = data.versions.get(vid)
+            version = data.delta.get(vid)
             if version is None:
                 continue
             if kind == "I" and version.begin == neg:
@@ -368,7 +377,7 @@ class TransactionManager:
         neg = -txn.txid
         new_vids: list[int] = []
         new_keys: list[int] = []
-        versions = data.versions
+        versions = data.delta
         writes = txn.writes
         oid = data.oid
         later: list[tuple[Any, ...]] = []
@@ -443,7 +452,7 @@ class TransactionManager:
                         )
                     if not version.succ:
                         return None
-                    nxt = data.versions.get(version.succ)
+                    nxt = data.delta.get(version.succ)
                     if nxt is None:
                         return None
                     if queued_on == version.vid:  # the queue follows the row
@@ -562,7 +571,7 @@ class TransactionManager:
     # -- recovery ----------------------------------------------------------------------
     def recover(self) -> int:
         """Rebuild catalog, sequences and row versions: segments, then the log after them."""
-        from omendb_server.storage.segments import read_segment
+        from omendb_server.storage.segments import read_base
 
         cat = self.store.get_json("catalog")
         if cat is not None:
@@ -575,8 +584,8 @@ class TransactionManager:
             if table is None or self.segments_dir is None:
                 continue
             data = self.table_data(table)
-            rows = read_segment(self.segments_dir / rel, [c.type for c in table.columns])
-            max_vid = max(max_vid, data.bulk_load(rows))
+            base = read_base(self.segments_dir / rel, [c.type for c in table.columns])
+            max_vid = max(max_vid, data.load_base(base))
         n = 0
         for ts, ops, dropped, catalog_json, sequences in self.store.replay():
             if ts > self.last_ts:
@@ -594,10 +603,14 @@ class TransactionManager:
                 data = self.table_data(table)
                 self.dirty_tables.add(op.table_oid)
                 if op.values is None:
-                    version = data.versions.get(op.vid)
+                    version = data.version(op.vid)
                     if version is not None:
                         version.end = ts
                 else:
+                    if data.base is not None and data.base.pos_of_vid(op.vid) >= 0:
+                        continue  # logged before the checkpoint that holds it already
+                    if op.vid in data.delta:
+                        continue
                     version = RowVersion(op.vid, op.values, ts)
                     data.add(version)
                     if op.vid > max_vid:
@@ -605,7 +618,9 @@ class TransactionManager:
                 n += 1
         self.ops_since_checkpoint = n
         for table in self.catalog.tables.values():
-            self.table_data(table)
+            data = self.table_data(table)
+            if list(data.pk_cols) != list(table.primary_key):  # ALTER TABLE in the log (H-ddl)
+                data.set_primary_key(table.primary_key, pk_key_mapper(table))
             if str(table.oid) not in manifest["segments"]:
                 self.dirty_tables.add(table.oid)
         for index in self.catalog.indexes.values():
@@ -614,7 +629,7 @@ class TransactionManager:
                 data.add_index(index.oid, index.columns, index.unique)
         # drop fully dead versions: no snapshot older than recovery exists
         for data in self.tables.values():
-            for vid in [v.vid for v in data.versions.values() if v.end != INF]:
+            for vid in [v.vid for v in data.delta.values() if v.end != INF]:
                 data.discard(vid)
         self._next_vid = max_vid + 1
         self._next_ts = self.last_ts
@@ -631,7 +646,7 @@ class TransactionManager:
         horizon = self.horizon()
         removed = 0
         for data in self.tables.values():
-            dead = [vid for vid, v in data.versions.items() if 0 <= v.end <= horizon]
+            dead = [vid for vid, v in data.delta.items() if 0 <= v.end <= horizon]
             for vid in dead:
                 data.discard(vid)
             removed += len(dead)
@@ -662,18 +677,27 @@ class TransactionManager:
                     continue
                 data = self.tables.get(oid)
                 rows = [] if data is None else [
-                    (v.vid, v.begin, INF, v.values) for v in list(data.versions.values())
+                    (v.vid, v.begin, INF, v.values) for v in list(data.delta.values())
                     if 0 < v.begin <= ts and (v.end == INF or v.end < 0 or v.end > ts)
                 ]
+                base_table = None
+                if data is not None and data.base is not None:
+                    base_table = data.base.live_table()
+                    if base_table.num_rows == 0:
+                        base_table = None
+                    elif base_table.num_columns != 3 + len(table.columns):
+                        data.promote_all()  # columns changed since: rewrite from the delta
+                        base_table = None
+                rows = (base_table, rows)
                 work.append((table, rows))
             self.dirty_tables -= {t.oid for t, _ in work}
             total = 0
             self.lock.release()
             try:
-                for table, rows in work:
+                for table, (base_table, rows) in work:
                     rel = f"{table.oid}-{ts}.parquet"
                     total += write_segment(self.segments_dir / rel, [c.type for c in table.columns],
-                                           [c.name for c in table.columns], rows)
+                                           [c.name for c in table.columns], rows, base_table)
                     segments[str(table.oid)] = rel
             except BaseException:
                 self.dirty_tables.update(t.oid for t, _ in work)
