@@ -62,6 +62,14 @@ class Column:
     #: 's' for GENERATED ALWAYS AS (expr) STORED (pg_attribute.attgenerated), '' otherwise;
     #: the generation expression's text is then in ``default`` (pg_attrdef holds it, as in PG).
     generated: str = ""
+    #: The DEFAULT / generation expression as the engine compiles it (``default`` is the
+    #: display text pg_get_expr shows); None means ``default`` itself.
+    default_src: str | None = None
+
+    @property
+    def default_expr(self) -> str | None:
+        """Text to compile for the column's DEFAULT or generation expression."""
+        return self.default_src or self.default
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +80,7 @@ class Column:
             "default": self.default,
             "identity": self.identity,
             "generated": self.generated,
+            "default_src": self.default_src,
         }
 
     @classmethod
@@ -84,6 +93,7 @@ class Column:
             default=d["default"],
             identity=d.get("identity", ""),
             generated=d.get("generated", ""),
+            default_src=d.get("default_src"),
         )
 
 
@@ -121,6 +131,9 @@ class Constraint:
     index_oid: int = 0
     deferrable: bool = False
     deferred: bool = False
+    #: CHECK as pg_get_constraintdef prints it inside CHECK (...) (``check`` is the text
+    #: the engine compiles).
+    check_display: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -135,7 +148,12 @@ class Constraint:
             return ", ".join(t.columns[i].name for i in cols)
 
         if self.type == "c":
-            return f"CHECK ({self.check})"
+            body = self.check_display
+            if body is None:
+                from omendb_server.catalog.deparse import check_text, columns_of
+
+                body = check_text(self.check or "true", columns_of(table))
+            return f"CHECK ({body})"
         if self.type == "p":
             return f"PRIMARY KEY ({names(table, self.columns)})"
         if self.type == "u":

@@ -141,7 +141,7 @@ def _step(action: exp.Expression, table_name: str) -> Step:
             return (_alter_type, (col, dtype, typmod,
                                   using.sql(dialect="postgres") if using is not None else None))
         if action.args.get("default") is not None:
-            return (_set_default, (col, default_text(action.args["default"])))
+            return (_set_default, (col, action.args["default"]))
         if action.args.get("allow_null") is False:
             return (_set_not_null, (col, True))
         if action.args.get("allow_null") is True:
@@ -249,7 +249,11 @@ def _add_column(ctx: ExecContext, cat: Catalog, table: Table, spec: ColSpec,
     from omendb_server.catalog import Column
 
     new_col = Column(col.name, col.type, col.typmod, col.not_null, col.default, col.identity,
-                     col.generated)
+                     col.generated, col.default_src)
+    if new_col.generated:
+        from omendb_server.catalog.deparse import columns_of, expr_text
+
+        new_col.default = expr_text(new_col.default_expr or "", columns_of(table))
     table.columns.append(new_col)
     if spec.sequence:
         add_owned_sequence(cat, table, new_col, spec)
@@ -281,7 +285,7 @@ def _value_fn(ctx: ExecContext, cat: Catalog, table: Table, col: Any) -> Any:
 
     scope = table_scope(table, table.name)
     comp = ExprCompiler(Planner(cat, []), scope)
-    fn = comp.coerce(comp.compile(sqlglot.parse_one(col.default, read="postgres")),
+    fn = comp.coerce(comp.compile(sqlglot.parse_one(col.default_expr, read="postgres")),
                      col.type, col.typmod).fn
     return lambda row: fn(row, ctx)
 
@@ -393,10 +397,16 @@ def _rename_column(ctx: ExecContext, cat: Catalog, table: Table, old: str, new: 
     rename = _identifier_renamer(old, new)
     for con in table.constraints:
         if con.check:
+            from omendb_server.catalog.deparse import check_text, columns_of
+
             con.check = rename(con.check)
+            con.check_display = check_text(con.check, columns_of(table))
     for col in table.columns:
         if col.generated and col.default:
-            col.default = rename(col.default)
+            from omendb_server.catalog.deparse import columns_of, expr_text
+
+            col.default_src = rename(col.default_expr or "")
+            col.default = expr_text(col.default_src, columns_of(table))
     for seq in cat.sequences.values():
         if seq.owned_by == (table.oid, old):
             seq.owned_by = (table.oid, new)
@@ -444,8 +454,14 @@ def _add_constraints(ctx: ExecContext, cat: Catalog, table: Table, specs: list[C
 
 
 def _set_default(ctx: ExecContext, cat: Catalog, table: Table, name: str,
-                 default: str | None) -> None:
+                 node: exp.Expression | None) -> None:
     col = table.columns[table.column_index(name)]
+    default = default_src = None
+    if node is not None:
+        from omendb_server.catalog.deparse import node_text
+
+        default_src = default_text(node)
+        default = node_text(node, {}, col.type)
     if col.generated:
         raise errors.SyntaxError(f'column "{name}" of relation "{table.name}" is a generated '
                                  "column", hint="Use ALTER TABLE ... ALTER COLUMN ... "
@@ -455,8 +471,9 @@ def _set_default(ctx: ExecContext, cat: Catalog, table: Table, name: str,
                                  "column", hint="Use ALTER TABLE ... ALTER COLUMN ... "
                                  "DROP IDENTITY instead.")
     if default is not None:
-        _value_fn(ctx, cat, table, type(col)(col.name, col.type, col.typmod, default=default))
-    col.default = default
+        _value_fn(ctx, cat, table, type(col)(col.name, col.type, col.typmod,
+                                             default=default_src))
+    col.default, col.default_src = default, default_src
 
 
 def _set_not_null(ctx: ExecContext, cat: Catalog, table: Table, name: str, on: bool) -> None:

@@ -112,7 +112,7 @@ class RowWriter:
         self.generated: list[tuple[int, Callable[[Row, ExecContext], Any]]] = []
         for i, col in enumerate(table.columns):
             if col.generated and col.default:
-                node = sqlglot.parse_one(col.default, read="postgres")
+                node = sqlglot.parse_one(col.default_expr, read="postgres")
                 self.generated.append(
                     (i, comp.coerce(comp.compile(node), col.type, col.typmod).fn))
         #: (constraint, parent table, index oid to probe or None, key order for it)

@@ -121,8 +121,8 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
                 raise errors.UndefinedObject(f'type "{t.name}" does not exist')
         oid = cat.allocate_oid()
         cols = [Column(c.column.name, c.column.type, c.column.typmod, c.column.not_null,
-                       c.column.default, c.column.identity, c.column.generated)
-                for c in colspecs]
+                       c.column.default, c.column.identity, c.column.generated,
+                       c.column.default_src) for c in colspecs]
         table = Table(oid=oid, name=name, schema=schema, columns=cols,
                       rowtype_oid=cat.allocate_oid())
         for cs, col in zip(colspecs, cols):
@@ -130,7 +130,10 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
                 add_owned_sequence(cat, table, col, cs)
         for col in cols:
             if col.generated and col.default:
+                from omendb_server.catalog.deparse import columns_of, expr_text
+
                 _check_generated_expr(table, col)
+                col.default = expr_text(col.default_expr or "", columns_of(table))
         cat.tables[oid] = table
         ctx.txn.created_tables.append(oid)
         ctx.tm.table_data(table)
@@ -145,7 +148,7 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
 def _check_generated_expr(table: Table, col: Column) -> None:
     import sqlglot
 
-    node = sqlglot.parse_one(col.default or "", read="postgres")
+    node = sqlglot.parse_one(col.default_expr or "", read="postgres")
     for c in node.find_all(exp.Column):
         idx = table.find_column(c.name)
         if idx is None:
@@ -170,6 +173,7 @@ def add_owned_sequence(cat: Catalog, table: Table, col: Column, cs: ColSpec) -> 
     cat.sequences[seq.oid] = seq
     qualified = seq_name if table.schema == "public" else f"{table.schema}.{seq_name}"
     col.default = f"nextval('{qualified}'::regclass)"
+    col.default_src = None
     return seq
 
 

@@ -320,7 +320,7 @@ def drop_plan(kind: str, names: list[tuple[str, str | None]], if_exists: bool,
                         for c in t.columns:
                             if c.default and f"'{name}'" in c.default or \
                                     c.default and f".{name}'" in c.default:
-                                c.default = None
+                                c.default = c.default_src = None
                 del cat.sequences[obj.oid]
                 ctx.tm.sequences.pop(obj.oid, None)
             elif kind == "VIEW":

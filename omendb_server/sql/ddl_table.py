@@ -105,13 +105,16 @@ def parse_column(item: exp.ColumnDef, table_name: str) -> ColSpec:
         elif isinstance(ck, exp.PrimaryKeyColumnConstraint):
             spec.constraints.append(ConSpec("p", cname, [col_name]))
         elif isinstance(ck, exp.DefaultColumnConstraint):
-            col.default = default_text(ck.this)
+            from omendb_server.catalog.deparse import node_text
+
+            col.default_src = default_text(ck.this)
+            col.default = node_text(ck.this, {}, dtype)
         elif isinstance(ck, exp.UniqueColumnConstraint):
             spec.constraints.append(ConSpec("u", cname, [col_name]))
         elif isinstance(ck, exp.GeneratedAsIdentityColumnConstraint):
             if ck.args.get("expression") is not None:
                 col.generated = "s"
-                col.default = ck.args["expression"].sql(dialect="postgres")
+                col.default = col.default_src = ck.args["expression"].sql(dialect="postgres")
                 continue
             col.identity = "d" if ck.args.get("this") is False else "a"
             col.not_null = True
@@ -121,7 +124,7 @@ def parse_column(item: exp.ColumnDef, table_name: str) -> ColSpec:
                     spec.identity_options[opt] = int(ck.args[opt].sql())
         elif isinstance(ck, exp.ComputedColumnConstraint):
             col.generated = "s"
-            col.default = ck.this.sql(dialect="postgres")
+            col.default = col.default_src = ck.this.sql(dialect="postgres")
         elif isinstance(ck, exp.CheckColumnConstraint):
             spec.constraints.append(ConSpec("c", cname, [col_name], check=ck.this))
         elif isinstance(ck, exp.Reference):
@@ -241,8 +244,11 @@ def add_constraint(ctx: ExecContext, cat: Catalog, table: Table, spec: ConSpec,
                                       else [table.name], "check",
                                       lambda n: n in taken_con or table.find_constraint(n)
                                       is not None)
+        from omendb_server.catalog.deparse import check_text, columns_of
+
         con = Constraint(name, "c", [table.column_index(c) for c in cols],
-                         check=spec.check.sql(dialect="postgres"), oid=cat.allocate_oid())
+                         check=spec.check.sql(dialect="postgres"), oid=cat.allocate_oid(),
+                         check_display=check_text(spec.check, columns_of(table)))
         _compile_check(ctx, cat, table, con)
         table.constraints.append(con)
         if validate:

@@ -102,7 +102,7 @@ def default_exprs(planner, table: Table) -> list[CExpr | None]:  # type: ignore[
         if col.default is None or col.generated:
             out.append(None)
             continue
-        node = sqlglot.parse_one(col.default, read="postgres")
+        node = sqlglot.parse_one(col.default_expr, read="postgres")
         out.append(comp.coerce(comp.compile(node), col.type, col.typmod))
     return out
 

@@ -185,3 +185,43 @@ def test_constraints_survive_restart(fresh_server):
     c.execute("DELETE FROM p")
     assert c.execute("SELECT count(*) FROM ch").fetchone() == (0,)
     c.close()
+
+
+def test_defaults_and_checks_print_like_postgres(conn, unique_name):
+    """pg_get_expr / pg_get_constraintdef show the parsed expression as PostgreSQL 15
+    does (psql \\d and ORM reflection read these strings)."""
+    t = unique_name("dp")
+    conn.execute(
+        f"CREATE TABLE {t} (a int DEFAULT -1, b text DEFAULT 'x', "
+        "c varchar(10) DEFAULT 'y' CHECK (c <> ''), d numeric DEFAULT 1.5, e bool DEFAULT true, "
+        "f timestamptz DEFAULT now(), g timestamp DEFAULT current_timestamp, "
+        "h jsonb DEFAULT '{}', i int DEFAULT 1 + 2, j text CHECK (j IN ('a', 'b')), "
+        "k int CHECK (k BETWEEN 1 AND 5), l int CHECK (k > 0 AND l IS NOT NULL), "
+        "m text CHECK (m LIKE 'a%'), n text CHECK (char_length(n) < 5), "
+        "o int GENERATED ALWAYS AS (a * 2 + i) STORED, p date DEFAULT current_date, "
+        "r int CHECK (NOT (r = 3)), v int CHECK (v > -5))")
+    defaults = conn.execute(
+        "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
+        "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+        f"WHERE d.adrelid = '{t}'::regclass ORDER BY a.attnum").fetchall()
+    assert defaults == [
+        ("a", "'-1'::integer"), ("b", "'x'::text"), ("c", "'y'::character varying"),
+        ("d", "1.5"), ("e", "true"), ("f", "now()"), ("g", "CURRENT_TIMESTAMP"),
+        ("h", "'{}'::jsonb"), ("i", "(1 + 2)"), ("o", "((a * 2) + i)"), ("p", "CURRENT_DATE")]
+    checks = conn.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+        f"WHERE conrelid = '{t}'::regclass ORDER BY conname").fetchall()
+    assert [c for (c,) in checks] == [
+        "CHECK (((c)::text <> ''::text))",
+        "CHECK (((k > 0) AND (l IS NOT NULL)))",
+        "CHECK ((j = ANY (ARRAY['a'::text, 'b'::text])))",
+        "CHECK (((k >= 1) AND (k <= 5)))",
+        "CHECK ((m ~~ 'a%'::text))",
+        "CHECK ((char_length(n) < 5))",
+        "CHECK ((NOT (r = 3)))",
+        "CHECK ((v > '-5'::integer))",
+    ]
+    row = conn.execute(f"INSERT INTO {t} (j, k, l, m, n, v) VALUES ('a', 2, 1, 'ab', 'x', 0) "
+                       "RETURNING a, b, c, d, i, o").fetchone()
+    assert row == (-1, "x", "y", __import__("decimal").Decimal("1.5"), 3, 1)
+    conn.rollback()
