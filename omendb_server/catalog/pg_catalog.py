@@ -268,8 +268,11 @@ def _pg_namespace(cat: Catalog, info: dict[str, Any]) -> list[Row]:
         (INFORMATION_SCHEMA_NSP_OID, "information_schema", BOOTSTRAP_SUPERUSER_OID, None),
     ]
     for name, oid in cat.schemas.items():
-        owner = PG_DATABASE_OWNER_OID if oid == PUBLIC_NAMESPACE_OID else BOOTSTRAP_SUPERUSER_OID
-        rows.append((oid, name, owner, None))
+        if oid == PUBLIC_NAMESPACE_OID:
+            rows.append((oid, name, PG_DATABASE_OWNER_OID,
+                         ["pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"]))
+        else:
+            rows.append((oid, name, BOOTSTRAP_SUPERUSER_OID, None))
     return rows
 
 
@@ -465,7 +468,17 @@ def _comment_class(cat: Catalog, oid: int) -> int:
 
 def _pg_description(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     comments = getattr(cat, "comments", {}) or {}
-    return [(oid, _comment_class(cat, oid), sub, text) for (oid, sub), text in comments.items()]
+    rows = [(oid, _comment_class(cat, oid), sub, text) for (oid, sub), text in comments.items()]
+    return list(data.PG_DESCRIPTION_ROWS) + rows
+
+
+#: Built-in descriptions by (objoid, classoid, objsubid): obj_description() of system objects.
+BUILTIN_DESCRIPTIONS = {(o, c, s): d for o, c, s, d in data.PG_DESCRIPTION_ROWS}
+#: obj_description's catalog-name argument → the catalog's OID (classoid).
+CATALOG_CLASS_OIDS = {"pg_class": PG_CLASS_RELID, "pg_type": PG_TYPE_RELID,
+                      "pg_proc": PG_PROC_RELID, "pg_namespace": PG_NAMESPACE_RELID,
+                      "pg_constraint": PG_CONSTRAINT_RELID, "pg_extension": 3079,
+                      "pg_am": 2601, "pg_database": 1262, "pg_authid": 1260}
 
 
 def _pg_enum(cat: Catalog, info: dict[str, Any]) -> list[Row]:
@@ -715,7 +728,7 @@ def _pg_stat_user_tables(cat: Catalog, info: dict[str, Any]) -> list[Row]:
 
 
 def _pg_extension(cat: Catalog, info: dict[str, Any]) -> list[Row]:
-    return [(13526, "plpgsql", BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_NAMESPACE_OID, False, "1.0",
+    return [(13559, "plpgsql", BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_NAMESPACE_OID, False, "1.0",
              None, None)]
 
 

@@ -160,9 +160,21 @@ def index_by_oid(cat: Catalog, oid: int) -> pgc.IndexInfo | None:
     return None
 
 
-def description(cat: Catalog, oid: int, sub: int = 0) -> str | None:
+def description(cat: Catalog, oid: int, sub: int = 0, catalog: str | None = None
+                ) -> str | None:
+    """obj_description/col_description: COMMENT ON text, or a built-in object's description
+    (``catalog`` names the system catalog the OID belongs to, as PostgreSQL's 2-argument form)."""
     comments = getattr(cat, "comments", None) or {}
-    return comments.get((oid, sub))
+    text = comments.get((oid, sub))
+    if text is not None or oid >= FIRST_USER_OID:
+        return text
+    if catalog is not None:
+        classoid = pgc.CATALOG_CLASS_OIDS.get(_split_name(catalog)[1])
+        return pgc.BUILTIN_DESCRIPTIONS.get((oid, classoid, sub))
+    for (o, _c, s), d in pgc.BUILTIN_DESCRIPTIONS.items():
+        if o == oid and s == sub:
+            return d
+    return None
 
 
 # -- handlers ---------------------------------------------------------------------------------
@@ -319,8 +331,13 @@ register("pg_function_is_visible", "pg_collation_is_visible", "pg_opclass_is_vis
 def _obj_description(call: Call) -> Any:
     args = _oid_args(call, "ot"[:call.n])
     f = args[0].fn
-    return call.make(lambda r, c: None if (o := f(r, c)) is None
-                     else description(c.catalog, o), T.TEXT)
+    name = args[1].fn if call.n > 1 else (lambda r, c: None)
+
+    def run(r: tuple, c: ExecContext) -> Any:
+        o = f(r, c)
+        return None if o is None else description(c.catalog, o, 0, name(r, c))
+
+    return call.make(run, T.TEXT)
 
 
 @register("shobj_description")
