@@ -212,3 +212,26 @@ class DistinctOn(ops.Operator):
 
     def children(self) -> list[ops.Operator]:
         return [self.child]
+
+
+class DistinctRows(ops.Operator):
+    """SELECT DISTINCT: first occurrence of each row (over the first ``width`` columns);
+    arrays and json values compare by content."""
+
+    label = "HashAggregate"
+
+    def __init__(self, child: ops.Operator, width: int) -> None:
+        self.child = child
+        self.width = width
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        seen: set[Row] = set()
+        w = self.width
+        for row in self.child.rows(ctx):
+            key = hashable(row[:w])
+            if key not in seen:
+                seen.add(key)
+                yield row
+
+    def children(self) -> list[ops.Operator]:
+        return [self.child]

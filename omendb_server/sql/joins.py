@@ -271,8 +271,8 @@ def _plan_join_with(planner: Planner, left: ops.Operator, lscope: RelScope,
                     la, rb = lcomp.compare_pair(la, rb)
                 except errors.DBError:
                     continue
-                lkeys.append(la.fn)
-                rkeys.append(rb.fn)
+                lkeys.append(_hash_key(la))
+                rkeys.append(_hash_key(rb))
                 handled = True
                 break
         if not handled:
@@ -322,8 +322,8 @@ def _join_using(planner: Planner, left: ops.Operator, right: ops.Operator,
         ca = CExpr(lambda r, c, i=a: r[i], scope.columns[a].type)
         cb = CExpr(lambda r, c, i=b - lw: r[i], scope.columns[b].type)
         ka, kb = comp.compare_pair(ca, cb)
-        lkeys.append(ka.fn)
-        rkeys.append(kb.fn)
+        lkeys.append(_hash_key(ka))
+        rkeys.append(_hash_key(kb))
         merged_types.append(ka.type)
         conds.append(f"({lscope.columns[a].qualifier or ''}.{lscope.columns[a].name} = "
                      f"{rscope.columns[b - lw].qualifier or ''}.{rscope.columns[b - lw].name})"
@@ -362,6 +362,16 @@ def _join_using(planner: Planner, left: ops.Operator, right: ops.Operator,
     drop = {a for a, _ in pairs} | {b for _, b in pairs}
     scope.star = merged + [i for i in scope.star if i not in drop and i not in merged]
     return op, scope
+
+
+def _hash_key(ce: CExpr) -> Any:
+    """A join key function whose values can be dict keys (arrays are lists)."""
+    if ce.type.category != "A":
+        return ce.fn
+    from omendb_server.sql.cte import hashable
+
+    f = ce.fn
+    return lambda r, c: None if (v := f(r, c)) is None else hashable((v,))
 
 
 def _refs_only(node: exp.Expression, scope: Scope) -> bool:

@@ -83,6 +83,16 @@ class Planner:
 
         return type_text(self.catalog, oid) or str(oid)
 
+    def regtype_lookup(self, name: str) -> int:
+        # text → regtype, including the catalog's own types (enums); see catalog_functions.py
+        from omendb_server.catalog.pg_catalog import NamedOid
+        from omendb_server.sql.catalog_functions import lookup_type, type_text
+
+        oid = lookup_type(self.catalog, name)
+        if oid is None:
+            raise errors.UndefinedObject(f'type "{name.strip()}" does not exist')
+        return NamedOid(oid, type_text(self.catalog, oid) or str(oid))
+
     def current_schema(self, ctx: ExecContext) -> str:
         return "public"
 
@@ -434,7 +444,11 @@ class Planner:
         else:
             root = ops.Project(source, [ce.fn for ce in all_cols])
         if distinct is not None and not distinct_on:
-            root = ops.Distinct(root, width)
+            from omendb_server.sql.grouping import DistinctRows
+
+            root = DistinctRows(root, width).explain("Group Key: " + ", ".join(
+                (e.this if isinstance(e, exp.Alias) else e).sql(dialect="postgres")
+                for e in selects))
         plain = not has_aggs and distinct is None and windows is None and not srfs.items
         if sort_keys and plain:
             ordered = self._order_by_pk(source, scope, order, out_exprs, sort_keys)
