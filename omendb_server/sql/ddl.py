@@ -443,9 +443,26 @@ def plan_truncate(planner, node: exp.TruncateTable) -> CallablePlan:  # type: ig
     targets = [(t.name, t.db or None) for t in node.expressions]
     restart = str(node.args.get("identity") or "").upper() == "RESTART"
 
+    cascade = str(node.args.get("option") or "").upper() == "CASCADE"
+
     def run(ctx: ExecContext) -> Result:
         tm = ctx.tm
         tables = [ctx.catalog.get_table(name, schema) for name, schema in targets]
+        # referencing tables must be truncated with them (or by CASCADE), as in PostgreSQL
+        i = 0
+        while i < len(tables):
+            for child, _ in ctx.catalog.referencing_fks(tables[i].oid):
+                if any(t.oid == child.oid for t in tables):
+                    continue
+                if not cascade:
+                    raise errors.FeatureNotSupported(
+                        "cannot truncate a table referenced in a foreign key constraint",
+                        detail=f'Table "{child.name}" references "{tables[i].name}".',
+                        hint=f'Truncate table "{child.name}" at the same time, or use '
+                        "TRUNCATE ... CASCADE.")
+                notice(ctx, f'truncate cascades to table "{child.name}"')
+                tables.append(child)
+            i += 1
         for table in tables:
             data = tm.table_data(table)
             for version in candidate_versions(ctx, data, None):

@@ -225,3 +225,21 @@ def test_defaults_and_checks_print_like_postgres(conn, unique_name):
                        "RETURNING a, b, c, d, i, o").fetchone()
     assert row == (-1, "x", "y", __import__("decimal").Decimal("1.5"), 3, 1)
     conn.rollback()
+
+
+def test_truncate_with_foreign_keys(conn, unique_name):
+    p, c = unique_name("p"), unique_name("c")
+    conn.execute(f"CREATE TABLE {p} (id int PRIMARY KEY)")
+    conn.execute(f"CREATE TABLE {c} (x int REFERENCES {p})")
+    conn.execute(f"INSERT INTO {p} VALUES (1)")
+    conn.execute(f"INSERT INTO {c} VALUES (1)")
+    conn.commit()
+    with pytest.raises(pge.FeatureNotSupported) as exc:
+        conn.execute(f"TRUNCATE {p}")
+    assert exc.value.diag.message_detail == f'Table "{c}" references "{p}".'
+    conn.rollback()
+    conn.execute(f"TRUNCATE {p}, {c}")
+    conn.rollback()
+    conn.execute(f"TRUNCATE {p} CASCADE")
+    assert conn.execute(f"SELECT count(*) FROM {c}").fetchone() == (0,)
+    conn.commit()
