@@ -23,6 +23,7 @@ class FormatContext:
     datestyle: str = "ISO, MDY"
     intervalstyle: str = "postgres"
     extra_float_digits: int = 1
+    bytea_output: str = "hex"
 
 
 DEFAULT_CONTEXT = FormatContext()

@@ -241,10 +241,67 @@ def parse_interval(text: str) -> Interval:
     return acc.result(negate)
 
 
+def format_verbose(iv: Interval) -> str:
+    """IntervalStyle postgres_verbose: '@ 1 year 2 mons 3 days 4 hours 5 mins 6.7 secs [ago]'."""
+    years, mons, days, hours, minutes, micros = _split(iv)
+    fields = [(years, "year"), (mons, "mon"), (days, "day"), (hours, "hour"), (minutes, "min")]
+    # PostgreSQL flips every sign and appends 'ago' when the first non-zero field is negative
+    first = next((v for v, _ in fields if v), 0) or micros
+    ago = first < 0
+    parts = []
+    for v, unit in fields:
+        if v:
+            v = -v if ago else v
+            parts.append(f"{v} {unit}{'' if abs(v) == 1 else 's'}")
+    if micros:
+        m = -micros if ago else micros
+        sec, frac = divmod(abs(m), 1_000_000)
+        text = str(sec) + ("." + f"{frac:06d}".rstrip("0") if frac else "")
+        sign = "-" if m < 0 else ""
+        parts.append(f"{sign}{text} sec{'' if abs(m) == 1_000_000 else 's'}")
+    if not parts:
+        return "@ 0"
+    return "@ " + " ".join(parts) + (" ago" if ago else "")
+
+
+def format_sql_standard(iv: Interval) -> str:
+    """IntervalStyle sql_standard, as PostgreSQL's EncodeInterval writes it."""
+    years, mons, days, hours, minutes, micros = _split(iv)
+    values = (years, mons, days, hours, minutes, micros)
+    has_negative = any(v < 0 for v in values)
+    has_positive = any(v > 0 for v in values)
+    has_year_month = bool(years or mons)
+    has_day_time = bool(days or hours or minutes or micros)
+    standard = not (has_negative and has_positive) and not (has_year_month and has_day_time)
+    prefix = ""
+    if has_negative and standard:
+        prefix = "-"
+        years, mons, days, hours, minutes, micros = (-v for v in values)
+    if not has_negative and not has_positive:
+        return "0"
+    secs = _seconds_text(micros)
+    if not standard:
+        ys = "-" if years < 0 or mons < 0 else "+"
+        ds = "-" if days < 0 else "+"
+        ts = "-" if hours < 0 or minutes < 0 or micros < 0 else "+"
+        return (f"{ys}{abs(years)}-{abs(mons)} {ds}{abs(days)} "
+                f"{ts}{abs(hours)}:{abs(minutes):02d}:{secs}")
+    if has_year_month:
+        return f"{prefix}{years}-{mons}"
+    if days:
+        return f"{prefix}{days} {hours}:{minutes:02d}:{secs}"
+    return f"{prefix}{hours}:{minutes:02d}:{secs}"
+
+
 class IntervalCodec(Codec):
     def encode_text(self, value: Any, ctx: FormatContext) -> str:
-        if ctx.intervalstyle.lower() == "iso_8601":
+        style = ctx.intervalstyle.lower()
+        if style == "iso_8601":
             return format_iso8601(value)
+        if style == "postgres_verbose":
+            return format_verbose(value)
+        if style == "sql_standard":
+            return format_sql_standard(value)
         return format_postgres(value)
 
     def decode_text(self, text: str, ctx: FormatContext) -> Interval:

@@ -90,8 +90,23 @@ def parse_bytea(text: str) -> bytes:
     return bytes(out)
 
 
+def bytea_escape(data: bytes) -> str:
+    """bytea_output = 'escape': printable ASCII as is, backslash doubled, others as \\ooo."""
+    out = []
+    for b in data:
+        if b == 0x5C:
+            out.append("\\\\")
+        elif 0x20 <= b < 0x7F:
+            out.append(chr(b))
+        else:
+            out.append(f"\\{b:03o}")
+    return "".join(out)
+
+
 class ByteaCodec(Codec):
     def encode_text(self, value: Any, ctx: FormatContext) -> str:
+        if ctx.bytea_output == "escape":
+            return bytea_escape(bytes(value))
         return "\\x" + bytes(value).hex()
 
     def decode_text(self, text: str, ctx: FormatContext) -> bytes:

@@ -156,6 +156,7 @@ class Session:
                 datestyle=self.settings["datestyle"],
                 intervalstyle=self.settings["intervalstyle"],
                 extra_float_digits=int(self.settings["extra_float_digits"]),
+                bytea_output=self.settings.get("bytea_output", "hex").lower(),
             )
         return self._fmt
 

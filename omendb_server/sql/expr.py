@@ -172,6 +172,21 @@ def _like_regex(pattern: str, escape: str | None = "\\", flags: int = 0) -> re.P
     return re.compile("".join(out), re.DOTALL | flags)
 
 
+#: Types whose text form depends on session settings (TimeZone, DateStyle, IntervalStyle,
+#: bytea_output, extra_float_digits): casts between them and text run per execution,
+#: never folded into a cached plan.
+_SETTING_DEPENDENT = frozenset((1082, 1083, 1114, 1184, 1186, 17, 700, 701))
+
+
+def _foldable_cast(src: int, dst: int) -> bool:
+    if src == 1184 or dst == 1184:
+        return False
+    if (src in T.STRING_OIDS) != (dst in T.STRING_OIDS):
+        other = dst if src in T.STRING_OIDS else src
+        return other not in _SETTING_DEPENDENT
+    return True
+
+
 def _negated_literal(node: exp.Neg) -> CExpr | None:
     """-<number>: PostgreSQL folds the sign into the constant before typing it, so
     -2147483648 is an integer (not a negated bigint) and -(-2147483648) a bigint."""
@@ -298,9 +313,23 @@ class ExprCompiler:
             cast = T.cached_cast(ce.type, target, typmod)
         if ce.const:
             value = ce.fn((), None)  # type: ignore[arg-type]
-            if value is not None and target.oid not in (1184,) and ce.type.oid not in (1184,):
+            if value is not None and _foldable_cast(ce.type.oid, target.oid):
                 value = cast(value, DEFAULT_CONTEXT)
                 return CExpr(lambda row, ctx: value, target, typmod, ce.name, const=True)
+            if value is not None:
+                # depends on session settings: convert once per settings object, not per row
+                # one (settings, value) tuple, replaced atomically: sessions share the plan
+                memo: list[tuple[Any, Any]] = [(None, None)]
+
+                def per_settings(row: tuple, ctx: ExecContext) -> Any:
+                    fmt = ctx.fmt
+                    seen, v = memo[0]
+                    if seen is not fmt:
+                        v = cast(value, fmt)
+                        memo[0] = (fmt, v)
+                    return v
+
+                return CExpr(per_settings, target, typmod, ce.name)
         inner = ce.fn
 
         def run(row: tuple, ctx: ExecContext) -> Any:

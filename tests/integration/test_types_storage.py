@@ -100,3 +100,30 @@ def test_array_and_uuid_columns(ac, table_name):
                       "ORDER BY id").fetchall() == [(1,)]
     assert ac.execute(f"SELECT array_length(nums, 1), cardinality(nums) FROM {table_name} "
                       "ORDER BY id").fetchall() == [(3, 3), (None, 0)]
+
+
+def test_interval_styles_and_bytea_output(omendb_server):
+    """IntervalStyle and bytea_output change text output as in PostgreSQL 15."""
+    with omendb_server.connect(autocommit=True) as c:
+        c.execute("SET IntervalStyle = 'postgres_verbose'")
+        sql = ("SELECT (interval '1 year 2 mons 3 days 04:05:06.7')::text, "
+               "(interval '-1 day -02:00:00')::text, (interval '0')::text, "
+               "(interval '1 mon -3 days')::text")
+        assert c.execute(sql).fetchone() == (
+            "@ 1 year 2 mons 3 days 4 hours 5 mins 6.7 secs", "@ 1 day 2 hours ago", "@ 0",
+            "@ 1 mon -3 days")
+        c.execute("SET IntervalStyle = 'sql_standard'")
+        sql = ("SELECT (interval '1 year 2 mons 3 days 04:05:06.7')::text, "
+               "(interval '-1 day -02:00:00')::text, (interval '0')::text, "
+               "(interval '1 mon -3 days')::text, (interval '1 year 2 mons')::text, "
+               "(interval '3 days 04:05:06')::text")
+        assert c.execute(sql).fetchone() == (
+            "+1-2 +3 +4:05:06.7", "-1 2:00:00", "0", "+0-1 -3 +0:00:00", "1-2", "3 4:05:06")
+        c.execute("SET IntervalStyle = 'iso_8601'")
+        assert c.execute("SELECT (interval '1 year 2 mons 3 days 04:05:06.7')::text").fetchone() \
+            == ("P1Y2M3DT4H5M6.7S",)
+        c.execute("SET bytea_output = 'escape'")
+        assert c.execute(r"SELECT ('abc\001'::bytea)::text, ('\x00ff5c'::bytea)::text").fetchone() \
+            == ("abc\\001", "\\000\\377\\\\")
+        c.execute("SET bytea_output = 'hex'")
+        assert c.execute(r"SELECT ('abc\001'::bytea)::text").fetchone() == ("\\x61626301",)
