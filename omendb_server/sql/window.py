@@ -13,6 +13,7 @@ Aggregates over a frame that only grows (the default) are computed incrementally
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from omendb_server import errors
+from omendb_server.datatypes.interval import Interval
 from omendb_server.sql import operators as ops
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
@@ -220,7 +222,7 @@ class WindowAgg(ops.Operator):
             return
         for k, i in enumerate(part):
             lo, hi = self._bounds(fr, k, n, part, ovals, group_of, group_start, group_end,
-                                  rows[i], ctx, has_order)
+                                  rows[i], ctx, has_order, bool(w.order) and w.order[0][1])
             members = [j for j in range(lo, hi)
                        if not self._excluded(fr, j, k, group_of)]
             if fn.agg is not None:
@@ -255,12 +257,12 @@ class WindowAgg(ops.Operator):
     @staticmethod
     def _bounds(fr: Frame, k: int, n: int, part: list[int], ovals: list[list[Any]],
                 group_of: list[int], group_start: list[int], group_end: list[int], row: Row,
-                ctx: ExecContext, has_order: bool) -> tuple[int, int]:
+                ctx: ExecContext, has_order: bool, desc: bool = False) -> tuple[int, int]:
         def offset(f: Fn | None) -> Any:
             v = f(row, ctx) if f is not None else None
             if v is None:
                 raise errors.DBError("frame starting offset must not be null", "22004")
-            if v < 0:
+            if (v.sort_key() if isinstance(v, Interval) else v) < 0:
                 raise errors.DBError("frame starting offset must not be negative", "22013")
             return v
 
@@ -295,23 +297,42 @@ class WindowAgg(ops.Operator):
             if cur is None:
                 g = group_of[k]
                 return group_start[g] if is_start else group_end[g]
-            target = cur - d if kind == "preceding" else cur + d
+            sign = -1 if kind == "preceding" else 1
+            if desc:
+                sign = -sign
+            norm = _as_datetime if isinstance(d, Interval) else (lambda x: x)
+            target = _shift(cur, d, sign)
             if is_start:
                 for j in range(n):
                     v = vals[part[j]]
-                    if v is not None and v >= target:
+                    if v is not None and (norm(v) <= target if desc else norm(v) >= target):
                         return j
                 return n
             last = 0
             for j in range(n):
                 v = vals[part[j]]
-                if v is not None and v <= target:
+                if v is not None and (norm(v) >= target if desc else norm(v) <= target):
                     last = j + 1
             return last
 
         lo = bound(fr.start, fr.start_off, True)
         hi = bound(fr.end, fr.end_off, False)
         return lo, max(lo, hi)
+
+
+def _as_datetime(v: Any) -> Any:
+    if isinstance(v, _dt.date) and not isinstance(v, _dt.datetime):
+        return _dt.datetime.combine(v, _dt.time())
+    return v
+
+
+def _shift(v: Any, off: Any, sign: int) -> Any:
+    """``v ± off`` for RANGE offsets: numbers, or dates/timestamps with an interval."""
+    if isinstance(off, Interval):
+        from omendb_server.sql.srf import _add_interval
+
+        return _add_interval(_as_datetime(v), off, sign)
+    return v + off if sign > 0 else v - off
 
 
 # -- aggregate states (the row path's aggregates, reused) ----------------------------------

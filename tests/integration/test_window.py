@@ -5,7 +5,7 @@ Expected results were produced by PostgreSQL 15 (see ``_query_cases.py``).
 
 from __future__ import annotations
 
-import datetime  # noqa: F401  (used by expected values)
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -129,3 +129,40 @@ def tables(omendb_server):
 def test_window(tables, case):
     conn, names = tables
     check_case(conn, names, *case)
+
+
+RANGE_CASES = [
+    (("select d, sum(x) over (order by d range between interval '1 day' preceding and current row)"
+     " from td order by d"),
+     [(datetime.date(2024, 1, 1), 1), (datetime.date(2024, 1, 2), 3),
+      (datetime.date(2024, 1, 4), 3), (datetime.date(2024, 1, 5), 7), (None, 5)]),
+    (("select ts, count(*) over (order by ts range between interval '1 hour' preceding and "
+     "interval '1 hour' following) from td order by ts"),
+     [(datetime.datetime(2024, 1, 1, 10, 0), 1), (datetime.datetime(2024, 1, 1, 11, 30), 2),
+      (datetime.datetime(2024, 1, 1, 12, 0), 2), (datetime.datetime(2024, 1, 2, 10, 0), 1),
+      (None, 1)]),
+    (("select d, sum(x) over (order by d desc range between interval '1 day' preceding and "
+     "current row) from td order by d"),
+     [(datetime.date(2024, 1, 1), 3), (datetime.date(2024, 1, 2), 2),
+      (datetime.date(2024, 1, 4), 7), (datetime.date(2024, 1, 5), 4), (None, 5)]),
+    (("select x, sum(x) over (order by x desc range between 1 preceding and 1 following) "
+     "from td order by x"),
+     [(1, 3), (2, 6), (3, 9), (4, 12), (5, 9)]),
+]
+
+
+@pytest.mark.parametrize("sql, expected", RANGE_CASES, ids=[c[0][:50] for c in RANGE_CASES])
+def test_range_offsets_over_dates_and_descending(omendb_server, unique_name, sql, expected):
+    """RANGE frames with interval offsets over date/timestamp keys, and DESC order
+    (expected rows from PostgreSQL 15)."""
+    t = unique_name("td")
+    conn = omendb_server.connect(autocommit=True)
+    try:
+        conn.execute(f"create table {t} (d date, ts timestamp, x int)")
+        conn.execute(f"insert into {t} values ('2024-01-01', '2024-01-01 10:00', 1), "
+                     "('2024-01-02', '2024-01-01 11:30', 2), ('2024-01-04', '2024-01-01 12:00', 3), "
+                     "('2024-01-05', '2024-01-02 10:00', 4), (null, null, 5)")
+        assert conn.execute(sql.replace(" td ", f" {t} ")).fetchall() == expected
+    finally:
+        conn.execute(f"drop table if exists {t}")
+        conn.close()
