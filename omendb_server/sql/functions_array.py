@@ -136,9 +136,18 @@ def array_containment(comp: Any, node: exp.Expression, kind: str) -> CExpr:
 
 def subscript(comp: Any, node: exp.Bracket) -> CExpr:
     """a[i], a[i][j], a[lo:hi] (either bound optional) with PostgreSQL's NULL-for-out-of-range."""
+    # a[i][j]...: collect the chain of plain subscripts and walk nested lists at once
+    chain = [node]
+    while isinstance(chain[-1].this, exp.Bracket) and len(chain[-1].this.expressions) == 1:
+        chain.append(chain[-1].this)
+    if len(chain) > 1 and not any(isinstance(b.expressions[0], exp.Slice) for b in chain):
+        return _subscript_chain(comp, chain[-1].this, [b.expressions[0] for b in reversed(chain)])
     base = comp.compile(node.this)
-    if base.type.oid in (114, 3802):
-        raise errors.FeatureNotSupported("jsonb subscripting is not supported yet")
+    if base.type.oid == 3802:
+        return _subscript_chain(comp, node.this, [node.expressions[0]])
+    if base.type.oid in (22, 30) and len(node.expressions) == 1 \
+            and not isinstance(node.expressions[0], exp.Slice):
+        return _vector_subscript(comp, node, base)
     if base.type.category != "A" or base.type.element is None:
         raise errors.DatatypeMismatch(
             f"cannot subscript type {T.type_label(base.type)} because it does not support subscripting")
@@ -179,9 +188,28 @@ def subscript(comp: Any, node: exp.Bracket) -> CExpr:
         i = idx(r, c)
         if i is None or i < 1 or i > len(a):
             return None
-        return a[i - 1]
+        v = a[i - 1]
+        return None if isinstance(v, list) else v  # too few subscripts for the dimensions
 
     del nested
+    return CExpr(at, et, -1, base.name)
+
+
+def _vector_subscript(comp: Any, node: exp.Bracket, base: CExpr) -> CExpr:
+    """int2vector/oidvector (pg_index.indkey, pg_publication_rel.prattrs): subscripts start
+    at 0, as PostgreSQL's catalog vectors do."""
+    from omendb_server.datatypes import TYPES_BY_OID
+
+    et = TYPES_BY_OID[21 if base.type.oid == 22 else 26]
+    bf = base.fn
+    idx = comp.coerce(comp.compile(node.expressions[0]), T.INT4).fn
+
+    def at(r: tuple, c: ExecContext) -> Any:
+        a, i = bf(r, c), idx(r, c)
+        if a is None or i is None or i < 0 or i >= len(a):
+            return None
+        return a[i]
+
     return CExpr(at, et, -1, base.name)
 
 
@@ -381,3 +409,51 @@ def _array_fill(call: Call) -> Any:
         return build(0) if d else []
 
     return call.make(fill, array_of(v.type))
+
+
+def _subscript_chain(comp: Any, base_node: exp.Expression, idx_nodes: list[exp.Expression]) -> CExpr:
+    """base[i1][i2]...: arrays walk nested lists; jsonb walks keys/indexes (PostgreSQL 14+)."""
+    from omendb_server.datatypes import jsonb as J
+    from omendb_server.sql.functions_json import _get, _Missing
+
+    base = comp.compile(base_node)
+    bf = base.fn
+    if base.type.oid == 3802:
+        keys = []
+        for n in idx_nodes:
+            k = comp.compile(n)
+            k = comp.coerce(k, T.INT4 if T.is_integer(k.type) else T.TEXT)
+            keys.append(k.fn)
+
+        def jsub(r: tuple, c: ExecContext) -> Any:
+            t = bf(r, c)
+            if t is None:
+                return None
+            v = J.loads(t)
+            for kf in keys:
+                k = kf(r, c)
+                if k is None:
+                    return None
+                v = _get(v, k)
+                if v is _Missing:
+                    return None
+            return J.dump_jsonb(v)
+
+        return CExpr(jsub, base.type, -1, base.name)
+    if base.type.category != "A" or base.type.element is None:
+        raise errors.DatatypeMismatch(
+            f"cannot subscript type {T.type_label(base.type)} because it does not support subscripting")
+    fns = [comp.coerce(comp.compile(n), T.INT4).fn for n in idx_nodes]
+
+    def at(r: tuple, c: ExecContext) -> Any:
+        v = bf(r, c)
+        for f in fns:
+            if v is None or not isinstance(v, list):
+                return None
+            i = f(r, c)
+            if i is None or i < 1 or i > len(v):
+                return None
+            v = v[i - 1]
+        return None if isinstance(v, list) else v
+
+    return CExpr(at, base.type.element, -1, base.name)

@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""Arrays: constructors, subscripts and slices, @> <@ && ||, ANY/ALL, unnest and array functions, against PostgreSQL 15.
+"""Arrays: constructors, subscripts and slices (also multi-dimensional and jsonb subscripts), @> <@ && ||, ANY/ALL, unnest and array functions, against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -156,7 +156,15 @@ CASES = [("select array[1,2,3], array['a','b'], array[1.5, 2], array[]::int[], a
   ('42883',
    'function unnest(integer) does not exist',
    'No function matches the given name and argument types. You might need to add explicit type '
-   'casts.'))]
+   'casts.')),
+ ('select (array[[1,2],[3,4]])[2][1], (array[[1,2],[3,4]])[1][5], '
+  '(\'{"a":{"b":[1,2]}}\'::jsonb)[\'a\'][\'b\'][1], (\'{"a":1}\'::jsonb)[\'x\'], '
+  "('[1,2]'::jsonb)[0]",
+  [('array', 23), ('array', 23), ('jsonb', 3802), ('jsonb', 3802), ('jsonb', 3802)],
+  [('3', None, '2', None, '1')]),
+ ('select (array[1,2,3])[1], (array[[1,2],[3,4]])[1]',
+  [('array', 23), ('array', 23)],
+  [('1', None)])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
