@@ -350,6 +350,15 @@ class CopyPlan(Plan):
         def conflict(index_oid: int, key: tuple[Any, ...]) -> None:
             raise unique_violation(table, index_oid, key, ctx)
 
+        # CHECK / FOREIGN KEY / generated columns go through the row writer (H-ddl hook)
+        from omendb_server.sql.constraints import RowWriter, StatementState, finish_statement
+
+        writer = state.get("writer")
+        if writer is None:
+            from omendb_server.sql.planner import Planner
+
+            writer = state["writer"] = RowWriter(Planner(ctx.catalog, []), table)
+        st = StatementState()
         count = 0
         line = state.get("line", 0)
         batch: list[tuple[Any, ...]] = []
@@ -376,6 +385,10 @@ class CopyPlan(Plan):
                 raise
             for pos, fn in defaults:
                 values[pos] = fn((), ctx)
+            if not writer.simple:
+                writer.insert(ctx, st, values, conflict)
+                count += 1
+                continue
             row = tuple(values)
             check_not_null(table, row, ctx)
             batch.append(row)
@@ -384,6 +397,8 @@ class CopyPlan(Plan):
                 batch = []
         if batch:
             count += tm.insert_many(ctx.txn, data, batch, conflict, uniques)
+        if not writer.simple:
+            finish_statement(ctx, st)
         state["line"] = line
         return count
 

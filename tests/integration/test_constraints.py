@@ -243,3 +243,24 @@ def test_truncate_with_foreign_keys(conn, unique_name):
     conn.execute(f"TRUNCATE {p} CASCADE")
     assert conn.execute(f"SELECT count(*) FROM {c}").fetchone() == (0,)
     conn.commit()
+
+
+def test_copy_checks_constraints(conn, unique_name):
+    p, c = unique_name("p"), unique_name("c")
+    conn.execute(f"CREATE TABLE {p} (id int PRIMARY KEY)")
+    conn.execute(f"CREATE TABLE {c} (id int, pid int REFERENCES {p}, v int CHECK (v > 0), "
+                 "g int GENERATED ALWAYS AS (v * 10) STORED)")
+    conn.execute(f"INSERT INTO {p} VALUES (1)")
+    conn.commit()
+    with conn.cursor() as cur, cur.copy(f"COPY {c} (id, pid, v) FROM STDIN") as cp:
+        cp.write_row((1, 1, 5))
+    assert conn.execute(f"SELECT id, pid, v, g FROM {c}").fetchall() == [(1, 1, 5, 50)]
+    conn.commit()
+    with pytest.raises(pge.CheckViolation), conn.cursor() as cur, \
+            cur.copy(f"COPY {c} (id, pid, v) FROM STDIN") as cp:
+        cp.write_row((2, 1, -5))
+    conn.rollback()
+    with pytest.raises(pge.ForeignKeyViolation), conn.cursor() as cur, \
+            cur.copy(f"COPY {c} (id, pid, v) FROM STDIN") as cp:
+        cp.write_row((2, 7, 5))
+    conn.rollback()
