@@ -7,7 +7,8 @@ rewrites ``known_failures.txt`` (``update_known_failures.py``), so both judge a 
 What counts as "the same result":
 
 * Both fail: the SQLSTATEs are equal (messages are not compared: wording is checked elsewhere).
-* Both succeed: the same column names and type OIDs, and the same rows in PostgreSQL's *text*
+* Both succeed: the same column names, type OIDs and type modifiers (e.g. varchar(20),
+  numeric(10,2) as RowDescription reports them), and the same rows in PostgreSQL's *text*
   output format (we read raw libpq values, so date/float/bool/array formatting is compared too).
   Rows are compared as a multiset unless the top-level statement has an ORDER BY (the corpus
   only uses ORDER BY lists that fully determine the order). float4/float8 values are compared
@@ -57,7 +58,7 @@ class Query:
 class Result:
     """What one server answered: an error SQLSTATE, or columns and text rows."""
 
-    columns: list[tuple[str, int]] = field(default_factory=list)
+    columns: list[tuple[str, int, int]] = field(default_factory=list)  # (name, type OID, typmod)
     rows: list[tuple[str | None, ...]] = field(default_factory=list)
     sqlstate: str | None = None
     message: str = ""
@@ -205,7 +206,7 @@ def run(conn: psycopg.Connection, sql: str, timeout: float = QUERY_TIMEOUT) -> R
             return Result(sqlstate=state.decode() if state else "?????",
                           message=msg.decode("utf-8", "replace") if msg else "")
     res = results[-1]
-    cols = [(res.fname(i).decode("utf-8", "replace"), res.ftype(i)) for i in range(res.nfields)]
+    cols = [(res.fname(i).decode("utf-8", "replace"), res.ftype(i), res.fmod(i)) for i in range(res.nfields)]
     rows = []
     for r in range(res.ntuples):
         row = []
@@ -255,7 +256,9 @@ def compare(expected: Result, actual: Result, ordered: bool) -> str | None:
         return f"column names {[c[0] for c in actual.columns]} instead of {[c[0] for c in expected.columns]}"
     if [c[1] for c in expected.columns] != [c[1] for c in actual.columns]:
         return f"column type OIDs {[c[1] for c in actual.columns]} instead of {[c[1] for c in expected.columns]}"
-    float_cols = {i for i, (_, oid) in enumerate(expected.columns) if oid in FLOAT_OIDS}
+    if [c[2] for c in expected.columns] != [c[2] for c in actual.columns]:
+        return f"column typmods {[c[2] for c in actual.columns]} instead of {[c[2] for c in expected.columns]}"
+    float_cols = {i for i, (_, oid, _) in enumerate(expected.columns) if oid in FLOAT_OIDS}
     exp_rows, act_rows = _normalize(expected, float_cols), _normalize(actual, float_cols)
     if not ordered:
         exp_rows, act_rows = sorted(exp_rows, key=_sort_key), sorted(act_rows, key=_sort_key)
