@@ -770,9 +770,18 @@ class Planner:
     def _pin_value(self, table: Table, scope: Scope, col_node: exp.Column,
                    val_node: exp.Expression, compiler: ExprCompiler) -> CExpr | None:
         """The value ``val_node`` as a key for ``col_node``, or None if it cannot be one."""
-        if any(isinstance(x, (exp.Column, exp.Subquery, exp.Select, exp.Any, exp.All))
+        if any(isinstance(x, (exp.Subquery, exp.Select, exp.Any, exp.All))
                for x in val_node.walk()):
             return None
+        for ref in val_node.find_all(exp.Column):
+            # a column of an enclosing query is a constant here (a correlated subquery
+            # probes the index once per outer row); one of this scope is not
+            try:
+                if ref.table and scope.has_qualifier(ref.table) or not ref.table and \
+                        scope.find(ref.name, None) is not None:
+                    return None
+            except errors.DBError:
+                return None
         try:
             idx = scope.find(col_node.name, col_node.table or None)
         except errors.DBError:
