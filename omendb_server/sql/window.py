@@ -124,31 +124,33 @@ class WindowAgg(ops.Operator):
         keys = [(v, False, False) for v in pvals] + [
             (v, desc, nf) for v, (_, desc, nf) in zip(ovals, w.order)]
         order = _sort_positions(rows, list(range(n)), keys) if keys else list(range(n))
+        pkeys = list(zip(*pvals)) if pvals else None
+        okeys = list(zip(*ovals)) if ovals else None
         start = 0
         while start < n:
             end = start + 1
-            if pvals:
-                first = order[start]
-                pk = tuple(v[first] for v in pvals)
-                while end < n and tuple(v[order[end]] for v in pvals) == pk:
+            if pkeys is not None:
+                pk = pkeys[order[start]]
+                while end < n and pkeys[order[end]] == pk:
                     end += 1
             else:
                 end = n
-            self._partition(w, rows, order[start:end], ovals, values, ctx)
+            self._partition(w, rows, order[start:end], ovals, okeys, values, ctx)
             start = end
         return order
 
     def _partition(self, w: WindowDef, rows: list[Row], part: list[int], ovals: list[list[Any]],
-                   values: list[list[Any]], ctx: ExecContext) -> None:
+                   okeys: list[tuple[Any, ...]] | None, values: list[list[Any]],
+                   ctx: ExecContext) -> None:
         n = len(part)
         # peer groups: positions with equal ORDER BY values
         group_of = [0] * n
         group_start: list[int] = [0]
-        for k in range(1, n):
-            a, b = part[k - 1], part[k]
-            if any(v[a] != v[b] for v in ovals):
-                group_start.append(k)
-            group_of[k] = len(group_start) - 1
+        if okeys is not None:
+            for k in range(1, n):
+                if okeys[part[k - 1]] != okeys[part[k]]:
+                    group_start.append(k)
+                group_of[k] = len(group_start) - 1
         group_end = group_start[1:] + [n]  # exclusive
         for slot, fn in w.funcs:
             name = fn.name
@@ -220,16 +222,32 @@ class WindowAgg(ops.Operator):
                     done += 1
                 values[i][slot] = _final(st)
             return
+        desc = bool(w.order) and w.order[0][1]
+        # a frame starting at UNBOUNDED PRECEDING only grows: aggregate incrementally
+        growing = fn.agg is not None and fr.start == "unbounded_preceding" and not fr.exclude
+        st = _new_state(fn.agg) if growing else None
+        done = 0
+        if not n:
+            return
+        bounds = self._bounder(fr, n, part, ovals, group_of, group_start, group_end,
+                               rows[part[0]], ctx, has_order, desc)
         for k, i in enumerate(part):
-            lo, hi = self._bounds(fr, k, n, part, ovals, group_of, group_start, group_end,
-                                  rows[i], ctx, has_order, bool(w.order) and w.order[0][1])
-            members = [j for j in range(lo, hi)
-                       if not self._excluded(fr, j, k, group_of)]
-            if fn.agg is not None:
-                st = _new_state(fn.agg)
-                for j in members:
-                    _step(st, rows[part[j]], ctx)
+            lo, hi = bounds(k)
+            if growing:
+                while done < hi:
+                    _step(st, rows[part[done]], ctx)
+                    done += 1
                 values[i][slot] = _final(st)
+                continue
+            if fr.exclude:
+                members = [j for j in range(lo, hi) if not self._excluded(fr, j, k, group_of)]
+            else:
+                members = range(lo, hi)  # type: ignore[assignment]
+            if fn.agg is not None:
+                agg_state = _new_state(fn.agg)
+                for j in members:
+                    _step(agg_state, rows[part[j]], ctx)
+                values[i][slot] = _final(agg_state)
                 continue
             arg = fn.args[0]
             if fn.name == "first_value":
@@ -255,9 +273,13 @@ class WindowAgg(ops.Operator):
         return group_of[j] == group_of[k] and j != k  # ties
 
     @staticmethod
-    def _bounds(fr: Frame, k: int, n: int, part: list[int], ovals: list[list[Any]],
-                group_of: list[int], group_start: list[int], group_end: list[int], row: Row,
-                ctx: ExecContext, has_order: bool, desc: bool = False) -> tuple[int, int]:
+    def _bounder(fr: Frame, n: int, part: list[int], ovals: list[list[Any]],
+                 group_of: list[int], group_start: list[int], group_end: list[int], row: Row,
+                 ctx: ExecContext, has_order: bool, desc: bool) -> Any:
+        """A function: position in the partition → its frame [lo, hi). Frame offsets
+        cannot read the row (PostgreSQL forbids variables there), so they are evaluated
+        once per partition."""
+
         def offset(f: Fn | None) -> Any:
             v = f(row, ctx) if f is not None else None
             if v is None:
@@ -266,58 +288,76 @@ class WindowAgg(ops.Operator):
                 raise errors.DBError("frame starting offset must not be negative", "22013")
             return v
 
-        def bound(kind: str, off: Fn | None, is_start: bool) -> int:
+        ngroups = len(group_start)
+
+        def side(kind: str, off_fn: Fn | None, is_start: bool) -> Any:
             if kind == "unbounded_preceding":
-                return 0
+                return lambda k: 0
             if kind == "unbounded_following":
-                return n
+                return lambda k: n
             if fr.mode == "rows":
                 if kind == "current":
-                    return k if is_start else k + 1
-                d = offset(off)
-                pos = k - d if kind == "preceding" else k + d
-                pos = pos if is_start else pos + 1
-                return max(0, min(n, pos))
-            if fr.mode == "groups" or kind == "current" or not has_order:
-                g = group_of[k]
+                    return (lambda k: k) if is_start else (lambda k: k + 1)
+                d = offset(off_fn)
+                delta = -d if kind == "preceding" else d
+                if not is_start:
+                    delta += 1
+                return lambda k: max(0, min(n, k + delta))
+            if not has_order:
+                return (lambda k: 0) if is_start else (lambda k: n)
+            if fr.mode == "groups" or kind == "current":
+                gd = 0
                 if kind != "current":
-                    d = offset(off)
-                    g = g - d if kind == "preceding" else g + d
-                if g < 0:
-                    return 0
-                if g >= len(group_start):
-                    return n
-                if not has_order:
-                    return 0 if is_start else n
-                return group_start[g] if is_start else group_end[g]
+                    d = offset(off_fn)
+                    gd = -d if kind == "preceding" else d
+
+                def by_group(k: int) -> int:
+                    g = group_of[k] + gd
+                    if g < 0:
+                        return 0
+                    if g >= ngroups:
+                        return n
+                    return group_start[g] if is_start else group_end[g]
+
+                return by_group
             # RANGE with an offset: compare the (single) ORDER BY value
-            d = offset(off)
+            d = offset(off_fn)
             vals = ovals[0]
-            cur = vals[part[k]]
-            if cur is None:
-                g = group_of[k]
-                return group_start[g] if is_start else group_end[g]
             sign = -1 if kind == "preceding" else 1
             if desc:
                 sign = -sign
             norm = _as_datetime if isinstance(d, Interval) else (lambda x: x)
-            target = _shift(cur, d, sign)
-            if is_start:
+
+            def by_value(k: int) -> int:
+                cur = vals[part[k]]
+                if cur is None:
+                    g = group_of[k]
+                    return group_start[g] if is_start else group_end[g]
+                target = _shift(cur, d, sign)
+                if is_start:
+                    for j in range(n):
+                        v = vals[part[j]]
+                        if v is not None and (norm(v) <= target if desc else norm(v) >= target):
+                            return j
+                    return n
+                last = 0
                 for j in range(n):
                     v = vals[part[j]]
-                    if v is not None and (norm(v) <= target if desc else norm(v) >= target):
-                        return j
-                return n
-            last = 0
-            for j in range(n):
-                v = vals[part[j]]
-                if v is not None and (norm(v) >= target if desc else norm(v) <= target):
-                    last = j + 1
-            return last
+                    if v is not None and (norm(v) >= target if desc else norm(v) <= target):
+                        last = j + 1
+                return last
 
-        lo = bound(fr.start, fr.start_off, True)
-        hi = bound(fr.end, fr.end_off, False)
-        return lo, max(lo, hi)
+            return by_value
+
+        lo_fn = side(fr.start, fr.start_off, True)
+        hi_fn = side(fr.end, fr.end_off, False)
+
+        def bounds(k: int) -> tuple[int, int]:
+            lo = lo_fn(k)
+            hi = hi_fn(k)
+            return lo, max(lo, hi)
+
+        return bounds
 
 
 def _as_datetime(v: Any) -> Any:
