@@ -256,7 +256,8 @@ def _add_column(ctx: ExecContext, cat: Catalog, table: Table, spec: ColSpec,
         new_col.default = expr_text(new_col.default_expr or "", columns_of(table))
     table.columns.append(new_col)
     if spec.sequence:
-        add_owned_sequence(cat, table, new_col, spec)
+        seq = add_owned_sequence(cat, table, new_col, spec)
+        ctx.tm.sequences.pop(seq.oid, None)
     fill = _value_fn(ctx, cat, table, new_col)
     pos = len(table.columns) - 1
 

@@ -127,7 +127,8 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
                       rowtype_oid=cat.allocate_oid())
         for cs, col in zip(colspecs, cols):
             if cs.sequence:
-                add_owned_sequence(cat, table, col, cs)
+                seq = add_owned_sequence(cat, table, col, cs)
+                ctx.tm.sequences.pop(seq.oid, None)  # an OID a rolled-back sequence used
         for col in cols:
             if col.generated and col.default:
                 from omendb_server.catalog.deparse import columns_of, expr_text

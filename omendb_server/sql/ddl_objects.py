@@ -124,6 +124,8 @@ def _sequence_plan(name: str, explicit: str | None, if_not_exists: bool,
             t.column_index(owned[1])
             seq.owned_by = (t.oid, owned[1])
         cat.sequences[seq.oid] = seq
+        # positions are not transactional: a rolled-back sequence may have used this OID
+        ctx.tm.sequences.pop(seq.oid, None)
         return Result("CREATE SEQUENCE")
 
     return _ddl(run)

@@ -323,3 +323,29 @@ def test_search_path_resolves_unqualified_names(conn, unique_name):
     assert conn.execute(f"SELECT count(*) FROM {s}.{t}_new").fetchone() == (0,)
     assert conn.execute(f"SELECT v FROM {t}").fetchall() == [("public",)]
     conn.commit()
+
+
+def test_sequence_bounds_cycle_and_descending(conn, unique_name):
+    a, d, c = unique_name("sa"), unique_name("sd"), unique_name("sc")
+    conn.execute(f"CREATE SEQUENCE {a} MAXVALUE 2")
+    assert conn.execute(f"SELECT nextval('{a}'), nextval('{a}')").fetchone() == (1, 2)
+    with pytest.raises(pge.SequenceGeneratorLimitExceeded) as exc:
+        conn.execute(f"SELECT nextval('{a}')")
+    assert exc.value.diag.message_primary == (
+        f'nextval: reached maximum value of sequence "{a}" (2)')
+    conn.rollback()
+    conn.execute(f"CREATE SEQUENCE {d} INCREMENT -1 MINVALUE -2 MAXVALUE 0")
+    assert conn.execute(f"SELECT nextval('{d}'), nextval('{d}'), nextval('{d}')").fetchone() == (
+        0, -1, -2)
+    with pytest.raises(pge.SequenceGeneratorLimitExceeded):
+        conn.execute(f"SELECT nextval('{d}')")
+    conn.rollback()
+    conn.execute(f"CREATE SEQUENCE {c} MAXVALUE 2 CYCLE")
+    assert conn.execute(f"SELECT nextval('{c}'), nextval('{c}'), nextval('{c}')").fetchone() == (
+        1, 2, 1)
+    with pytest.raises(pge.NumericValueOutOfRange):
+        conn.execute(f"SELECT setval('{c}', 5)")
+    conn.rollback()
+    conn.execute(f"CREATE SEQUENCE {c} MAXVALUE 2 CYCLE")
+    assert conn.execute(f"SELECT setval('{c}', 2, false), nextval('{c}')").fetchone() == (2, 2)
+    conn.rollback()
