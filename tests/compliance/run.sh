@@ -34,8 +34,10 @@ mkdir -p "$OUT"
 PORT="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 PASSWORD="compliance-$RANDOM$RANDOM"
 export OMENDB_PASSWORD="$PASSWORD"
-PYTHONPATH="${OMENDB_SRC:-}${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m omendb_server --data-dir "$WORK/data" --host 127.0.0.1 --port "$PORT" \
-  --log-level WARNING >"$OUT/server.log" 2>&1 &
+# Started from $WORK: "python -m" puts the current directory first on sys.path, which must
+# not shadow OMENDB_SRC.
+(cd "$WORK" && PYTHONPATH="${OMENDB_SRC:-}${PYTHONPATH:+:$PYTHONPATH}" exec "$PYTHON" -m omendb_server \
+  --data-dir "$WORK/data" --host 127.0.0.1 --port "$PORT" --log-level WARNING) >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 cleanup() {
   kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
