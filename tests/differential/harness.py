@@ -34,6 +34,7 @@ from psycopg import pq
 HERE = Path(__file__).resolve().parent
 CORPUS_DIR = HERE / "corpus"
 SCHEMA_FILE = HERE / "schema.sql"
+OPTIONAL_SCHEMA_FILE = HERE / "schema_optional.sql"
 KNOWN_FAILURES_FILE = HERE / "known_failures.txt"
 
 #: Seconds one query may take on either server before it counts as a failure (hang).
@@ -43,6 +44,7 @@ QUERY_TIMEOUT = 10.0
 SESSION_SETUP = ("SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, MDY'", "SET extra_float_digits = 1")
 
 FLOAT_OIDS = {700, 701}  # float4, float8
+FIRST_NORMAL_OID = 16384  # OIDs from here on are user objects: compared by type name instead
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ class Query:
 class Result:
     """What one server answered: an error SQLSTATE, or columns and text rows."""
 
-    columns: list[tuple[str, int, int]] = field(default_factory=list)  # (name, type OID, typmod)
+    #: (name, type OID, typmod); a user-defined type's OID is replaced by its name (Runner.run)
+    columns: list[tuple[str, int | str, int]] = field(default_factory=list)
     rows: list[tuple[str | None, ...]] = field(default_factory=list)
     sqlstate: str | None = None
     message: str = ""
@@ -279,6 +282,7 @@ class Runner:
     def __init__(self, dsn: str):
         self.dsn = dsn
         self.conn = connect(dsn)
+        self._type_names: dict[int, str] = {}
 
     def _reconnect(self) -> None:
         with contextlib.suppress(psycopg.Error, OSError):
@@ -287,7 +291,11 @@ class Runner:
 
     def run(self, sql: str, timeout: float = QUERY_TIMEOUT) -> Result:
         try:
-            return run(self.conn, sql, timeout)
+            res = run(self.conn, sql, timeout)
+            if any(c[1] >= FIRST_NORMAL_OID for c in res.columns):
+                res.columns = [(n, self._type_name(oid) if oid >= FIRST_NORMAL_OID else oid, mod)
+                               for n, oid, mod in res.columns]
+            return res
         except QueryTimeout as e:
             self._reconnect()
             return Result(sqlstate="TIMEOUT", message=str(e))
@@ -295,9 +303,18 @@ class Runner:
             self._reconnect()
             return Result(sqlstate="CONNECTION", message=" ".join(str(e).split())[:200])
 
-    def load_schema(self) -> list[tuple[str, Result]]:
+    def _type_name(self, oid: int) -> str:
+        """User-defined types (enums...) get different OIDs on each server: compare their names."""
+        if oid not in self._type_names:
+            res = run(self.conn, f"SELECT typname FROM pg_type WHERE oid = {int(oid)}")
+            name = res.rows[0][0] if res.rows and not res.sqlstate else f"?{oid}"
+            self._type_names[oid] = f"user type {name}"
+        return self._type_names[oid]
+
+    def load_schema(self, path: Path = SCHEMA_FILE) -> list[tuple[str, Result]]:
+        """Run every statement of ``path``; returns (statement, result) of the ones that failed."""
         failures = []
-        for stmt in split_statements(SCHEMA_FILE.read_text()):
+        for stmt in split_statements(path.read_text()):
             res = self.run(stmt, timeout=60)
             if res.sqlstate:
                 failures.append((stmt, res))

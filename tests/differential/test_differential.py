@@ -38,8 +38,9 @@ def pg_oracle():
     try:
         cluster.start()
         runner = harness.Runner(cluster.conninfo())
-        failures = runner.load_schema()
-        assert not failures, f"schema.sql does not load on PostgreSQL: {failures[0][1].describe()}"
+        for path in (harness.SCHEMA_FILE, harness.OPTIONAL_SCHEMA_FILE):
+            failures = runner.load_schema(path)
+            assert not failures, f"{path.name} does not load on PostgreSQL: {failures[0][1].describe()}"
         yield runner
         runner.close()
     finally:
@@ -53,6 +54,7 @@ def omendb(omendb_server):
         pytest.skip("differential tests compare OmenDB with PostgreSQL; the target is not OmenDB")
     runner = harness.Runner(omendb_server.dsn)
     runner.schema_failures = runner.load_schema()
+    runner.load_schema(harness.OPTIONAL_SCHEMA_FILE)  # failures show as mismatches of the queries using it
     yield runner
     runner.close()
 

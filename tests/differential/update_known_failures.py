@@ -31,8 +31,9 @@ from differential import harness
 def mismatches(pg_dsn: str, om_dsn: str, only: list[str] | None, verbose: bool) -> tuple[dict[str, str], int]:
     pg, om = harness.Runner(pg_dsn), harness.Runner(om_dsn)
     for name, runner in (("PostgreSQL", pg), ("OmenDB", om)):
-        for stmt, res in runner.load_schema():
-            print(f"schema load on {name} failed: {res.describe()}\n  {stmt[:200]}", file=sys.stderr)
+        for path in (harness.SCHEMA_FILE, harness.OPTIONAL_SCHEMA_FILE):
+            for stmt, res in runner.load_schema(path):
+                print(f"{path.name} on {name}: {res.describe()}\n  {' '.join(stmt.split())[:200]}", file=sys.stderr)
     found: dict[str, str] = {}
     queries = harness.load_corpus()
     if only:
