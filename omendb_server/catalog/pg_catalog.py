@@ -249,6 +249,77 @@ def find_relation(cat: Catalog, oid: int) -> Rel | None:
     return None
 
 
+class CatalogIndex:
+    """Lookups by OID and name over one catalog, built once (regclass output, *_is_visible and
+    pg_get_* run per row; a scan of the catalog for each would be quadratic)."""
+
+    def __init__(self, cat: Catalog) -> None:
+        self.cat = cat
+        self.index_list = indexes(cat)
+        self.indexes = {i.oid: i for i in self.index_list}
+        rels = [Rel(t.oid, t.name, t.schema, "r", t) for t in cat.tables.values()]
+        rels += [Rel(i.oid, i.name, i.table.schema, "i", i, i.table) for i in self.index_list]
+        rels += [Rel(q.oid, q.name, q.schema, "S", q) for q in cat.sequences.values()]
+        rels += [Rel(v.oid, v.name, v.schema, "v", v) for v in views_of(cat)]
+        self.rels = rels
+        self.by_oid = {r.oid: r for r in rels}
+        self.by_name: dict[tuple[str, str], int] = {}
+        for r in rels:
+            self.by_name.setdefault((r.schema, r.name), r.oid)
+        self.index_count: dict[int, int] = {}
+        for i in self.index_list:
+            self.index_count[i.table.oid] = self.index_count.get(i.table.oid, 0) + 1
+        self._constraints: dict[int, tuple[Any, Any]] | None = None
+        self._types: dict[int, TypeInfo] | None = None
+
+    def constraint(self, oid: int) -> tuple[Any, Any] | None:
+        """(table, constraint) of a pg_constraint OID."""
+        if self._constraints is None:
+            self._constraints = {c.oid: (t, c) for t in self.cat.tables.values()
+                                 for c in constraints_of(self.cat, t)}
+        return self._constraints.get(oid)
+
+    def type_info(self, oid: int) -> TypeInfo | None:
+        t = BUILTIN_TYPES.get(oid)
+        if t is not None:
+            return t
+        if self._types is None:
+            self._types = {}
+            cat = self.cat
+            for e in enums_of(cat):
+                for o in (e.oid, getattr(e, "array_oid", 0)):
+                    if o:
+                        info = type_info(cat, o)
+                        if info is not None:
+                            self._types[o] = info
+            for rel in list(cat.tables.values()) + views_of(cat):
+                if getattr(rel, "rowtype_oid", 0):
+                    info = type_info(cat, rel.rowtype_oid)
+                    if info is not None:
+                        self._types[rel.rowtype_oid] = info
+        return self._types.get(oid)
+
+
+_INDEX_CACHE: dict[int, tuple[Any, tuple[int, ...], CatalogIndex]] = {}
+
+
+def catalog_index(cat: Catalog) -> CatalogIndex:
+    """A CatalogIndex for ``cat``, reused while the catalog object and its shape are unchanged
+    (committed catalogs are immutable; a DDL transaction's private copy changes its counts)."""
+    import weakref
+
+    stamp = (cat.version, cat.next_oid, len(cat.tables), len(cat.indexes), len(cat.sequences),
+             len(views_of(cat)), len(enums_of(cat)), len(cat.schemas))
+    hit = _INDEX_CACHE.get(id(cat))
+    if hit is not None and hit[0]() is cat and hit[1] == stamp:
+        return hit[2]
+    index = CatalogIndex(cat)
+    if len(_INDEX_CACHE) > 64:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[id(cat)] = (weakref.ref(cat), stamp, index)
+    return index
+
+
 def _fk_tables(cat: Catalog) -> set[int]:
     """Tables with FK triggers (both sides of a foreign key, as PostgreSQL marks them)."""
     out: set[int] = set()
@@ -693,7 +764,8 @@ def _pg_stat_activity(cat: Catalog, info: dict[str, Any]) -> list[Row]:
 def _pg_tables(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     owner = _users(info)[0]
     has_index = {i.table.oid for i in indexes(cat)}
-    return [(t.schema, t.name, owner, None, t.oid in has_index, False, t.oid in _fk_tables(cat),
+    fk_tables = _fk_tables(cat)
+    return [(t.schema, t.name, owner, None, t.oid in has_index, False, t.oid in fk_tables,
              False) for t in cat.tables.values()]
 
 

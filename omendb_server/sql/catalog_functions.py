@@ -40,32 +40,52 @@ def search_path(ctx: ExecContext) -> list[str]:
 
 
 # -- pure helpers (also used by casts) -----------------------------------------------------------
-def type_text(cat: Catalog, oid: int, typmod: int = -1) -> str | None:
+CatalogLike = Catalog | pgc.CatalogIndex
+_CTX_KEY = object()
+
+
+def _as_index(cat: CatalogLike) -> pgc.CatalogIndex:
+    return cat if isinstance(cat, pgc.CatalogIndex) else pgc.catalog_index(cat)
+
+
+def _ix(c: ExecContext) -> pgc.CatalogIndex:
+    """The statement's catalog index, built once per execution (functions run per row)."""
+    cache = c.subquery_cache
+    ix = cache.get(_CTX_KEY)  # type: ignore[call-overload]
+    if ix is None or ix.cat is not c.catalog:
+        ix = pgc.CatalogIndex(c.catalog)
+        cache[_CTX_KEY] = ix  # type: ignore[index]
+    return ix
+
+
+def type_text(cat: CatalogLike, oid: int, typmod: int = -1) -> str | None:
     """format_type(): the SQL name of a type, qualified when it is not on the search path."""
     dt = TYPES_BY_OID.get(oid)
     if dt is not None:
         return format_type(dt, typmod)
-    info = pgc.type_info(cat, oid)
+    ix = _as_index(cat)
+    info = ix.type_info(oid)
     if info is None:
         return None
     if info.category == "A" and info.elem:
-        inner = type_text(cat, info.elem, typmod)
+        inner = type_text(ix, info.elem, typmod)
         return None if inner is None else inner + "[]"
     if info.nsp == pgc.PG_CATALOG_NAMESPACE_OID:
         return info.name
-    schema = pgc.schema_name_of(cat, info.nsp)
+    schema = pgc.schema_name_of(ix.cat, info.nsp)
     name = pgc.quote_ident(info.name)
     return name if schema == "public" else f"{pgc.quote_ident(schema)}.{name}"
 
 
-def relation_label(cat: Catalog, oid: int, path: list[str] | None = None) -> str:
+def relation_label(cat: CatalogLike, oid: int, path: list[str] | None = None) -> str:
     """regclass output: the relation's name, schema-qualified when not visible; else the OID."""
     if oid == 0:
         return "-"
-    rel = pgc.find_relation(cat, oid)
+    ix = _as_index(cat)
+    rel = ix.by_oid.get(oid)
     if rel is None:
         return _SYSTEM_RELATION_NAMES.get(oid, str(oid))
-    return pgc.qualified(cat, rel.schema, rel.name, path if path is not None else ["public"])
+    return pgc.qualified(ix.cat, rel.schema, rel.name, path if path is not None else ["public"])
 
 
 def _split_name(text: str) -> tuple[str | None, str]:
@@ -93,18 +113,18 @@ def _split_name(text: str) -> tuple[str | None, str]:
     return parts[-2], parts[-1]
 
 
-def lookup_relation(cat: Catalog, text: str, path: list[str] | None = None) -> int | None:
+def lookup_relation(cat: CatalogLike, text: str, path: list[str] | None = None) -> int | None:
     """regclass input: a (possibly qualified) relation name or an OID → OID, None if absent."""
     raw = text.strip()
     if raw.isdigit():
         return int(raw)
     schema, name = _split_name(raw)
-    rels = pgc.relations(cat)
+    by_name = _as_index(cat).by_name
     schemas = [schema] if schema else (path if path is not None else ["public"])
-    for s in schemas:
-        for rel in rels:
-            if rel.name == name and rel.schema == s:
-                return rel.oid
+    for sch in schemas:
+        oid = by_name.get((sch, name))
+        if oid is not None:
+            return oid
     if schema in (None, "pg_catalog") and name in pgc.RELATIONS:
         return _system_relation_oid(name)
     return None
@@ -117,7 +137,7 @@ def _system_relation_oid(name: str) -> int | None:
 _SYSTEM_RELATION_NAMES = {oid: name for name, oid in PG_RELATION_OIDS.items()}
 
 
-def lookup_type(cat: Catalog, text: str) -> int | None:
+def lookup_type(cat: CatalogLike, text: str) -> int | None:
     """regtype input (to_regtype): built-in spellings or a user type's (qualified) name."""
     try:
         return type_by_name(text.strip()).oid
@@ -126,6 +146,8 @@ def lookup_type(cat: Catalog, text: str) -> int | None:
     raw = text.strip()
     array = raw.endswith("[]")
     schema, name = _split_name(raw[:-2] if array else raw)
+    if isinstance(cat, pgc.CatalogIndex):
+        cat = cat.cat
     for e in pgc.enums_of(cat):
         if e.name == name and (schema is None or e.schema == schema):
             return getattr(e, "array_oid", 0) if array else e.oid
@@ -144,20 +166,18 @@ def role_name(oid: int) -> str:
     return _ROLE_NAMES.get(oid, f"unknown (OID={oid})")
 
 
-def constraint_definition(cat: Catalog, oid: int) -> str | None:
-    for t in cat.tables.values():
-        for c in pgc.constraints_of(cat, t):
-            if c.oid == oid:
-                definer = getattr(c, "definition", None)
-                return definer(t, cat) if definer is not None else None
-    return None
+def constraint_definition(cat: CatalogLike, oid: int) -> str | None:
+    ix = _as_index(cat)
+    hit = ix.constraint(oid)
+    if hit is None:
+        return None
+    table, con = hit
+    definer = getattr(con, "definition", None)
+    return definer(table, ix.cat) if definer is not None else None
 
 
-def index_by_oid(cat: Catalog, oid: int) -> pgc.IndexInfo | None:
-    for ix in pgc.indexes(cat):
-        if ix.oid == oid:
-            return ix
-    return None
+def index_by_oid(cat: CatalogLike, oid: int) -> pgc.IndexInfo | None:
+    return _as_index(cat).indexes.get(oid)
 
 
 def description(cat: Catalog, oid: int, sub: int = 0, catalog: str | None = None
@@ -200,7 +220,7 @@ def _format_type(call: Call) -> Any:
         if o is None:
             return None
         tm = typmod(r, c)
-        text = type_text(c.catalog, o, -1 if tm is None else tm)
+        text = type_text(_ix(c), o, -1 if tm is None else tm)
         return "???" if text is None else text
 
     return call.make(run, T.TEXT)
@@ -218,7 +238,7 @@ def _pg_get_constraintdef(call: Call) -> Any:
     (oid, *_) = _oid_args(call, "ob"[:call.n])
     f = oid.fn
     return call.make(lambda r, c: None if (o := f(r, c)) is None
-                     else constraint_definition(c.catalog, o), T.TEXT)
+                     else constraint_definition(_ix(c), o), T.TEXT)
 
 
 @register("pg_get_indexdef")
@@ -230,7 +250,7 @@ def _pg_get_indexdef(call: Call) -> Any:
 
     def run(r: tuple, c: ExecContext) -> Any:
         o = f(r, c)
-        ix = None if o is None else index_by_oid(c.catalog, o)
+        ix = None if o is None else index_by_oid(_ix(c), o)
         if ix is None:
             return None
         path = search_path(c) if pretty(r, c) else None
@@ -250,7 +270,7 @@ def _pg_get_viewdef(call: Call) -> Any:
         v = f(r, c)
         if v is None:
             return None
-        oid = lookup_relation(c.catalog, v, search_path(c)) if by_name else v
+        oid = lookup_relation(_ix(c), v, search_path(c)) if by_name else v
         for view in pgc.views_of(c.catalog):
             if view.oid == oid:
                 return pgc.view_definition(view)
@@ -268,7 +288,7 @@ def _pg_get_serial_sequence(call: Call) -> Any:
         if tname is None or cname is None:
             return None
         cat = c.catalog
-        oid = lookup_relation(cat, tname, search_path(c))
+        oid = lookup_relation(_ix(c), tname, search_path(c))
         t = cat.tables.get(oid) if oid is not None else None
         if t is None:
             raise errors.UndefinedTable(f'relation "{tname}" does not exist')
@@ -300,18 +320,22 @@ def _visible(kind: str) -> Any:
                 return None
             if o < FIRST_USER_OID:
                 return True
-            cat = c.catalog
+            ix = _ix(c)
             path = search_path(c)
             if kind == "table":
-                rel = pgc.find_relation(cat, o)
+                rel = ix.by_oid.get(o)
                 if rel is None:
                     return None
-                return lookup_relation(cat, pgc.quote_ident(rel.name), path) == o
+                for schema in path:  # visible = the first relation of that name on the path
+                    found = ix.by_name.get((schema, rel.name))
+                    if found is not None:
+                        return found == o
+                return False
             if kind == "type":
-                info = pgc.type_info(cat, o)
+                info = ix.type_info(o)
                 if info is None:
                     return None
-                return pgc.schema_name_of(cat, info.nsp) in path
+                return pgc.schema_name_of(ix.cat, info.nsp) in path
             return True
 
         return call.make(run, T.BOOL)
@@ -394,8 +418,8 @@ def _to_regclass(call: Call) -> Any:
         v = f(r, c)
         if v is None:
             return None
-        oid = lookup_relation(c.catalog, v, search_path(c))
-        return None if oid is None else pgc.NamedOid(oid, relation_label(c.catalog, oid,
+        oid = lookup_relation(_ix(c), v, search_path(c))
+        return None if oid is None else pgc.NamedOid(oid, relation_label(_ix(c), oid,
                                                                          search_path(c)))
 
     return call.make(run, T.REGCLASS)
@@ -407,8 +431,8 @@ def _to_regtype(call: Call) -> Any:
     f = name.fn
     def run(r: tuple, c: ExecContext) -> Any:
         v = f(r, c)
-        oid = None if v is None else lookup_type(c.catalog, v)
-        return None if oid is None else pgc.NamedOid(oid, type_text(c.catalog, oid) or str(oid))
+        oid = None if v is None else lookup_type(_ix(c), v)
+        return None if oid is None else pgc.NamedOid(oid, type_text(_ix(c), oid) or str(oid))
 
     return call.make(run, T.REGTYPE)
 
@@ -457,17 +481,17 @@ register("has_table_privilege", "has_schema_privilege", "has_database_privilege"
          "has_server_privilege", "pg_has_role")(_privilege)
 
 
-def _relation_bytes(cat: Catalog, oid: int, kind: str) -> int | None:
+def _relation_bytes(ix: pgc.CatalogIndex, oid: int, kind: str) -> int | None:
     """An approximation: one 8 kB page per relation (no page-level storage to measure)."""
-    rel = pgc.find_relation(cat, oid)
+    rel = ix.by_oid.get(oid)
     if rel is None:
         return None
     if rel.kind == "v":
         return 0
     if kind == "indexes":
-        return 8192 * sum(1 for i in pgc.indexes(cat) if i.table.oid == oid)
+        return 8192 * ix.index_count.get(oid, 0)
     if kind == "total" and rel.kind == "r":
-        return 8192 * (1 + sum(1 for i in pgc.indexes(cat) if i.table.oid == oid))
+        return 8192 * (1 + ix.index_count.get(oid, 0))
     return 8192
 
 
@@ -485,10 +509,10 @@ def _size(kind: str) -> Any:
             v = f(r, c)
             if v is None:
                 return None
-            oid = lookup_relation(c.catalog, v, search_path(c)) if by_name else v
+            oid = lookup_relation(_ix(c), v, search_path(c)) if by_name else v
             if oid is None:
                 raise errors.UndefinedTable(f'relation "{v}" does not exist')
-            return None if oid is None else _relation_bytes(c.catalog, oid, kind)
+            return None if oid is None else _relation_bytes(_ix(c), oid, kind)
 
         return call.make(run, T.INT8)
 
@@ -507,7 +531,7 @@ def _publishable(call: Call) -> Any:
 
     def run(r: tuple, c: ExecContext) -> Any:
         o = f(r, c)
-        rel = None if o is None else pgc.find_relation(c.catalog, o)
+        rel = None if o is None else _ix(c).by_oid.get(o)
         return None if rel is None else rel.kind == "r"
 
     return call.make(run, T.BOOL)
@@ -522,7 +546,7 @@ def _function_arguments(call: Call) -> Any:
         row = _PROCS.get(f(r, c))
         if row is None:
             return None
-        return ", ".join(type_text(c.catalog, t) or str(t) for t in row[7])
+        return ", ".join(type_text(_ix(c), t) or str(t) for t in row[7])
 
     return call.make(run, T.TEXT)
 
@@ -536,7 +560,7 @@ def _function_result(call: Call) -> Any:
         row = _PROCS.get(f(r, c))
         if row is None:
             return None
-        text = type_text(c.catalog, row[6]) or str(row[6])
+        text = type_text(_ix(c), row[6]) or str(row[6])
         return f"SETOF {text}" if row[3] else text
 
     return call.make(run, T.TEXT)
@@ -583,8 +607,8 @@ def _partition_ancestors(comp: Any, args: list[Any], name: str) -> srf.Srf:
 
     def produce(values: list[Any], ctx: ExecContext) -> Any:
         oid = values[0]
-        if oid is not None and pgc.find_relation(ctx.catalog, oid) is not None:
-            yield (pgc.NamedOid(oid, relation_label(ctx.catalog, oid, search_path(ctx))),)
+        if oid is not None and _ix(ctx).by_oid.get(oid) is not None:
+            yield (pgc.NamedOid(oid, relation_label(_ix(ctx), oid, search_path(ctx))),)
 
     return srf.Srf([("relid", T.REGCLASS)], [rel], produce)
 
