@@ -60,6 +60,14 @@ def _syntax_error(tok: tuple[str, str] | None) -> errors.DBError:
     return errors.SyntaxError(f'syntax error at or near "{tok[1]}"')
 
 
+def _raw(sql: str, tok: tuple[str, str] | None) -> tuple[str, str] | None:
+    """The token as the user wrote it (words are case-folded in ``_tokens``), for messages."""
+    if tok is None or tok[0] != "word":
+        return tok
+    m = re.search(rf"\b{re.escape(tok[1])}\b", sql, re.IGNORECASE)
+    return (tok[0], m.group(0)) if m else tok
+
+
 def _name(tok: tuple[str, str] | None) -> str:
     if tok is None or tok[0] not in ("ident", "word"):
         raise _syntax_error(tok)
@@ -119,10 +127,8 @@ def plan_database_statement(sql: str) -> DatabasePlan:
                 tok = peek()
                 if tok == ("word", "force"):
                     force = True
-                else:
-                    if tok is not None and tok[0] == "word":
-                        raise errors.SyntaxError(f'unrecognized DROP DATABASE option "{tok[1]}"')
-                    raise _syntax_error(tok)
+                else:  # PostgreSQL's grammar knows only FORCE here: a plain syntax error
+                    raise _syntax_error(_raw(sql, tok))
                 i += 1
                 if peek() == ("punct", ","):
                     i += 1

@@ -201,3 +201,23 @@ def test_pg_database_lists_created_databases(omendb_server, dbname):
             c.execute(f"DROP DATABASE {dbname}")
         names = {r[0] for r in c.execute("SELECT datname FROM pg_database")}
         assert dbname not in names
+
+
+@pytest.mark.parametrize("sql, sqlstate, message", [
+    ("DROP DATABASE {n} WITH (BOGUS)", "42601", 'syntax error at or near "BOGUS"'),
+    ("CREATE DATABASE {n} BOGUS 1", "42601", 'option "bogus" not recognized'),
+    ("CREATE DATABASE {n} TEMPLATE {n}_t", "3D000", 'template database "{n}_t" does not exist'),
+    ("CREATE DATABASE template1", "42P04", 'database "template1" already exists'),
+])
+def test_errors_as_postgresql(omendb_server, dbname, sql, sqlstate, message):
+    with admin(omendb_server) as c:
+        with pytest.raises(psycopg.Error) as exc:
+            c.execute(sql.format(n=dbname))
+        assert exc.value.sqlstate == sqlstate
+        assert str(exc.value).splitlines()[0] == message.format(n=dbname)
+
+
+def test_drop_if_exists_force_without_with(omendb_server, dbname):
+    with admin(omendb_server) as c:
+        cur = c.execute(f"DROP DATABASE IF EXISTS {dbname} (FORCE)")
+        assert cur.statusmessage == "DROP DATABASE"
