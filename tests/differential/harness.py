@@ -15,7 +15,8 @@ What counts as "the same result":
   to 12 significant digits, because summation order legitimately changes the last digits.
 
 Queries go through the extended protocol (Parse/Bind/Describe/Execute, as psycopg and most drivers
-send them) with a per-query timeout, so a hang in one query fails that query only.
+send them) and, on OmenDB, also through the simple protocol (psql's way, and a different plan-cache
+path in OmenDB), with a per-query timeout, so a hang in one query fails that query only.
 """
 
 from __future__ import annotations
@@ -181,14 +182,18 @@ class QueryTimeout(Exception):
     pass
 
 
-def run(conn: psycopg.Connection, sql: str, timeout: float = QUERY_TIMEOUT) -> Result:
-    """Run one statement through the extended protocol and return its raw text result.
+def run(conn: psycopg.Connection, sql: str, timeout: float = QUERY_TIMEOUT, simple: bool = False) -> Result:
+    """Run one statement and return its raw text result: through the extended protocol
+    (Parse/Bind/Describe/Execute), or the simple Query message when ``simple``.
 
     Raises :class:`QueryTimeout` (after trying a cancel) when the server does not answer in
     ``timeout`` seconds; the connection is then unusable and the caller should reconnect.
     """
     pgconn = conn.pgconn
-    pgconn.send_query_params(sql.encode(), None)
+    if simple:
+        pgconn.send_query(sql.encode())
+    else:
+        pgconn.send_query_params(sql.encode(), None)
     deadline = time.monotonic() + timeout
     while True:
         pgconn.consume_input()
@@ -292,9 +297,9 @@ class Runner:
             self.conn.close()
         self.conn = connect(self.dsn)
 
-    def run(self, sql: str, timeout: float = QUERY_TIMEOUT) -> Result:
+    def run(self, sql: str, timeout: float = QUERY_TIMEOUT, simple: bool = False) -> Result:
         try:
-            res = run(self.conn, sql, timeout)
+            res = run(self.conn, sql, timeout, simple)
             if any(c[1] >= FIRST_NORMAL_OID for c in res.columns):
                 res.columns = [(n, self._type_name(oid) if oid >= FIRST_NORMAL_OID else oid, mod)
                                for n, oid, mod in res.columns]
@@ -306,13 +311,13 @@ class Runner:
             self._reconnect()
             return Result(sqlstate="CONNECTION", message=" ".join(str(e).split())[:200])
 
-    def run_rolled_back(self, sql: str) -> Result:
+    def run_rolled_back(self, sql: str, simple: bool = False) -> Result:
         """``sql`` inside BEGIN ... ROLLBACK: writes and their RETURNING rows, then no trace."""
         begin = self.run("BEGIN")
         if begin.sqlstate:
             return begin
         try:
-            return self.run(sql)
+            return self.run(sql, simple=simple)
         finally:
             self.run("ROLLBACK")
 
@@ -338,7 +343,16 @@ class Runner:
 
 
 def compare_query(pg: Runner, om: Runner, q: Query) -> str | None:
-    """Run ``q`` on both servers; None when OmenDB matches PostgreSQL, else the reason."""
-    if q.rollback:
-        return compare(pg.run_rolled_back(q.sql), om.run_rolled_back(q.sql), q.ordered)
-    return compare(pg.run(q.sql), om.run(q.sql), q.ordered)
+    """Run ``q`` on both servers; None when OmenDB matches PostgreSQL, else the reason.
+
+    OmenDB runs it twice, through the extended and the simple protocol: they take different paths
+    there (the simple protocol turns literals into parameters to share cached plans).
+    """
+    run_one = Runner.run_rolled_back if q.rollback else Runner.run
+    expected = run_one(pg, q.sql)
+    reason = compare(expected, run_one(om, q.sql), q.ordered)
+    if reason is None:
+        simple = compare(expected, run_one(om, q.sql, simple=True), q.ordered)
+        if simple is not None:
+            reason = f"simple protocol only: {simple}"
+    return reason
