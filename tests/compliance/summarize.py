@@ -32,12 +32,17 @@ def main(suite: str, path: str) -> None:
     root = ET.parse(path).getroot()
     counts = Counter()
     causes: Counter[str] = Counter()
+    setup: Counter[tuple[str, str]] = Counter()
     for case in root.iter("testcase"):
         kind = "passed"
         for child in case:
             if child.tag in ("failure", "error"):
                 kind = "failed"
-                causes[cause((child.get("message") or "") + "\n" + (child.text or ""))] += 1
+                text = (child.get("message") or "") + "\n" + (child.text or "")
+                causes[cause(text)] += 1
+                if (child.get("message") or "").startswith("failed on setup"):
+                    cls = (case.get("classname") or "").rsplit(".", 1)[-1].split("_omendb")[0]
+                    setup[(cls, cause(text))] += 1
             elif child.tag == "skipped":
                 kind = "skipped"
         counts[kind] += 1
@@ -48,6 +53,11 @@ def main(suite: str, path: str) -> None:
         print("    main failure causes (count  cause):")
         for text, n in causes.most_common(25):
             print(f"    {n:6d}  {text}")
+    big = [(k, n) for k, n in setup.most_common() if n >= 5]
+    if big:
+        print("    whole test classes failing in their shared setup (one cause, many tests):")
+        for (cls, text), n in big:
+            print(f"    {n:6d}  {cls}: {text}")
 
 
 if __name__ == "__main__":
