@@ -7,10 +7,10 @@ DST change), and equality/ordering, output and the binary format all depend on i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
 import re
 import struct
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from omendb_server import errors
@@ -29,16 +29,16 @@ class Interval:
     days: int = 0
     microseconds: int = 0
 
-    def __neg__(self) -> "Interval":
+    def __neg__(self) -> Interval:
         return Interval(-self.months, -self.days, -self.microseconds)
 
-    def __add__(self, other: "Interval") -> "Interval":
+    def __add__(self, other: Interval) -> Interval:
         if not isinstance(other, Interval):
             return NotImplemented
         return Interval(self.months + other.months, self.days + other.days,
                         self.microseconds + other.microseconds)
 
-    def __sub__(self, other: "Interval") -> "Interval":
+    def __sub__(self, other: Interval) -> Interval:
         if not isinstance(other, Interval):
             return NotImplemented
         return Interval(self.months - other.months, self.days - other.days,
@@ -57,16 +57,16 @@ class Interval:
     def __hash__(self) -> int:
         return hash(self.sort_key())
 
-    def __lt__(self, other: "Interval") -> bool:
+    def __lt__(self, other: Interval) -> bool:
         return self.sort_key() < other.sort_key()
 
-    def __le__(self, other: "Interval") -> bool:
+    def __le__(self, other: Interval) -> bool:
         return self.sort_key() <= other.sort_key()
 
-    def __gt__(self, other: "Interval") -> bool:
+    def __gt__(self, other: Interval) -> bool:
         return self.sort_key() > other.sort_key()
 
-    def __ge__(self, other: "Interval") -> bool:
+    def __ge__(self, other: Interval) -> bool:
         return self.sort_key() >= other.sort_key()
 
 
@@ -200,8 +200,7 @@ def parse_interval(text: str) -> Interval:
             if value is not None:
                 acc.add(value, unit)
         return acc.result(False)
-    if s.startswith("@"):
-        s = s[1:]
+    s = s.removeprefix("@")
     tokens = s.split()
     negate = bool(tokens) and tokens[-1] == "ago"
     if negate:

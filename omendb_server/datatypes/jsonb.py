@@ -34,8 +34,8 @@ def _number_text(d: Any) -> str:
     if isinstance(d, int):
         return str(d)
     if isinstance(d, float):
-        if d != d or d in (float("inf"), float("-inf")):
-            return '"' + ("NaN" if d != d else "Infinity" if d > 0 else "-Infinity") + '"'
+        if math.isnan(d) or math.isinf(d):
+            return '"' + ("NaN" if math.isnan(d) else "Infinity" if d > 0 else "-Infinity") + '"'
         text = repr(d)
         return text.removesuffix(".0")
     from omendb_server.datatypes.numeric import format_numeric
@@ -155,7 +155,7 @@ def to_json_value(value: Any, oid: int, element_oid: int = 0) -> Any:
         if math.isnan(value) or math.isinf(value):
             return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
         text = repr(value)
-        return Decimal(text[:-2] if text.endswith(".0") else text)
+        return Decimal(text.removesuffix(".0"))
     if isinstance(value, list):
         return [to_json_value(v, element_oid) for v in value]
     if isinstance(value, _dt.datetime):

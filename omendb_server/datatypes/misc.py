@@ -7,11 +7,16 @@ numeric, text or datetime families.
 from __future__ import annotations
 
 import re
-from typing import Any
 import uuid
+from typing import Any
 
 from omendb_server import errors
-from omendb_server.datatypes.core import Codec, FormatContext, bad_binary, invalid_syntax
+from omendb_server.datatypes.core import (
+    Codec,
+    FormatContext,
+    bad_binary,
+    invalid_syntax,
+)
 
 
 class BoolCodec(Codec):
@@ -167,7 +172,7 @@ class RowValue(tuple):
     names: tuple[str, ...]
     types: tuple[Any, ...]
 
-    def __new__(cls, values: Any, names: tuple[str, ...], types: tuple[Any, ...]) -> "RowValue":
+    def __new__(cls, values: Any, names: tuple[str, ...], types: tuple[Any, ...]) -> RowValue:  # noqa: PYI034
         obj = super().__new__(cls, values)
         obj.names = names
         obj.types = types

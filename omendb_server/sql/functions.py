@@ -7,10 +7,8 @@ positional arguments PostgreSQL would see.
 from __future__ import annotations
 
 import datetime as _dt
-import random
-import uuid
-from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -74,7 +72,7 @@ class Call:
     the arguments, ``call.make(fn, type)`` wraps the closure with the output name.
     """
 
-    def __init__(self, comp: "ExprCompiler", node: exp.Expression, name: str,
+    def __init__(self, comp: ExprCompiler, node: exp.Expression, name: str,
                  arg_nodes: list[exp.Expression]) -> None:
         self.comp = comp
         self.node = node
@@ -82,30 +80,30 @@ class Call:
         self.arg_nodes = arg_nodes
         self.n = len(arg_nodes)
 
-    def compiled(self) -> list["CExpr"]:
+    def compiled(self) -> list[CExpr]:
         return [self.comp.compile(a) for a in self.arg_nodes]
 
-    def args(self, types: list[Any] | None = None) -> list["CExpr"]:
+    def args(self, types: list[Any] | None = None) -> list[CExpr]:
         ces = self.compiled()
         if types is not None:
             ces = [self.comp.coerce(ce, t) if t is not None else ce for ce, t in zip(ces, types)]
         return ces
 
-    def text_args(self) -> list["CExpr"]:
+    def text_args(self) -> list[CExpr]:
         """Arguments that PostgreSQL resolves as text (unknown literals become text)."""
         return [self.comp.coerce(ce, T.TEXT) if ce.type.oid in (705, 1043, 19) else ce
                 for ce in self.compiled()]
 
-    def make(self, fn: Callable[..., Any], t: Any, fname: str | None = None) -> "CExpr":
+    def make(self, fn: Callable[..., Any], t: Any, fname: str | None = None) -> CExpr:
         from omendb_server.sql.expr import CExpr
 
         return CExpr(fn, t, -1, fname or self.name)
 
-    def strict(self, ces: list["CExpr"], body: Callable[..., Any], t: Any,
-               fname: str | None = None) -> "CExpr":
+    def strict(self, ces: list[CExpr], body: Callable[..., Any], t: Any,
+               fname: str | None = None) -> CExpr:
         return self.make(_strict([c.fn for c in ces], body), t, fname)
 
-    def no_such_function(self, ces: list["CExpr"] | None = None) -> errors.DBError:
+    def no_such_function(self, ces: list[CExpr] | None = None) -> errors.DBError:
         return undefined_function(self.name, [c.type for c in (ces if ces is not None else self.compiled())])
 
 
@@ -142,7 +140,7 @@ def _load_modules() -> None:
     )
 
 
-def compile_function(comp: "ExprCompiler", node: exp.Expression, name: str) -> "CExpr":
+def compile_function(comp: ExprCompiler, node: exp.Expression, name: str) -> CExpr:
     from omendb_server.sql.expr import CExpr
 
     if not REGISTRY:
@@ -154,13 +152,13 @@ def compile_function(comp: "ExprCompiler", node: exp.Expression, name: str) -> "
     if isinstance(node, exp.Trim) and node.args.get("expression") is not None:
         arg_nodes = [node.this, node.args["expression"]]
 
-    def compiled(types: list[Any] | None = None) -> list["CExpr"]:
+    def compiled(types: list[Any] | None = None) -> list[CExpr]:
         ces = [comp.compile(a) for a in arg_nodes]
         if types is not None:
             ces = [comp.coerce(ce, t) if t is not None else ce for ce, t in zip(ces, types)]
         return ces
 
-    def make(fn: Callable[..., Any], t: Any, fname: str | None = None) -> "CExpr":
+    def make(fn: Callable[..., Any], t: Any, fname: str | None = None) -> CExpr:
         return CExpr(fn, t, -1, fname or name)
 
     n = len(arg_nodes)
@@ -188,7 +186,7 @@ def compile_function(comp: "ExprCompiler", node: exp.Expression, name: str) -> "
                 "statement_timestamp"):
         return make(lambda r, c: c.stmt_ts, T.TIMESTAMPTZ, "now" if name != "currenttimestamp" else "current_timestamp")
     if name == "clock_timestamp":
-        return make(lambda r, c: _dt.datetime.now(_dt.timezone.utc), T.TIMESTAMPTZ)
+        return make(lambda r, c: _dt.datetime.now(_dt.UTC), T.TIMESTAMPTZ)
     if name in ("currentdate", "current_date"):
         return make(lambda r, c: c.stmt_ts.astimezone(_zone(c)).date(), T.DATE, "current_date")
     if name in ("localtimestamp",):
@@ -291,113 +289,7 @@ def compile_function(comp: "ExprCompiler", node: exp.Expression, name: str) -> "
         valf = args[1].fn
         calledf = args[2].fn if n > 2 else (lambda r, c: True)
         return make(lambda r, c: planner.setval(c, seqf(r, c), valf(r, c), calledf(r, c)), T.INT8)
-    if name == "gen_random_uuid":
-        return make(lambda r, c: uuid.uuid4(), TYPES_BY_OID[2950])
-    if name == "random":
-        return make(lambda r, c: random.random(), T.FLOAT8)
-
-    # -- strings -----------------------------------------------------------------------------
-    if name in ("lower", "upper"):
-        (a,) = compiled([T.TEXT])
-        method = str.lower if name == "lower" else str.upper
-        return make(_strict([a.fn], method), T.TEXT)
-    if name in ("length", "char_length", "character_length"):
-        (a,) = compiled()
-        if a.type.oid == 17:
-            return make(_strict([a.fn], len), T.INT4, "length")
-        a = comp.coerce(a, T.TEXT) if a.type.oid == 705 else a
-        if a.type.oid == 1042:
-            return make(_strict([a.fn], lambda v: len(v.rstrip(" "))), T.INT4, "length")
-        return make(_strict([a.fn], len), T.INT4, "length")
-    if name in ("concat",):
-        args = [comp._as_text(a) for a in compiled()]
-        fns = [a.fn for a in args]
-        return make(lambda r, c: "".join(v for f in fns if (v := f(r, c)) is not None), T.TEXT)
-    if name in ("substring", "substr"):
-        args = compiled([T.TEXT, T.INT4, T.INT4][:n])
-
-        def substring(s: str, start: int, count: int | None = None) -> str:
-            if count is not None and count < 0:
-                raise errors.DBError("negative substring length not allowed", "22011")
-            begin = start - 1
-            end = None if count is None else begin + count
-            begin = max(begin, 0)
-            if end is not None and end < 0:
-                return ""
-            return s[begin:end]
-
-        return make(_strict([a.fn for a in args], substring), T.TEXT, "substring")
-    if name in ("trim", "btrim", "ltrim", "rtrim"):
-        args = compiled([T.TEXT] * n)
-        position = str(node.args.get("position") or "").upper() if isinstance(node, exp.Trim) else ""
-        side = "l" if name == "ltrim" or position == "LEADING" else "r" if name == "rtrim" or position == "TRAILING" else "b"
-
-        def trim(s: str, chars: str = " ") -> str:
-            if side == "l":
-                return s.lstrip(chars)
-            if side == "r":
-                return s.rstrip(chars)
-            return s.strip(chars)
-
-        return make(_strict([a.fn for a in args], trim), T.TEXT, name if name != "trim" else "btrim")
-    if name in ("replace",):
-        args = compiled([T.TEXT] * 3)
-        return make(_strict([a.fn for a in args], lambda s, a, b: s.replace(a, b) if a else s), T.TEXT)
-    if name in ("strposition", "strpos", "position"):
-        args = compiled([T.TEXT, T.TEXT])
-        if isinstance(node, exp.StrPosition):
-            hay, needle = comp.coerce(comp.compile(node.this), T.TEXT), comp.coerce(comp.compile(node.args["substr"]), T.TEXT)
-            args = [hay, needle]
-        return make(_strict([a.fn for a in args], lambda s, sub: s.find(sub) + 1), T.INT4, "strpos")
-
-    # -- math -------------------------------------------------------------------------------
-    if name == "abs":
-        (a,) = compiled()
-        if a.type.oid == 705:
-            a = comp.coerce(a, T.FLOAT8)
-        if T.is_integer(a.type):
-            oid = a.type.oid
-            return make(_strict([a.fn], lambda v: T.check_int(abs(v), oid)), a.type)
-        return make(_strict([a.fn], abs), a.type)
-    if name == "round":
-        args = compiled()
-        x = args[0]
-        if x.type.oid in (700, 701) and n == 1:
-            return make(_strict([x.fn], lambda v: float(round(v)) if abs(v) < 2**52 else v), T.FLOAT8)
-        x = comp.coerce(x, T.NUMERIC)
-        if n == 1:
-            return make(_strict([x.fn], lambda v: v.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-                                if v.is_finite() else v), T.NUMERIC)
-        digits = comp.coerce(args[1], T.INT4)
-
-        def round_to(v: Decimal, d: int) -> Decimal:
-            if not v.is_finite():
-                return v
-            if d >= 0:
-                return v.quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP)
-            return v.scaleb(d).quantize(Decimal(1), rounding=ROUND_HALF_UP).scaleb(-d).quantize(Decimal(1))
-
-        return make(_strict([x.fn, digits.fn], round_to), T.NUMERIC)
-    if name in ("floor", "ceil", "ceiling"):
-        (a,) = compiled()
-        import math
-
-        if a.type.oid in (700, 701, 705):
-            a = comp.coerce(a, T.FLOAT8)
-            f = math.floor if name == "floor" else math.ceil
-            return make(_strict([a.fn], lambda v: float(f(v))), T.FLOAT8)
-        a = comp.coerce(a, T.NUMERIC)
-        f2 = math.floor if name == "floor" else math.ceil
-        return make(_strict([a.fn], lambda v: Decimal(f2(v))), T.NUMERIC)
-    if name in ("sqrt",):
-        (a,) = compiled([T.FLOAT8])
-
-        def sqrt(v: float) -> float:
-            if v < 0:
-                raise errors.DBError("cannot take square root of a negative number", "2201F")
-            return v ** 0.5
-
-        return make(_strict([a.fn], sqrt), T.FLOAT8)
+    # strings, math, date/time, json and arrays: the functions_* modules (REGISTRY)
     if name == "pg_advisory_unlock_all":
         return make(lambda r, c: None, T.VOID)
     raise errors.UndefinedFunction(
@@ -412,5 +304,5 @@ def _zone(c: ExecContext) -> _dt.tzinfo:
 
     try:
         return ZoneInfo(c.fmt.timezone)
-    except Exception:
-        return _dt.timezone.utc
+    except (ValueError, OSError):
+        return _dt.UTC

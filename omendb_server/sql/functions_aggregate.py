@@ -439,7 +439,7 @@ def resolve(comp: Any, name: str, args: list[Any], star: bool, direct: list[Any]
     if name in ("sum", "avg"):
         a = args[0]
         if a.type.oid == 705:
-            args = [comp.coerce(a, T.NUMERIC if name == "avg" else T.NUMERIC)]
+            args = [comp.coerce(a, T.NUMERIC)]
             a = args[0]
         oid = a.type.oid
         if oid == 1186:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -828,11 +829,13 @@ def format_datetime(v: Any, fmt: str, c: ExecContext | None, oid: int) -> str:
         years, months = _tdiv(iv.months, 12)
         hours, rest = _tdiv(iv.microseconds, USECS_PER_HOUR)
         minutes, us = _tdiv(rest, 60_000_000)
-        fields = dict(year=years, month=months, day=iv.days, hour=hours, minute=minutes,
-                      second=us // 1_000_000, micro=us % 1_000_000, dow=None)
+        fields = {"year": years, "month": months, "day": iv.days, "hour": hours,
+                  "minute": minutes, "second": us // 1_000_000, "micro": us % 1_000_000,
+                  "dow": None}
     else:
-        fields = dict(year=v.year, month=v.month, day=v.day, hour=v.hour, minute=v.minute,
-                      second=v.second, micro=v.microsecond, dow=v.isoweekday() % 7)
+        fields = {"year": v.year, "month": v.month, "day": v.day, "hour": v.hour,
+                  "minute": v.minute, "second": v.second, "micro": v.microsecond,
+                  "dow": v.isoweekday() % 7}
     out: list[str] = []
     i = 0
     n = len(fmt)
@@ -1150,7 +1153,7 @@ def _to_timestamp(call: Call) -> Any:
         (a,) = [call.comp.coerce(ces[0], T.FLOAT8)]
 
         def from_epoch(v: float) -> _dt.datetime:
-            if v != v or v in (float("inf"), float("-inf")):
+            if math.isnan(v) or math.isinf(v):
                 raise errors.DatetimeFieldOverflow("timestamp out of range")
             try:
                 return EPOCH_TZ + _dt.timedelta(microseconds=round(v * 1_000_000))
@@ -1175,9 +1178,7 @@ def at_time_zone(comp: Any, node: exp.AtTimeZone) -> Any:
     from omendb_server.sql.expr import CExpr
 
     src = comp.compile(node.this)
-    if src.type.oid == 705:
-        src = comp.coerce(src, T.TIMESTAMPTZ)
-    elif src.type.oid == 1082:
+    if src.type.oid == 705 or src.type.oid == 1082:
         src = comp.coerce(src, T.TIMESTAMPTZ)
     zone_ce = comp.compile(node.args["zone"])
     if zone_ce.type.oid == 1186:

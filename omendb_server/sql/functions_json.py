@@ -233,7 +233,7 @@ def concat_or_delete(comp: Any, sym: str, left: CExpr, right: CExpr) -> CExpr | 
                     raise errors.DBError("cannot delete from scalar", "22023")
                 idx = k if k >= 0 else len(v) + k
                 return J.dump_jsonb([x for i, x in enumerate(v) if i != idx])
-            keys = {k} if kind == "text" else set(x for x in k if x is not None)
+            keys = {k} if kind == "text" else {x for x in k if x is not None}
             if isinstance(v, dict):
                 return J.dump_jsonb({kk: vv for kk, vv in v.items() if kk not in keys})
             if isinstance(v, list):

@@ -195,7 +195,7 @@ def _exp_ln(call: Call) -> Any:
                 if name == "exp":
                     try:
                         r = v.exp()
-                    except Exception:
+                    except ArithmeticError:
                         raise errors.NumericValueOutOfRange("value overflows numeric format") from None
                 else:
                     _ln_check(v)
@@ -276,7 +276,7 @@ def numeric_power(a: Decimal, b: Decimal) -> Decimal:
         lc.prec = 60
         try:
             r = a ** b
-        except Exception:
+        except ArithmeticError:
             raise errors.NumericValueOutOfRange("value overflows numeric format") from None
     return _scaled(r, max(_dscale(a), _dscale(b)))
 
