@@ -134,6 +134,8 @@ class Constraint:
     #: CHECK as pg_get_constraintdef prints it inside CHECK (...) (``check`` is the text
     #: the engine compiles).
     check_display: str | None = None
+    #: The same for pg_get_constraintdef(oid, true) (psql's \d).
+    check_pretty: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -142,17 +144,17 @@ class Constraint:
     def from_json(cls, d: dict[str, Any]) -> Constraint:
         return cls(**d)
 
-    def definition(self, table: Table, catalog: Catalog) -> str:
-        """pg_get_constraintdef() text."""
+    def definition(self, table: Table, catalog: Catalog, pretty: bool = False) -> str:
+        """pg_get_constraintdef(oid[, pretty]) text."""
         def names(t: Table, cols: list[int]) -> str:
             return ", ".join(t.columns[i].name for i in cols)
 
         if self.type == "c":
-            body = self.check_display
+            body = self.check_pretty if pretty else self.check_display
             if body is None:
                 from omendb_server.catalog.deparse import check_text, columns_of
 
-                body = check_text(self.check or "true", columns_of(table))
+                body = check_text(self.check or "true", columns_of(table), pretty)
             return f"CHECK ({body})"
         if self.type == "p":
             return f"PRIMARY KEY ({names(table, self.columns)})"

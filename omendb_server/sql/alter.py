@@ -402,6 +402,7 @@ def _rename_column(ctx: ExecContext, cat: Catalog, table: Table, old: str, new: 
 
             con.check = rename(con.check)
             con.check_display = check_text(con.check, columns_of(table))
+            con.check_pretty = check_text(con.check, columns_of(table), pretty=True)
     for col in table.columns:
         if col.generated and col.default:
             from omendb_server.catalog.deparse import columns_of, expr_text

@@ -248,7 +248,8 @@ def add_constraint(ctx: ExecContext, cat: Catalog, table: Table, spec: ConSpec,
 
         con = Constraint(name, "c", [table.column_index(c) for c in cols],
                          check=spec.check.sql(dialect="postgres"), oid=cat.allocate_oid(),
-                         check_display=check_text(spec.check, columns_of(table)))
+                         check_display=check_text(spec.check, columns_of(table)),
+                         check_pretty=check_text(spec.check, columns_of(table), pretty=True))
         _compile_check(ctx, cat, table, con)
         table.constraints.append(con)
         if validate:
