@@ -162,6 +162,10 @@ def plan_with(planner: Planner, with_: exp.With, outer: Any) -> dict[str, CteDef
                 "data-modifying statements in WITH are not supported yet")
         alias = cte_node.args.get("alias")
         cte = CteDef(name)
+        if recursive and _references(body, name) and not isinstance(body, exp.Union):
+            raise errors.DBError(
+                f'recursive query "{name}" does not have the form non-recursive-term UNION '
+                "[ALL] recursive-term", "42P19")
         if recursive and isinstance(body, exp.Union) and _references(body, name):
             _plan_recursive(planner, cte, body, alias, outer, frame)
         else:

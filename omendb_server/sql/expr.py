@@ -918,6 +918,8 @@ class ExprCompiler:
             values = values_fn(r, c)
             if values is None:
                 return None
+            if not values:  # ANY over no rows is false, ALL true, whatever the left side
+                return is_all
             saw_null = a is None
             for v in values:
                 if v is None or a is None:

@@ -79,6 +79,9 @@ def from_item(planner: Planner, item: exp.Expression, outer: Scope | None,
         inner = item.this
         alias = item.args.get("alias")
         if isinstance(inner, exp.Values):
+            if alias is None and inner.args.get("alias") is None:
+                raise errors.SyntaxError("VALUES in FROM must have an alias",
+                                         hint="For example, FROM (VALUES ...) [AS] foo.")
             op, scope = planner._values_source(inner, alias)
             return op, as_rel(scope)
         if isinstance(inner, exp.Table) and inner.args.get("joins"):
@@ -91,6 +94,9 @@ def from_item(planner: Planner, item: exp.Expression, outer: Scope | None,
             return source, scope
         if isinstance(inner, exp.Subquery) and alias is None:
             return from_item(planner, inner, outer, left_scope)
+        if alias is None or not alias.name:
+            raise errors.SyntaxError("subquery in FROM must have an alias",
+                                     hint="For example, FROM (SELECT ...) [AS] foo.")
         plan = planner.plan_query(inner, outer)
         name = alias.name if alias is not None and alias.name else None
         given = alias.args.get("columns") or [] if alias is not None else []
@@ -103,6 +109,9 @@ def from_item(planner: Planner, item: exp.Expression, outer: Scope | None,
                           zip(names, plan.columns or [])])
         return ops.SubqueryScan(plan.root), scope  # type: ignore[arg-type]
     if isinstance(item, exp.Values):
+        if item.args.get("alias") is None:
+            raise errors.SyntaxError("VALUES in FROM must have an alias",
+                                     hint="For example, FROM (VALUES ...) [AS] foo.")
         op, scope = planner._values_source(item, item.args.get("alias"))
         return op, as_rel(scope)
     raise errors.FeatureNotSupported(f"FROM item not supported yet: {item.sql()[:100]}")

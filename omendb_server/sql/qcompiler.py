@@ -34,6 +34,18 @@ class QueryCompiler(ExprCompiler):
         self.agg_orders: list[tuple[str, list[Any]]] = []
 
     def compile(self, node: exp.Expression) -> CExpr:
+        if isinstance(node, exp.In) and len(node.expressions) == 1 and \
+                isinstance(node.expressions[0], exp.Values):
+            # x IN (VALUES (a), (b)): a subquery
+            node = exp.In(this=node.this.copy(),
+                          query=exp.Subquery(this=node.expressions[0].copy()))
+        if isinstance(node, (exp.Func, exp.Anonymous)) and not isinstance(node.parent, exp.Window):
+            from omendb_server.sql.window import WINDOW_ONLY
+
+            name = self._func_name(node)
+            if name in WINDOW_ONLY:
+                raise errors.DBError(f"window function {name} requires an OVER clause",
+                                     "42809")
         if self.srfs is not None and self.srfs.is_srf(node):
             return self.srfs.compile(node, self)
         if self.agg is not None and isinstance(node, (exp.Func, exp.Anonymous)) and any(

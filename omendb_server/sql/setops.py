@@ -111,6 +111,11 @@ def plan_setop(planner: Planner, node: exp.Expression, outer: Scope | None) -> Q
     types = []
     for i in range(width):
         col_types = [p.columns[i].type for p in plans]  # type: ignore[index]
+        known = [x for x in col_types if x.oid != 705]
+        if known and all(T.is_string(x) for x in known) and known[0].oid != 25 \
+                and not any(x.oid == 25 for x in known[:1]):
+            types.append(known[0])  # e.g. varchar UNION text is varchar, as in PostgreSQL
+            continue
         try:
             t = comp._unify(col_types)
         except errors.DBError:
@@ -132,8 +137,11 @@ def plan_setop(planner: Planner, node: exp.Expression, outer: Scope | None) -> Q
             root = ops.Project(root, fns)
         roots.append(root)
     first = plans[0].columns or []
-    out_cols = [OutputColumn(c.name, t, c.typmod if c.type.oid == t.oid else -1)
-                for c, t in zip(first, types)]
+    out_cols = []
+    for i, (c, t) in enumerate(zip(first, types)):
+        mods = {p.columns[i].typmod for p in plans}  # type: ignore[index]
+        out_cols.append(OutputColumn(c.name, t, c.typmod if c.type.oid == t.oid and
+                                     len(mods) == 1 else -1))
     if isinstance(node, exp.Union):
         op: ops.Operator = ops.Append(roots, False)
         if distinct:
@@ -145,6 +153,8 @@ def plan_setop(planner: Planner, node: exp.Expression, outer: Scope | None) -> Q
         keys = []
         for o in order.expressions:
             idx = planner._output_index(o.this, out_cols)
+            if idx is None and isinstance(o.this, exp.Column) and not o.this.table:
+                raise errors.UndefinedColumn(f'column "{o.this.name}" does not exist')
             if idx is None:
                 raise errors.FeatureNotSupported(
                     "invalid UNION/INTERSECT/EXCEPT ORDER BY clause",

@@ -417,6 +417,11 @@ class WindowPlanner:
             args = [base.compile(a) for a in arg_nodes]
             rtype, fns = self._typed(name, args, base)
         else:
+            if not _is_aggregate(name):
+                base.compile(func)  # an unknown function reports 42883 here
+                raise errors.DBError(
+                    f"OVER specified, but {name} is not a window function nor an aggregate "
+                    "function", "42809")
             tmp = ExprCompiler(self.planner, Scope(), AggContext([], [], input=base))
             ce = tmp.compile(func)
             if not tmp.agg.aggs:  # type: ignore[union-attr]
@@ -544,6 +549,16 @@ class WindowPlanner:
                 and not fr.exclude:
             fr.default = True
         return fr
+
+
+def _is_aggregate(name: str) -> bool:
+    from omendb_server.sql.expr import AGGREGATES
+
+    try:
+        from omendb_server.sql.functions_aggregate import NAMES
+    except ImportError:  # pragma: no cover - older tree
+        NAMES = set()
+    return name in AGGREGATES or name in NAMES or name in ("bool_and", "bool_or")
 
 
 def contains_window(node: exp.Expression) -> bool:
