@@ -770,7 +770,7 @@ class Planner:
     def _pin_value(self, table: Table, scope: Scope, col_node: exp.Column,
                    val_node: exp.Expression, compiler: ExprCompiler) -> CExpr | None:
         """The value ``val_node`` as a key for ``col_node``, or None if it cannot be one."""
-        if any(isinstance(x, (exp.Subquery, exp.Select, exp.Any, exp.All))
+        if any(isinstance(x, (exp.Subquery, exp.Select, exp.Any, exp.All, exp.Values))
                for x in val_node.walk()):
             return None
         for ref in val_node.find_all(exp.Column):
