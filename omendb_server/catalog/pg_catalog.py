@@ -755,7 +755,8 @@ def _pg_stat_activity(cat: Catalog, info: dict[str, Any]) -> list[Row]:
         app = session.get_setting("application_name")
     except Exception:  # noqa: BLE001
         app = ""
-    return [(DATABASE_OID, getattr(session, "database", info.get("database")),
+    dbname = getattr(session, "database", info.get("database"))
+    return [(_database_oids(info).get(dbname, DATABASE_OID), dbname,
              getattr(session, "pid", 0), None, BOOTSTRAP_SUPERUSER_OID,
              getattr(session, "user", "omendb"), app, None, None, None, now, now, now, now, None,
              None, "active", None, None, None, "", "client backend")]

@@ -58,6 +58,12 @@ class OidCodec(Codec):
         self.label = label
 
     def encode_text(self, value: Any, ctx: FormatContext) -> str:
+        # regclass/regproc values resolved against the catalog carry the name they print as
+        # (catalog.pg_catalog.NamedOid); plain oid columns always print the number.
+        if self.label != "oid":
+            label = getattr(value, "pg_label", None)
+            if label is not None:
+                return label
         return str(int(value))
 
     def decode_text(self, text: str, ctx: FormatContext) -> int:
@@ -92,6 +98,9 @@ class RegTypeCodec(OidCodec):
         from omendb_server.datatypes.registry import TYPES_BY_OID
         from omendb_server.datatypes.typmods import format_type
 
+        label = getattr(value, "pg_label", None)  # resolved against the catalog (enums...)
+        if label is not None:
+            return label
         t = TYPES_BY_OID.get(int(value))
         return format_type(t, -1) if t is not None else str(int(value))
 
