@@ -7,6 +7,7 @@ corpus relies on are pinned down.
 from __future__ import annotations
 
 from differential.harness import (
+    FLOAT_AGGREGATE,
     Result,
     compare,
     has_top_level_order_by,
@@ -27,6 +28,12 @@ def test_split_statements_respects_quotes_comments_and_dollar_quotes():
         "SELECT $$ ; $$, $tag$ ;; $tag$",
         "SELECT 1",
     ]
+
+
+def test_float_tolerance_only_for_queries_with_float_aggregates():
+    assert FLOAT_AGGREGATE.search("SELECT sum(f8) FROM t")
+    assert FLOAT_AGGREGATE.search("SELECT stddev_pop(x), 1 FROM t")
+    assert not FLOAT_AGGREGATE.search("SELECT 0.1::float8 + 0.2, summary FROM t")
 
 
 def test_only_an_outermost_order_by_makes_a_query_ordered():
@@ -61,10 +68,12 @@ def test_column_names_types_and_typmods_must_match():
     assert "typmods" in compare(_ok([], [("a", 1043, 24)]), _ok([], [("a", 1043, -1)]), ordered=False)
 
 
-def test_floats_compare_to_12_digits_but_text_exactly():
+def test_floats_compare_to_12_digits_only_with_the_aggregate_tolerance():
     f8 = (("f", 701, -1),)
     assert compare(_ok([["0.30000000000000004"]], f8), _ok([["0.3"]], f8), ordered=False) is None
     assert compare(_ok([["0.3"]], f8), _ok([["0.300000004"]], f8), ordered=False) is not None
     assert compare(_ok([["NaN"]], f8), _ok([["NaN"]], f8), ordered=False) is None
+    exact = compare(_ok([["0.30000000000000004"]], f8), _ok([["0.3"]], f8), ordered=False, float_tolerance=False)
+    assert exact is not None
     numeric = (("n", 1700, -1),)
     assert compare(_ok([["1.0"]], numeric), _ok([["1"]], numeric), ordered=False) is not None
