@@ -106,7 +106,9 @@ class Planner:
         if oid is None:
             return None
         seq = self._sequence(ctx, oid)
-        value = ctx.tm.nextval(ctx.txn, oid, seq.increment, seq.start, seq.max_value, seq.name)
+        from omendb_server.sql.sequences import next_value  # bounds, CYCLE (H-ddl)
+
+        value = next_value(ctx, seq)
         last = getattr(ctx.session, "last_seq_values", None)
         if last is not None:
             last[oid] = value
@@ -127,9 +129,9 @@ class Planner:
         if oid is None or value is None:
             return None
         seq = self._sequence(ctx, oid)
-        ctx.tm.sequences[oid] = value if called else value - seq.increment
-        ctx.txn.seq_touched.add(oid)
-        return value
+        from omendb_server.sql.sequences import set_value  # bounds check (H-ddl)
+
+        return set_value(ctx, seq, value, called)
 
     # -- statements -------------------------------------------------------------------------
     def plan(self, node: exp.Expression) -> Plan:

@@ -34,6 +34,8 @@ class Savepoint:
     catalog: Catalog | None
     seq_values: dict[int, int]
     n_locked: int = 0
+    #: len(txn.on_abort) when taken: ROLLBACK TO runs the undo hooks added after it.
+    n_on_abort: int = 0
 
 
 def pk_key_mapper(table: Table) -> Any:
@@ -287,7 +289,7 @@ class TransactionManager:
         txn.savepoints.append(
             Savepoint(name, len(txn.writes), txn.catalog.copy() if txn.catalog else None,
                       {o: self.sequences[o] for o in txn.seq_touched if o in self.sequences},
-                      len(txn.locked))
+                      len(txn.locked), len(txn.on_abort))
         )
 
     def _find_savepoint(self, txn: Transaction, name: str) -> int:
@@ -306,6 +308,9 @@ class TransactionManager:
                 if not version.lockers:
                     version.lockers = None
         del txn.locked[sp.n_locked:]
+        for undo in reversed(txn.on_abort[sp.n_on_abort:]):
+            undo()
+        del txn.on_abort[sp.n_on_abort:]
         txn.catalog = sp.catalog.copy() if sp.catalog else None
         del txn.savepoints[i + 1:]
         self.changed.notify_all()
