@@ -84,3 +84,10 @@ SELECT length('日本語'), octet_length('日本語'), upper('日本語'), rever
 SELECT overlay('Txxxxas' PLACING 'hom' FROM 2 FOR 4);
 SELECT E'tab\there', E'new\nline', 'no\escape', U&'\0041\00e9';
 SELECT $$dollar 'quoted'$$, $tag$with $$ inside$tag$;
+SELECT id FROM d_strs WHERE c = 'ab';
+SELECT id FROM d_strs WHERE c = 'Hi' OR c = 'fox';
+SELECT id FROM d_strs WHERE c IN ('ab', 'Hi', '7');
+SELECT id FROM d_strs WHERE c LIKE 'ab%';
+SELECT a.id, b.id FROM d_strs a JOIN d_strs b ON a.c = b.v::char(5) WHERE a.id <> b.id;
+SELECT id FROM d_strs WHERE c::text = 'ab';
+SELECT id FROM d_strs WHERE v = 'ab';
