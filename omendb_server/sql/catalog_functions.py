@@ -60,6 +60,8 @@ def _ix(c: ExecContext) -> pgc.CatalogIndex:
 
 def type_text(cat: CatalogLike, oid: int, typmod: int = -1) -> str | None:
     """format_type(): the SQL name of a type, qualified when it is not on the search path."""
+    if oid == 0:
+        return "-"
     dt = TYPES_BY_OID.get(oid)
     if dt is not None:
         return format_type(dt, typmod)

@@ -20,13 +20,17 @@ from omendb_server.datatypes import DataType
 from omendb_server.sql.databases import is_database_statement, plan_database_statement
 from omendb_server.sql.plan import Plan
 from omendb_server.sql.planner import Planner
-from omendb_server.sql.utility import parse_utility, space_out_parameters
+from omendb_server.sql.utility import (
+    parse_utility,
+    qualify_oid_arrays,
+    space_out_parameters,
+)
 
 
 @lru_cache(maxsize=4096)
 def parse_sql(sql: str) -> exp.Expression:
     try:
-        trees = sqlglot.parse(space_out_parameters(sql), read="postgres")
+        trees = sqlglot.parse(qualify_oid_arrays(space_out_parameters(sql)), read="postgres")
     except (ParseError, TokenError) as e:
         raise _syntax_error(sql, e) from None
     trees = [t for t in trees if t is not None]

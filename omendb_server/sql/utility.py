@@ -198,6 +198,32 @@ def space_out_parameters(sql: str) -> str:
     return "".join(out)
 
 
+_OID_ARRAY = re.compile(
+    r"(::\s*|\bAS\s+)(oid|regclass|regtype|regproc|regprocedure|regnamespace|regrole|regoper)"
+    r"(\s*\[\])", re.IGNORECASE)
+
+
+def qualify_oid_arrays(sql: str) -> str:
+    """``x::oid[]`` → ``x::pg_catalog.oid[]`` outside quotes (H-catalog).
+
+    sqlglot parses oid/regclass/regtype... as object identifiers that cannot take ``[]``
+    and fails on ``any($1::oid[])``, which asyncpg's type introspection sends; the
+    qualified spelling is the same type and parses."""
+    if "[]" not in sql:
+        return sql
+    out: list[str] = []
+    last = 0
+    for start, end in _code_spans(sql):
+        for m in _OID_ARRAY.finditer(sql, start, end):
+            out.append(sql[last:m.start(2)])
+            out.append("pg_catalog.")
+            last = m.start(2)
+    if not out:
+        return sql
+    out.append(sql[last:])
+    return "".join(out)
+
+
 def _code_spans(sql: str) -> list[tuple[int, int]]:
     """(start, end) ranges of ``sql`` that are neither quoted text nor comments."""
     spans: list[tuple[int, int]] = []

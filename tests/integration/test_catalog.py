@@ -366,3 +366,12 @@ def test_non_btree_operator_classes(conn):
     rows = conn.execute("SELECT opcname FROM pg_opclass WHERE NOT opcdefault AND opcname IN "
                         "('text_pattern_ops', 'jsonb_path_ops') ORDER BY 1").fetchall()
     assert rows == [("jsonb_path_ops",), ("text_pattern_ops",), ("text_pattern_ops",)]
+
+
+def test_asyncpg_style_oid_array_parameter(conn):
+    """asyncpg's type introspection sends ``any($1::oid[])``; oid 0 prints as '-'."""
+    rows = conn.execute("SELECT t.typname FROM pg_type t WHERE t.oid = any(%s::oid[]) "
+                        "ORDER BY t.oid", ([16, 1000],)).fetchall()
+    assert rows == [("bool",), ("_bool",)]
+    assert one(conn, "SELECT CAST('{23}' AS oid[]), 0::regtype::text, format_type(0, NULL), "
+                     "0::regclass::text") == ([23], "-", "-", "-")
