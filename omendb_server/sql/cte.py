@@ -201,6 +201,8 @@ def _plan_recursive(planner: Planner, cte: CteDef, body: exp.Union,
         raise errors.DBError(
             f'recursive reference to query "{cte.name}" must not appear within its '
             "non-recursive term", "42P19")
+    if body.args.get("order") or body.expression.args.get("order"):
+        raise errors.FeatureNotSupported("ORDER BY in a recursive query is not implemented")
     base = planner.plan_query(body.this, wrapped)
     cte.columns = _named(planner, alias, base.columns or [], cte.name)
     cte.columns = [OutputColumn(c.name, T.TEXT if c.type.oid == 705 else c.type, c.typmod)

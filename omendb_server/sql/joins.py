@@ -175,6 +175,11 @@ def _function_source(planner: Planner, node: exp.Expression, alias: exp.Expressi
     if ordinality:
         default_names.append(ordinality.name if isinstance(ordinality, exp.Identifier)
                              else "ordinality")
+    given = alias.args.get("columns") or [] if alias is not None else []
+    if len(given) > len(default_names):
+        raise errors.DBError(
+            f'table "{alias_name}" has {len(default_names)} columns available but '
+            f"{len(given)} columns specified", "42P10")
     names = planner._alias_columns(alias, default_names)
     qual = alias_name or name
     types = [t for _, t in fn.columns]

@@ -310,7 +310,11 @@ class Planner:
             has_aggs = any(self._contains_aggregate(o.this) for o in order.expressions)
         has_windows = any(contains_window(e) for e in selects) or (
             order is not None and any(contains_window(o.this) for o in order.expressions))
-        named = {w.name: w for w in node.args.get("windows") or []}
+        named: dict[str, exp.Window] = {}
+        for w in node.args.get("windows") or []:
+            if w.name in named:
+                raise errors.DBError(f'window "{w.name}" is already defined', "42P20")
+            named[w.name] = w
         windows = WindowPlanner(self, named) if has_windows else None
         srfs = SrfCollector(self)
 
@@ -349,10 +353,12 @@ class Planner:
                     raise errors.SyntaxError("SELECT * with no tables specified is not valid")
                 continue
             ce = out_compiler.compile(item)
-            name = item.alias if isinstance(item, exp.Alias) else ce.name
+            name = item.alias if isinstance(item, exp.Alias) else _figure_colname(item, ce.name)
             out_exprs.append(CExpr(ce.fn, ce.type, ce.typmod, name, ce.const, ce.param, ce.source,
                                    ce.col_index if not has_aggs else None))
-        # untyped literals in the select list are text, as in PostgreSQL
+        # untyped literals in the select list are text, as in PostgreSQL (a set operation
+        # still resolves them as unknown: ``unknown_cols``)
+        unknown_cols = {i for i, ce in enumerate(out_exprs) if ce.type.oid == 705}
         for i, ce in enumerate(out_exprs):
             if ce.type.oid == 705:
                 out_exprs[i] = out_compiler.coerce(ce, T.TEXT)
@@ -472,7 +478,9 @@ class Planner:
             root = ops.Strip(root, width)
         if correlated is not None and (compiler.correlated or out_compiler.correlated):
             correlated[0] = True
-        return QueryPlan(columns=out_cols, root=root, fast=_point_query(root))
+        plan = QueryPlan(columns=out_cols, root=root, fast=_point_query(root))
+        plan.unknown_cols = unknown_cols  # type: ignore[attr-defined]
+        return plan
 
     def _distinct_on(self, on: exp.Expression, order: exp.Expression | None,
                      out_cols: list[OutputColumn], comp: ExprCompiler, hidden: list[CExpr],
@@ -831,6 +839,11 @@ class Planner:
             types.append(comp._unify([r[i].type for r in rows]))
         fns = [[comp.coerce(r[i], types[i]).fn for i in range(width)] for r in rows]
         alias = alias or node.args.get("alias")
+        given = alias.args.get("columns") or [] if alias is not None else []
+        if len(given) > width:
+            raise errors.DBError(
+                f'table "{alias.name}" has {width} columns available but {len(given)} '
+                "columns specified", "42P10")
         names = self._alias_columns(alias, [f"column{i + 1}" for i in range(width)])
         qual = alias.name if alias is not None and alias.name else ("*VALUES*" if alias is None else None)
         scope = Scope([ScopeColumn(qual, names[i], types[i]) for i in range(width)])
@@ -870,6 +883,25 @@ class Planner:
             for i, c in enumerate(table.columns)
         ])
         return ops.SeqScan(table.oid, table.name), scope
+
+
+def _figure_colname(node: exp.Expression, compiled: str) -> str:
+    """PostgreSQL names an unaliased CASE after its ELSE branch when that is a column or
+    a function call (FigureColname), else "case"."""
+    if not isinstance(node, exp.Case):
+        return compiled
+    default = node.args.get("default")
+    while isinstance(default, exp.Paren):
+        default = default.this
+    if isinstance(default, exp.Column) and not isinstance(default.this, exp.Star):
+        return default.name
+    if isinstance(default, exp.Case):
+        return _figure_colname(default, "case")
+    if isinstance(default, (exp.Func, exp.Anonymous)) and not isinstance(
+            default, (exp.Cast, exp.Binary, exp.Window)):
+        name = ExprCompiler._func_name(default)
+        return {"group_concat": "string_agg"}.get(name, name) or "case"
+    return "case"
 
 
 def _bytewise_collation(node: exp.Expression) -> exp.Expression:

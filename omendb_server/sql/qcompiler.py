@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from omendb_server import errors
 from omendb_server.sql import types as T
-from omendb_server.sql.expr import AggContext, CExpr, ExprCompiler, Scope
+from omendb_server.sql.expr import AGGREGATES, AggContext, CExpr, ExprCompiler, Scope
 
 
 class QueryCompiler(ExprCompiler):
@@ -128,6 +128,13 @@ class QueryCompiler(ExprCompiler):
             "aggregate function")
 
     def _c_Window(self, node: exp.Window) -> CExpr:
+        p = node.parent
+        while p is not None and not isinstance(p, (exp.Select, exp.Subquery)):
+            if isinstance(p, (exp.Func, exp.Anonymous)) and not isinstance(p, exp.Window) and \
+                    self._func_name(p) in AGGREGATES:
+                raise errors.GroupingError(
+                    "aggregate function calls cannot contain window function calls")
+            p = p.parent
         if self.windows is None:
             raise errors.DBError(f"window functions are not allowed in {self.clause}", "42P20")
         return self.windows.compile(node, self)
@@ -139,6 +146,8 @@ class QueryCompiler(ExprCompiler):
         args = list(node.expressions)
         positions = []
         for a in args:
+            if self.agg.input is not None:
+                self.agg.input.compile(a)  # an unknown column is 42703 first
             found = None
             for i, g in enumerate(self.agg.group_nodes):
                 if a == g:

@@ -110,8 +110,18 @@ def plan_setop(planner: Planner, node: exp.Expression, outer: Scope | None) -> Q
     comp = ExprCompiler(planner, Scope())
     types = []
     for i in range(width):
-        col_types = [p.columns[i].type for p in plans]  # type: ignore[index]
+        col_types = [T.UNKNOWN if i in getattr(p, "unknown_cols", ()) else p.columns[i].type
+                     for p in plans]  # type: ignore[index]
         known = [x for x in col_types if x.oid != 705]
+        if not known:
+            types.append(T.TEXT)
+            continue
+        strings = [x for x in known if T.is_string(x)]
+        others = [x for x in known if not T.is_string(x)]
+        if strings and others:
+            a, b = known[0], next(x for x in known if T.is_string(x) != T.is_string(known[0]))
+            raise errors.DatatypeMismatch(
+                f"{word} types {T.type_label(a)} and {T.type_label(b)} cannot be matched")
         if known and all(T.is_string(x) for x in known) and known[0].oid != 25 \
                 and not any(x.oid == 25 for x in known[:1]):
             types.append(known[0])  # e.g. varchar UNION text is varchar, as in PostgreSQL

@@ -398,6 +398,7 @@ class WindowPlanner:
         self.named = named
         self.defs: list[WindowDef] = []
         self.refs = WindowRefs()
+        self.order_types: list[Any] = []
 
     def compile(self, node: exp.Window, base: ExprCompiler) -> CExpr:
         func = node.this
@@ -413,6 +414,16 @@ class WindowPlanner:
         if name in ("rank", "dense_rank", "percent_rank", "cume_dist") and arg_nodes:
             raise errors.DBError(f"WITHIN GROUP is required for ordered-set aggregate {name}",
                                  "42809")
+        if isinstance(func, exp.RowNumber):
+            arg_nodes = [v for v in func.args.values() if isinstance(v, exp.Expression)]
+        if name == "row_number" and arg_nodes or \
+                name in ("first_value", "last_value") and len(arg_nodes) != 1:
+            args0 = [base.compile(a) for a in arg_nodes]
+            raise errors.UndefinedFunction(
+                f"function {name}({', '.join(T.type_label(a.type) for a in args0)}) "
+                "does not exist")
+        if isinstance(func, exp.Func) and isinstance(func.args.get("this"), exp.Distinct):
+            raise errors.FeatureNotSupported("DISTINCT is not implemented for window functions")
         if name in WINDOW_ONLY:
             args = [base.compile(a) for a in arg_nodes]
             rtype, fns = self._typed(name, args, base)
@@ -433,10 +444,13 @@ class WindowPlanner:
         partition = [base.compile(p).fn for p in node.args.get("partition_by") or []]
         order: list[tuple[Fn, bool, bool]] = []
         order_node = node.args.get("order")
+        self.order_types = []
         for o in order_node.expressions if order_node is not None else []:
             desc = bool(o.args.get("desc"))
             nf = o.args.get("nulls_first")
-            order.append((base.compile(o.this).fn, desc, desc if nf is None else bool(nf)))
+            key = base.compile(o.this)
+            self.order_types.append(key.type)
+            order.append((key.fn, desc, desc if nf is None else bool(nf)))
         frame = self._frame(node.args.get("spec"), base, bool(order))
         slot = self.refs.count
         self.refs.count += 1
@@ -532,6 +546,14 @@ class WindowPlanner:
                     "column", "42P20")
             return str(which).lower(), off.fn
 
+        if mode == "range" and ordered and self.order_types and any(
+                not isinstance(x, str) or x.upper() not in ("UNBOUNDED", "CURRENT ROW")
+                for x in (spec.args.get("start"), spec.args.get("end")) if x is not None):
+            t = self.order_types[0]
+            if not (T.is_numeric(t) or t.oid in (1082, 1083, 1114, 1184, 1186, 1266)):
+                raise errors.FeatureNotSupported(
+                    "RANGE with offset PRECEDING/FOLLOWING is not supported for column type "
+                    f"{T.type_label(t)}")
         fr.start, fr.start_off = side(spec.args.get("start"), spec.args.get("start_side"), True)
         if spec.args.get("end") is None:
             fr.end, fr.end_off = "current", None
@@ -541,6 +563,12 @@ class WindowPlanner:
             raise errors.DBError("frame start cannot be UNBOUNDED FOLLOWING", "42P20")
         if fr.end == "unbounded_preceding":
             raise errors.DBError("frame end cannot be UNBOUNDED PRECEDING", "42P20")
+        if fr.start == "current" and fr.end == "preceding":
+            raise errors.DBError("frame starting from current row cannot have preceding rows",
+                                 "42P20")
+        if fr.start == "following" and fr.end in ("preceding", "current"):
+            raise errors.DBError("frame starting from following row cannot have preceding "
+                                 "rows", "42P20")
         exclude = spec.args.get("exclude")
         if exclude is not None:
             word = (exclude.name if isinstance(exclude, exp.Expression) else str(exclude)).upper()
