@@ -2,6 +2,7 @@
 """TPC-H-style Q1, Q6 and a Q3-like three-table join on OmenDB, PostgreSQL 15 and DuckDB.
 
     .venv/bin/python bench/tpch.py --rows 50000      # standalone: starts its own servers, prints
+    .venv/bin/python bench/tpch.py --rows 50000 --queries Q1 --omendb-dsn "host=... port=..."
     .venv/bin/python bench/run.py --only tpch        # the harness: results into docs/performance.md
 
 Data: a deterministic (numpy, fixed seed) ``lineitem`` of N rows (default 6,000,000), with
@@ -349,7 +350,8 @@ def describe_error(exc: BaseException) -> str:
 
 
 def run_tpch(pg_dsn: str, omendb_dsn: str | None, rows: int, repeat: int = 3, slow_after: float = 30.0,
-             timeout: float = 900.0, use_duckdb: bool = True, log: Callable[[str], None] = print) -> TpchResult:
+             timeout: float = 900.0, use_duckdb: bool = True, log: Callable[[str], None] = print,
+             queries: list[str] | None = None) -> TpchResult:
     """Generate, load and time Q1/Q6/Q3 on PostgreSQL, OmenDB (if ``omendb_dsn``) and DuckDB.
 
     OmenDB failures (load or query) are recorded in the result, not raised, so the other systems'
@@ -384,6 +386,8 @@ def run_tpch(pg_dsn: str, omendb_dsn: str | None, rows: int, repeat: int = 3, sl
                                         / (time.perf_counter() - t1)}
     del tables
     for q, sql in QUERIES.items():
+        if queries and q not in queries:
+            continue
         res.timings[q] = {}
         for system, dsn in systems.items():
             log(f"{q} on {system}")
@@ -448,23 +452,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per query and system; the best counts")
     ap.add_argument("--no-omendb", action="store_true", help="PostgreSQL and DuckDB only")
     ap.add_argument("--no-duckdb", action="store_true")
+    ap.add_argument("--queries", nargs="+", choices=list(QUERIES), help="run only these queries")
+    ap.add_argument("--pg-dsn", help="use this PostgreSQL 15 instead of a throwaway cluster")
+    ap.add_argument("--omendb-dsn", help="use this (running) OmenDB server instead of starting one")
     args = ap.parse_args(argv)
 
+    log = lambda m: print(f"[tpch] {m}", flush=True)
     scratch = Path(tempfile.mkdtemp(prefix="omendb-tpch-"))
-    cluster = PgCluster(pg_bindir(), free_port(), log=lambda m: print(f"[tpch] {m}", flush=True))
-    server = None
+    cluster = server = None
     try:
-        cluster.start()
-        if not args.no_omendb:
+        pg_dsn = args.pg_dsn
+        if not pg_dsn:
+            cluster = PgCluster(pg_bindir(), free_port(), log=log).start()
+            pg_dsn = cluster.conninfo()
+        om_dsn = None if args.no_omendb else args.omendb_dsn
+        if om_dsn is None and not args.no_omendb:
             server = start_omendb(scratch)
-        res = run_tpch(cluster.conninfo(), server.dsn if server else None, args.rows, repeat=args.repeat,
-                       use_duckdb=not args.no_duckdb, log=lambda m: print(f"[tpch] {m}", flush=True))
+            om_dsn = server.dsn
+        res = run_tpch(pg_dsn, om_dsn, args.rows, repeat=args.repeat, use_duckdb=not args.no_duckdb,
+                       log=log, queries=args.queries)
         print()
         print(format_result(res))
     finally:
         if server is not None:
             server.ensure_stopped()
-        cluster.stop()
+        if cluster is not None:
+            cluster.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
