@@ -168,14 +168,36 @@ def role_name(oid: int) -> str:
     return _ROLE_NAMES.get(oid, f"unknown (OID={oid})")
 
 
-def constraint_definition(cat: CatalogLike, oid: int) -> str | None:
+def constraint_definition(cat: CatalogLike, oid: int, path: list[str] | None = None
+                          ) -> str | None:
+    """pg_get_constraintdef(): the model's text, except that a foreign key names the referenced
+    table schema-qualified only when it is not visible on ``path`` (as PostgreSQL does)."""
     ix = _as_index(cat)
     hit = ix.constraint(oid)
     if hit is None:
         return None
     table, con = hit
     definer = getattr(con, "definition", None)
-    return definer(table, ix.cat) if definer is not None else None
+    text = definer(table, ix.cat) if definer is not None else None
+    ref = ix.cat.tables.get(getattr(con, "ref_table", 0)) if con.type == "f" else None
+    if text is None or ref is None:
+        return text
+    shown = (pgc.quote_ident(ref.name) if relation_visible(ix, ref.oid, ref.name, path)
+             else f"{pgc.quote_ident(ref.schema)}.{pgc.quote_ident(ref.name)}")
+    for written in (f"{ref.schema}.{ref.name}(", f"{ref.name}("):
+        marker = f" REFERENCES {written}"
+        if marker in text:
+            return text.replace(marker, f" REFERENCES {shown}(", 1)
+    return text
+
+
+def relation_visible(ix: pgc.CatalogIndex, oid: int, name: str, path: list[str] | None) -> bool:
+    """pg_table_is_visible: the first relation of that name along the search path is this one."""
+    for schema in path if path is not None else ["public"]:
+        found = ix.by_name.get((schema, name))
+        if found is not None:
+            return found == oid
+    return False
 
 
 def index_by_oid(cat: CatalogLike, oid: int) -> pgc.IndexInfo | None:
@@ -240,7 +262,7 @@ def _pg_get_constraintdef(call: Call) -> Any:
     (oid, *_) = _oid_args(call, "ob"[:call.n])
     f = oid.fn
     return call.make(lambda r, c: None if (o := f(r, c)) is None
-                     else constraint_definition(_ix(c), o), T.TEXT)
+                     else constraint_definition(_ix(c), o, search_path(c)), T.TEXT)
 
 
 @register("pg_get_indexdef")
@@ -328,11 +350,7 @@ def _visible(kind: str) -> Any:
                 rel = ix.by_oid.get(o)
                 if rel is None:
                     return None
-                for schema in path:  # visible = the first relation of that name on the path
-                    found = ix.by_name.get((schema, rel.name))
-                    if found is not None:
-                        return found == o
-                return False
+                return relation_visible(ix, o, rel.name, path)
             if kind == "type":
                 info = ix.type_info(o)
                 if info is None:

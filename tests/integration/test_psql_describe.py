@@ -34,6 +34,15 @@ DDL = [
     "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
     "COMMENT ON TABLE authors IS 'people who write'",
     "COMMENT ON COLUMN authors.name IS 'full name'",
+    'CREATE TABLE "MixedCase" ("Id" int PRIMARY KEY, "select" text, "two words" varchar(5))',
+    "CREATE SCHEMA sales",
+    "CREATE TABLE sales.orders (id bigserial PRIMARY KEY, customer text NOT NULL, "
+    "total numeric(12,2), placed date, tags varchar(20)[])",
+    "CREATE UNIQUE INDEX orders_cust_placed ON sales.orders (customer, placed)",
+    "CREATE TABLE sales.items (order_id bigint REFERENCES sales.orders(id), sku text, "
+    "qty smallint, PRIMARY KEY (order_id, sku))",
+    "CREATE SEQUENCE sales.ticket_seq INCREMENT BY 5 START WITH 100",
+    "CREATE TABLE ref_other (id int PRIMARY KEY, order_id bigint REFERENCES sales.orders(id))",
 ]
 
 #: DDL whose deparsed text (CHECK expressions, casts of literal defaults, now(), boolean
@@ -57,12 +66,13 @@ def _psql_binary() -> str | None:
     return candidate if os.access(candidate, os.X_OK) else None
 
 
-def _run_psql(conninfo: str, password: str, command: str) -> str:
+def _run_psql(conninfo: str, password: str, *commands: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "LC_", "LANG"))}
     env.update(PGPASSWORD=password, PSQLRC=os.devnull, LC_ALL="C", COLUMNS="200",
                PGTZ="UTC")
     proc = subprocess.run(
-        [_psql_binary(), conninfo, "-X", "-P", "pager=off", "-c", command],
+        [_psql_binary(), conninfo, "-X", "-P", "pager=off",
+         *[arg for command in commands for arg in ("-c", command)]],
         capture_output=True, text=True, env=env, timeout=60,
     )
     return proc.stdout + proc.stderr
@@ -105,9 +115,9 @@ def servers(tmp_path_factory):
         pg.stop()
 
 
-def same_output(servers, command: str) -> tuple[str, str]:
+def same_output(servers, *commands: str) -> tuple[str, str]:
     (om, om_pw), (pg, pg_pw) = servers
-    return _run_psql(om, om_pw, command), _run_psql(pg, pg_pw, command)
+    return _run_psql(om, om_pw, *commands), _run_psql(pg, pg_pw, *commands)
 
 
 @pytest.mark.parametrize("command", [
@@ -123,7 +133,8 @@ def test_list_commands_match_postgres(servers, command):
 @pytest.mark.parametrize("command", [
     r"\d authors", r"\d books", r"\d+ books", r"\d extra.things", r"\d cheap_books",
     r"\d books_pkey", r"\d books_author_title", r"\d counter_seq", r"\d+ counter_seq",
-    r"\d no_such_relation",
+    r"\d no_such_relation", r'\d "MixedCase"', r"\d sales.*", r"\d ref_other",
+    r"\d sales.orders_cust_placed", r"\dt sales.*",
 ])
 def test_describe_matches_postgres(servers, command):
     omendb, postgres = same_output(servers, command)
@@ -142,4 +153,12 @@ def test_describe_deparsed_expressions(servers):
                           "deparsed, column-qualified form", strict=True)
 def test_describe_view_definition(servers):
     omendb, postgres = same_output(servers, r"\d+ cheap_books")
+    assert omendb == postgres
+
+
+def test_describe_follows_search_path(servers):
+    """Visibility and schema qualification follow search_path (pg_table_is_visible, regclass
+    output, the referenced table of a foreign key)."""
+    omendb, postgres = same_output(servers, "SET search_path = sales, public", r"\dt",
+                                   r"\d items", r"\d ref_other", r"\ds")
     assert omendb == postgres
