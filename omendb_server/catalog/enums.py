@@ -74,6 +74,13 @@ class EnumCodec(Codec):
         self.cls = type(f"enum_{name}", (EnumLabel,), {
             "_order": {lbl: i for i, lbl in enumerate(labels)}, "_type_oid": oid})
 
+    def update(self, name: str, labels: list[str]) -> None:
+        self.name = name
+        self.labels = set(labels)
+        order = self.cls._order
+        order.clear()
+        order.update({lbl: i for i, lbl in enumerate(labels)})
+
     def _make(self, text: str) -> str:
         if text not in self.labels:
             raise errors.InvalidTextRepresentation(
@@ -94,10 +101,24 @@ class EnumCodec(Codec):
 
 
 def enum_datatype(oid: int, name: str, labels: list[str], array_oid: int) -> DataType:
-    """Build and register the DataType of an enum (by OID, and by name for DDL)."""
-    t = DataType(name, oid, 4, "E", array_oid, None, EnumCodec(name, labels, oid))
+    """Build (or update) and register the DataType of an enum, by OID and by name.
+
+    One codec per enum OID is kept and updated in place when labels change (ALTER
+    TYPE ... ADD/RENAME VALUE): compiled casts are cached by type OID and must see
+    the current labels."""
+    existing = TYPES_BY_OID.get(oid)
+    codec = existing.codec if existing is not None else None
+    if isinstance(codec, EnumCodec):
+        codec.update(name, labels)
+        if existing is not None and existing.name == name and existing.array_oid == array_oid:
+            return existing
+    else:
+        codec = EnumCodec(name, labels, oid)
+    t = DataType(name, oid, 4, "E", array_oid, None, codec)
+    if existing is not None and existing.name != name and TYPES_BY_NAME.get(existing.name) is existing:
+        del TYPES_BY_NAME[existing.name]  # ALTER TYPE ... RENAME TO
     TYPES_BY_OID[oid] = t
-    existing = TYPES_BY_NAME.get(name)
-    if existing is None or existing.oid >= 16384:
+    previous = TYPES_BY_NAME.get(name)
+    if previous is None or previous.oid >= 16384:
         TYPES_BY_NAME[name] = t
     return t

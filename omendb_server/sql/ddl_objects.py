@@ -440,6 +440,9 @@ def parse_text(text: str) -> Plan | None:
         value = None if raw.upper() == "NULL" else raw[1:-1].replace("''", "'")
         return _comment_plan(m.group(1).upper(), m.group(2), value)
     if head.startswith("ALTER"):
+        plan = parse_alter_object(text)
+        if plan is not None:
+            return plan
         m = _ALTER_SEQ.match(text)
         if m:
             return _alter_sequence(m.group(2), bool(m.group(1)), m.group(3))
@@ -598,3 +601,146 @@ def create_sequence_text(text: str) -> Plan | None:
     if opts.get("maxvalue", 0) is None:
         opts.pop("maxvalue")
     return _sequence_plan(name, schema, bool(m.group(1)), opts)
+
+
+# -- ALTER TYPE / INDEX / VIEW, OWNER TO ----------------------------------------------
+_ALTER_TYPE = re.compile(rf"^ALTER\s+TYPE\s+{_QNAME}\s+(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_ALTER_RENAME = re.compile(
+    rf"^ALTER\s+(INDEX|VIEW|SEQUENCE)\s+(IF\s+EXISTS\s+)?{_QNAME}\s+RENAME\s+TO\s+(?P<new>{_ID})\s*$",
+    re.IGNORECASE | re.DOTALL)
+_OWNER = re.compile(rf"^ALTER\s+(TABLE|INDEX|VIEW|SEQUENCE|TYPE|SCHEMA)\s+(IF\s+EXISTS\s+)?"
+                    rf"(?:ONLY\s+)?{_QNAME}\s+OWNER\s+TO\s+({_ID})\s*$", re.IGNORECASE | re.DOTALL)
+_STR = r"'((?:[^']|'')*)'"
+
+
+def _unquote_str(raw: str) -> str:
+    return raw.replace("''", "'")
+
+
+def parse_alter_object(text: str) -> Plan | None:
+    """ALTER TYPE (enum labels, rename), ALTER INDEX/VIEW/SEQUENCE ... RENAME TO,
+    ALTER ... OWNER TO (accepted: OmenDB has one owner)."""
+    m = _OWNER.match(text)
+    if m:
+        tag = f"ALTER {m.group(1).upper()}"
+        return CallablePlan(columns=None, kind="ddl", writes=False,
+                            run=lambda ctx: Result(tag))
+    m = _ALTER_RENAME.match(text)
+    if m:
+        kind, name_text, new = m.group(1).upper(), m.group(3), _ident(m.group("new"))
+        return _rename_relation(kind, name_text, bool(m.group(2)), new)
+    m = _ALTER_TYPE.match(text)
+    if m:
+        return _alter_type(m.group(1), m.group("rest").strip())
+    return None
+
+
+def _rename_relation(kind: str, name_text: str, if_exists: bool, new: str) -> CallablePlan:
+    name, schema = _qualified(name_text)
+
+    def run(ctx: ExecContext) -> Result:
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        obj: Any = None
+        if kind == "INDEX":
+            obj = cat.find_index(name)
+            if obj is None:
+                table = next((t for t in cat.tables.values() if t.pk_name == name), None)
+                if table is not None:
+                    if cat.relation_name_taken(new, table.schema):
+                        raise errors.DuplicateTable(f'relation "{new}" already exists')
+                    table.pk_name = new
+                    return Result("ALTER INDEX")
+        elif kind == "VIEW":
+            obj = cat.find_view(name, schema)
+        else:
+            obj = cat.find_sequence(name, schema)
+        if obj is None:
+            if if_exists:
+                _notice(ctx, f'relation "{name}" does not exist, skipping')
+                return Result(f"ALTER {kind}")
+            raise errors.UndefinedTable(f'relation "{name}" does not exist')
+        if cat.relation_name_taken(new, getattr(obj, "schema", "public")):
+            raise errors.DuplicateTable(f'relation "{new}" already exists')
+        obj.name = new
+        return Result(f"ALTER {kind}")
+
+    return _ddl(run)
+
+
+def _alter_type(name_text: str, rest: str) -> CallablePlan:
+    name, schema = _qualified(name_text)
+    add = re.match(rf"^ADD\s+VALUE\s+(IF\s+NOT\s+EXISTS\s+)?{_STR}"
+                   rf"(?:\s+(BEFORE|AFTER)\s+{_STR})?\s*$", rest, re.IGNORECASE | re.DOTALL)
+    ren_value = re.match(rf"^RENAME\s+VALUE\s+{_STR}\s+TO\s+{_STR}\s*$", rest, re.IGNORECASE | re.DOTALL)
+    ren = re.match(rf"^RENAME\s+TO\s+({_ID})\s*$", rest, re.IGNORECASE | re.DOTALL)
+    if not (add or ren_value or ren):
+        word = rest.split()[0] if rest.split() else "ALTER"
+        raise errors.SyntaxError(f'syntax error at or near "{word}"')
+
+    def run(ctx: ExecContext) -> Result:
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        enum = cat.find_enum(name, schema)
+        if enum is None:
+            raise errors.UndefinedObject(f'type "{name}" does not exist')
+        before = (enum.oid, enum.name, list(enum.labels), enum.array_oid)
+        hooks = getattr(ctx.txn, "on_abort", None)
+        if hooks is not None:  # the shared codec is updated in place: undo on rollback
+            from omendb_server.catalog.enums import enum_datatype
+
+            hooks.append(lambda: enum_datatype(*before))
+        if ren:
+            new = _ident(ren.group(1))
+            if cat.find_enum(new, enum.schema) is not None:
+                raise errors.DuplicateObject(f'type "{new}" already exists')
+            enum.name = new
+        elif add:
+            label = _unquote_str(add.group(2))
+            if label in enum.labels:
+                if add.group(1):
+                    _notice(ctx, f'enum label "{label}" already exists, skipping')
+                    return Result("ALTER TYPE")
+                raise errors.DuplicateObject(f'enum label "{label}" already exists')
+            pos = len(enum.labels)
+            if add.group(3):
+                other = _unquote_str(add.group(4))
+                if other not in enum.labels:
+                    raise errors.InvalidParameterValue(f'"{other}" is not an existing enum label')
+                pos = enum.labels.index(other) + (1 if add.group(3).upper() == "AFTER" else 0)
+            enum.labels.insert(pos, label)
+            enum.label_oids.insert(pos, cat.allocate_oid())
+        else:
+            assert ren_value is not None
+            old, new = _unquote_str(ren_value.group(1)), _unquote_str(ren_value.group(2))
+            if old not in enum.labels:
+                raise errors.InvalidParameterValue(f'"{old}" is not an existing enum label')
+            if new in enum.labels:
+                raise errors.DuplicateObject(f'enum label "{new}" already exists')
+            enum.labels[enum.labels.index(old)] = new
+            _rewrite_enum_values(ctx, cat, enum.oid, old, new)
+        dtype = enum.datatype()
+        for table in cat.tables.values():
+            for col in table.columns:
+                if col.type.oid == enum.oid:
+                    col.type = dtype
+        return Result("ALTER TYPE")
+
+    return _ddl(run)
+
+
+def _rewrite_enum_values(ctx: ExecContext, cat: Catalog, oid: int, old: str, new: str) -> None:
+    """RENAME VALUE: stored rows keep the label text, so rows holding it are rewritten."""
+    from omendb_server.sql.alter import _rewrite
+
+    for table in cat.tables.values():
+        positions = [i for i, c in enumerate(table.columns) if c.type.oid == oid]
+        if not positions:
+            continue
+
+        def swap(values: tuple[Any, ...], positions: list[int] = positions) -> tuple[Any, ...]:
+            out = list(values)
+            for i in positions:
+                if out[i] == old:
+                    out[i] = new
+            return tuple(out)
+
+        _rewrite(ctx, table, swap)

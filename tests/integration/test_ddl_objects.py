@@ -349,3 +349,39 @@ def test_sequence_bounds_cycle_and_descending(conn, unique_name):
     conn.execute(f"CREATE SEQUENCE {c} MAXVALUE 2 CYCLE")
     assert conn.execute(f"SELECT setval('{c}', 2, false), nextval('{c}')").fetchone() == (2, 2)
     conn.rollback()
+
+
+def test_alter_type_and_renames(conn, unique_name):
+    e, t, v, s = unique_name("st"), unique_name("t"), unique_name("v"), unique_name("seq")
+    conn.execute(f"CREATE TYPE {e} AS ENUM ('a', 'b')")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, s {e})")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 'a'), (2, 'b')")
+    conn.commit()
+    conn.execute(f"ALTER TYPE {e} ADD VALUE 'c'")
+    with pytest.raises(pge.DuplicateObject):
+        conn.execute(f"ALTER TYPE {e} ADD VALUE 'c'")
+    conn.rollback()
+    conn.execute(f"ALTER TYPE {e} ADD VALUE IF NOT EXISTS 'c'")
+    conn.execute(f"ALTER TYPE {e} ADD VALUE 'a0' BEFORE 'b'")
+    with pytest.raises(pge.InvalidParameterValue):
+        conn.execute(f"ALTER TYPE {e} ADD VALUE 'z' AFTER 'nope'")
+    conn.rollback()
+    conn.execute(f"ALTER TYPE {e} ADD VALUE 'c'")
+    conn.execute(f"ALTER TYPE {e} ADD VALUE 'a0' BEFORE 'b'")
+    conn.commit()
+    conn.execute(f"INSERT INTO {t} VALUES (3, 'c'), (4, 'a0')")
+    assert conn.execute(f"SELECT id FROM {t} ORDER BY s").fetchall() == [(1,), (4,), (2,), (3,)]
+    conn.execute(f"ALTER TYPE {e} RENAME VALUE 'a' TO 'aa'")
+    assert conn.execute(f"SELECT s FROM {t} WHERE id = 1").fetchone() == ("aa",)
+    assert conn.execute(
+        f"SELECT enumlabel FROM pg_enum WHERE enumtypid = '{e}'::regtype "
+        "ORDER BY enumsortorder").fetchall() == [("aa",), ("a0",), ("b",), ("c",)]
+    conn.execute(f"ALTER TABLE {t} OWNER TO CURRENT_USER".replace("CURRENT_USER", "omendb"))
+    conn.execute(f"ALTER INDEX {t}_pkey RENAME TO {t}_pk")
+    conn.execute(f"CREATE VIEW {v} AS SELECT id FROM {t}")
+    conn.execute(f"ALTER VIEW {v} RENAME TO {v}_2")
+    assert conn.execute(f"SELECT count(*) FROM {v}_2").fetchone() == (4,)
+    conn.execute(f"CREATE SEQUENCE {s}")
+    conn.execute(f"ALTER SEQUENCE {s} RENAME TO {s}_2")
+    assert conn.execute(f"SELECT nextval('{s}_2')").fetchone() == (1,)
+    conn.commit()
