@@ -39,6 +39,12 @@ class QueryCompiler(ExprCompiler):
             # x IN (VALUES (a), (b)): a subquery
             node = exp.In(this=node.this.copy(),
                           query=exp.Subquery(this=node.expressions[0].copy()))
+        rewritten = _row_comparison(node)
+        if rewritten is not None:
+            return self.compile(rewritten)
+        if isinstance(node, exp.In) and _row_of(node.this) is not None and \
+                node.args.get("query") is not None:
+            return self._row_in_subquery(node)
         if isinstance(node, (exp.Func, exp.Anonymous)) and not isinstance(node.parent, exp.Window):
             from omendb_server.sql.window import WINDOW_ONLY
 
@@ -63,6 +69,56 @@ class QueryCompiler(ExprCompiler):
             if hit is not None:
                 return hit
         return super().compile(node)
+
+    def _row_in_subquery(self, node: exp.In) -> CExpr:
+        """``(a, b) IN (SELECT x, y ...)``: true if some row matches on every column,
+        NULL if none does but one might (a NULL compared), else false."""
+        items = _row_of(node.this) or []
+        query = node.args["query"]
+        plan, correlated = self.planner.subquery(query.this if isinstance(query, exp.Subquery)
+                                                 else query, self.scope)
+        cols = plan.columns or []
+        if len(cols) != len(items):
+            raise errors.SyntaxError("subquery has too many columns" if len(cols) > len(items)
+                                     else "subquery has too few columns")
+        lefts = []
+        convs = []
+        for item, col in zip(items, cols):
+            left = self.compile(item)
+            target = T.common_type(left.type, col.type) if left.type.oid != 705 else col.type
+            lefts.append(self.coerce(left, target).fn)
+            convs.append(T.cast_function(col.type, target) if target.oid != col.type.oid
+                         else None)
+        key = id(plan)
+
+        def row_in(r: tuple, c: Any) -> Any:
+            a = tuple(f(r, c) for f in lefts)
+            rows = None if correlated else c.subquery_cache.get(key)
+            if rows is None:
+                c.outer.append(r)
+                try:
+                    rows = list(plan.rows(c))
+                finally:
+                    c.outer.pop()
+                if not correlated:
+                    c.subquery_cache[key] = rows
+            unknown = False
+            for row in rows:
+                verdict: Any = True
+                for x, y, conv in zip(a, row, convs):
+                    if x is None or y is None:
+                        verdict = None
+                        continue
+                    if (conv(y, c.fmt) if conv else y) != x:
+                        verdict = False
+                        break
+                if verdict is True:
+                    return True
+                if verdict is None:
+                    unknown = True
+            return None if unknown else False
+
+        return CExpr(row_in, T.BOOL)
 
     def _strip_agg_order(self, node: exp.Expression) -> exp.Expression | None:
         """``agg(x ORDER BY k)``: record the ordering (the planner sorts the aggregate's
@@ -184,3 +240,41 @@ class QueryCompiler(ExprCompiler):
         if plan is not None and plan.columns:
             ce.name = plan.columns[0].name
         return ce
+
+
+def _row_of(node: exp.Expression) -> list[exp.Expression] | None:
+    """The fields of a row constructor ``(a, b)`` / ``ROW(a, b)``, else None."""
+    if isinstance(node, exp.Tuple):
+        return list(node.expressions)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "row":
+        return list(node.expressions)
+    return None
+
+
+def _row_comparison(node: exp.Expression) -> exp.Expression | None:
+    """Row-wise ``=``/``<>`` and ``IN (row, ...)`` as the equivalent AND/OR of fields,
+    which has exactly PostgreSQL's NULL behaviour; None when ``node`` is not one."""
+    if isinstance(node, (exp.EQ, exp.NEQ)):
+        left, right = _row_of(node.this), _row_of(node.expression)
+        if left is None or right is None:
+            return None
+        if len(left) != len(right):
+            raise errors.SyntaxError("unequal number of entries in row expressions")
+        if isinstance(node, exp.EQ):
+            return exp.and_(*[exp.EQ(this=a.copy(), expression=b.copy())
+                              for a, b in zip(left, right)])
+        return exp.or_(*[exp.NEQ(this=a.copy(), expression=b.copy())
+                         for a, b in zip(left, right)])
+    if isinstance(node, exp.In) and node.expressions and node.args.get("query") is None:
+        left = _row_of(node.this)
+        if left is None:
+            return None
+        alternatives = []
+        for item in node.expressions:
+            right = _row_of(item)
+            if right is None or len(right) != len(left):
+                raise errors.SyntaxError("unequal number of entries in row expressions")
+            alternatives.append(exp.Paren(this=exp.and_(
+                *[exp.EQ(this=a.copy(), expression=b.copy()) for a, b in zip(left, right)])))
+        return exp.or_(*alternatives)
+    return None
