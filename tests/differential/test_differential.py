@@ -12,10 +12,17 @@ starts to match, the test reports XPASS and fails, so the list is kept true. Reg
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from conftest import external_target
 
 from differential import harness
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # bench.pgcluster, also when pytest is not started from the repo root
+    sys.path.insert(0, str(REPO))
 
 QUERIES = harness.load_corpus()
 KNOWN_FAILURES = harness.load_known_failures()
