@@ -232,6 +232,8 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
     upsert = _plan_upsert(planner, table, alias, on_conflict) if on_conflict is not None else None
 
     def run(ctx: ExecContext) -> Result:
+        if ctx.catalog.tables.get(table.oid) is not table and not same_shape(ctx, table):
+            return replan(planner, node, ctx, ret_cols)
         tm = ctx.tm
         data = tm.table_data(table)
         out_rows: list[Row] = []
@@ -373,6 +375,26 @@ def _plan_upsert(planner, table: Table, alias: str, conflict: exp.OnConflict):  
     return upsert
 
 
+def same_shape(ctx: ExecContext, table: Table) -> bool:
+    current = ctx.catalog.tables.get(table.oid)
+    return current is not None and [(c.type.oid, c.typmod) for c in current.columns] == \
+        [(c.type.oid, c.typmod) for c in table.columns]
+
+
+def replan(planner, node: exp.Expression, ctx: ExecContext,  # type: ignore[no-untyped-def]
+           columns: list[OutputColumn] | None) -> Result:
+    """The table changed shape since this statement was planned (a DDL commit by another
+    session): plan it again against the current catalog, as PostgreSQL re-plans cached
+    statements, rather than write rows of the old shape."""
+    from omendb_server.sql.planner import Planner
+
+    fresh = Planner(ctx.catalog, list(planner.param_types)).plan(node)
+    old = [(c.name, c.type.oid) for c in columns or []]
+    if old != [(c.name, c.type.oid) for c in fresh.columns or []]:
+        raise errors.FeatureNotSupported("cached plan must not change result type")
+    return fresh.execute(ctx)
+
+
 class _Missing:
     def __repr__(self) -> str:
         return "<default>"
@@ -464,6 +486,8 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
     n = len(table.columns)
 
     def run(ctx: ExecContext) -> Result:
+        if ctx.catalog.tables.get(table.oid) is not table and not same_shape(ctx, table):
+            return replan(planner, node, ctx, ret_cols)
         tm = ctx.tm
         data = tm.table_data(table)
         out_rows: list[Row] = []
@@ -523,6 +547,8 @@ def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-u
     writer = RowWriter(planner, table)
 
     def run(ctx: ExecContext) -> Result:
+        if ctx.catalog.tables.get(table.oid) is not table and not same_shape(ctx, table):
+            return replan(planner, node, ctx, ret_cols)
         tm = ctx.tm
         data = tm.table_data(table)
         out_rows: list[Row] = []

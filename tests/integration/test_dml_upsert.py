@@ -85,3 +85,21 @@ def test_upsert_is_transactional(conn, kv):
     conn.execute(f"INSERT INTO {kv} VALUES (1, 'zz') ON CONFLICT (id) DO UPDATE SET v = 'zz'")
     conn.rollback()
     assert conn.execute(f"SELECT v FROM {kv} WHERE id = 1").fetchone() == ("a",)
+
+
+def test_prepared_insert_replans_after_alter_table(omendb_server, unique_name):
+    t = unique_name("ps")
+    a = omendb_server.connect(autocommit=True)
+    b = omendb_server.connect(autocommit=True)
+    try:
+        a.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, v text)")
+        a.execute(f"INSERT INTO {t} VALUES (%s, %s)", (1, "x"), prepare=True)
+        b.execute(f"ALTER TABLE {t} ADD COLUMN w int DEFAULT 7")
+        a.execute(f"INSERT INTO {t} VALUES (%s, %s)", (2, "y"), prepare=True)
+        a.execute(f"UPDATE {t} SET v = %s WHERE id = %s", ("z", 2), prepare=True)
+        b.execute(f"ALTER TABLE {t} DROP COLUMN v")
+        a.execute(f"DELETE FROM {t} WHERE id = %s", (9,), prepare=True)
+        assert a.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() == [(1, 7), (2, 7)]
+    finally:
+        a.close()
+        b.close()
