@@ -70,6 +70,53 @@ class QueryCompiler(ExprCompiler):
                 return hit
         return super().compile(node)
 
+    def _c_In(self, node: exp.In) -> CExpr:
+        """``x IN (subquery)`` probes a hash set of the subquery's values (built once per
+        execution for an uncorrelated subquery) instead of scanning them per row."""
+        query = node.args.get("query")
+        if query is None:
+            return super()._c_In(node)
+        left = self.compile(node.this)
+        values_fn, elem_type = self._subquery_column(
+            query.this if isinstance(query, exp.Subquery) else query)
+        target = T.common_type(left.type, elem_type) if left.type.oid != 705 else elem_type
+        left = self.coerce(left, target)
+        conv = T.cast_function(elem_type, target) if target.oid != elem_type.oid else None
+        lf = left.fn
+        key = ("in-set", id(values_fn))
+
+        def in_query(r: tuple, c: Any) -> Any:
+            a = lf(r, c)
+            values = values_fn(r, c)
+            if a is None:
+                return None if values else False
+            if len(values) > 8:
+                entry = c.subquery_cache.get(key)
+                if entry is None or entry[0] is not values:
+                    converted = [conv(v, c.fmt) if conv else v for v in values if v is not None]
+                    try:
+                        entry = (values, frozenset(converted), len(converted) < len(values))
+                    except TypeError:  # unhashable values (arrays): scan below
+                        entry = (values, None, False)
+                    c.subquery_cache[key] = entry
+                if entry[1] is not None:
+                    try:
+                        if a in entry[1]:
+                            return True
+                    except TypeError:
+                        pass
+                    else:
+                        return None if entry[2] else False
+            saw_null = False
+            for v in values:
+                if v is None:
+                    saw_null = True
+                elif (conv(v, c.fmt) if conv else v) == a:
+                    return True
+            return None if saw_null else False
+
+        return CExpr(in_query, T.BOOL)
+
     def _row_in_subquery(self, node: exp.In) -> CExpr:
         """``(a, b) IN (SELECT x, y ...)``: true if some row matches on every column,
         NULL if none does but one might (a NULL compared), else false."""
