@@ -42,9 +42,6 @@ def tables(engine: sa.Engine) -> set[str]:
     return set(sa.inspect(engine).get_table_names())
 
 
-@pytest.mark.xfail(strict=True, reason="server: an enum type cannot be used as a column type "
-                   "yet (CREATE TYPE post_status works, CREATE TABLE posts (status post_status) "
-                   "then fails with 42704 type \"post_status\" does not exist)")
 def test_upgrade_downgrade_upgrade_then_no_diffs(demo_url, monkeypatch):
     monkeypatch.syspath_prepend(str(DEMO))
     from demo_app.models import Base, Post, PostStatus, Tag, User
