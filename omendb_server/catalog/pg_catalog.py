@@ -320,6 +320,36 @@ def catalog_index(cat: Catalog) -> CatalogIndex:
     return index
 
 
+def live_rows(info: dict[str, Any], table_oid: int) -> int:
+    """Rows stored for a table (versions not yet vacuumed included: an estimate, like
+    PostgreSQL's statistics); 0 when the engine is not at hand."""
+    tm = getattr(info.get("ctx"), "tm", None)
+    data = getattr(tm, "tables", {}).get(table_oid) if tm is not None else None
+    hint = getattr(data, "row_count_hint", None)
+    return hint() if hint is not None else 0
+
+
+def estimated_pages(table: Any, rows: int) -> int:
+    """8 kB heap pages ``rows`` rows of ``table`` would take (24-byte tuple headers, varlena
+    columns counted as 32 bytes), as pg_class.relpages and the size functions report."""
+    if rows <= 0:
+        return 0
+    width = 24 + sum(c.type.typlen if c.type.typlen > 0 else 32 for c in table.columns)
+    per_page = max(1, (8192 - 24) // (width + 4))
+    return -(-rows // per_page)
+
+
+def index_pages(index: IndexInfo, rows: int) -> int:
+    """A B-tree's pages: the metapage plus leaf pages for ``rows`` entries (16-byte tuple
+    overhead, varlena keys counted as 32 bytes)."""
+    if rows <= 0:
+        return 1
+    cols = index.table.columns
+    width = 16 + sum(cols[p].type.typlen if cols[p].type.typlen > 0 else 32
+                     for p in index.columns + index.include)
+    return 1 + -(-rows * width // (8192 - 64))
+
+
 def _fk_tables(cat: Catalog) -> set[int]:
     """Tables with FK triggers (both sides of a foreign key, as PostgreSQL marks them)."""
     out: set[int] = set()
@@ -395,13 +425,18 @@ def _pg_class(cat: Catalog, info: dict[str, Any]) -> list[Row]:
         o = r.obj
         if r.kind == "r":
             checks = sum(1 for c in getattr(o, "constraints", []) or [] if c.type == "c")
-            row = (r.oid, r.name, nsp, o.rowtype_oid, 0, BOOTSTRAP_SUPERUSER_OID, 2, r.oid, 0, 0,
-                   -1.0, 0, 0, r.oid in index_owner, False, "p", "r", len(o.columns), checks,
+            # never "analyzed" while empty (-1, as PostgreSQL before its first ANALYZE);
+            # afterwards the stored row count stands in for ANALYZE's estimate
+            n = live_rows(info, r.oid)
+            row = (r.oid, r.name, nsp, o.rowtype_oid, 0, BOOTSTRAP_SUPERUSER_OID, 2, r.oid, 0,
+                   estimated_pages(o, n), float(n) if n else -1.0, 0, 0, r.oid in index_owner, False, "p", "r", len(o.columns), checks,
                    False, r.oid in fk_tables, False, False, False, True, "d", False, 0, 0, 1,
                    None, None, None)
         elif r.kind == "i":
+            n = live_rows(info, o.table.oid)
             row = (r.oid, r.name, nsp, 0, 0, BOOTSTRAP_SUPERUSER_OID,
-                   405 if o.method == "hash" else 403, r.oid, 0, 1, 0.0, 0, 0, False, False,
+                   405 if o.method == "hash" else 403, r.oid, 0, index_pages(o, n), float(n),
+                   0, 0, False, False,
                    "p", "i", len(o.columns) + len(o.include), 0, False, False, False, False,
                    False, True, "n", False, 0, 0, 0, None, None, None)
         elif r.kind == "S":
@@ -795,9 +830,13 @@ def _pg_sequences(cat: Catalog, info: dict[str, Any]) -> list[Row]:
 
 def _pg_stat_user_tables(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     """No statistics collector: counters are 0 and the vacuum/analyze times NULL."""
-    counters = (0,) * 12
-    return [(t.oid, t.schema, t.name, *counters, None, None, None, None, 0, 0, 0, 0)
-            for t in cat.tables.values()]
+    rows = []
+    for t in cat.tables.values():
+        n = live_rows(info, t.oid)
+        # seq_scan .. n_tup_hot_upd, then n_live_tup, n_dead_tup, n_mod_since_analyze, ...
+        counters = (0, 0, 0, 0, n, 0, 0, 0, n, 0, n, n)
+        rows.append((t.oid, t.schema, t.name, *counters, None, None, None, None, 0, 0, 0, 0))
+    return rows
 
 
 def _pg_extension(cat: Catalog, info: dict[str, Any]) -> list[Row]:

@@ -501,18 +501,30 @@ register("has_table_privilege", "has_schema_privilege", "has_database_privilege"
          "has_server_privilege", "pg_has_role")(_privilege)
 
 
-def _relation_bytes(ix: pgc.CatalogIndex, oid: int, kind: str) -> int | None:
-    """An approximation: one 8 kB page per relation (no page-level storage to measure)."""
+PAGE = 8192
+
+
+def _relation_bytes(ix: pgc.CatalogIndex, info: dict[str, Any], oid: int, kind: str
+                    ) -> int | None:
+    """pg_relation_size and friends, estimated from the stored row count: OmenDB keeps no
+    8 kB pages to measure, so sizes are what PostgreSQL would need for the same rows."""
     rel = ix.by_oid.get(oid)
     if rel is None:
         return None
     if rel.kind == "v":
         return 0
-    if kind == "indexes":
-        return 8192 * ix.index_count.get(oid, 0)
-    if kind == "total" and rel.kind == "r":
-        return 8192 * (1 + ix.index_count.get(oid, 0))
-    return 8192
+    if rel.kind == "S":
+        return PAGE
+    if rel.kind == "i":
+        if kind == "indexes":
+            return 0  # an index has no indexes of its own
+        return PAGE * pgc.index_pages(rel.obj, pgc.live_rows(info, rel.table.oid))
+    rows = pgc.live_rows(info, oid)
+    heap = PAGE * pgc.estimated_pages(rel.obj, rows)
+    toast = PAGE if any(c.type.typlen < 0 for c in rel.obj.columns) else 0  # its empty index
+    indexes = sum(PAGE * pgc.index_pages(i, rows) for i in ix.index_list if i.table.oid == oid)
+    return {"relation": heap, "table": heap + toast, "indexes": indexes,
+            "total": heap + toast + indexes}[kind]
 
 
 def _size(kind: str) -> Any:
@@ -532,14 +544,15 @@ def _size(kind: str) -> Any:
             oid = lookup_relation(_ix(c), v, search_path(c)) if by_name else v
             if oid is None:
                 raise errors.UndefinedTable(f'relation "{v}" does not exist')
-            return None if oid is None else _relation_bytes(_ix(c), oid, kind)
+            return _relation_bytes(_ix(c), {"ctx": c}, oid, kind)
 
         return call.make(run, T.INT8)
 
     return handler
 
 
-register("pg_relation_size", "pg_table_size")(_size("relation"))
+register("pg_relation_size")(_size("relation"))
+register("pg_table_size")(_size("table"))
 register("pg_total_relation_size")(_size("total"))
 register("pg_indexes_size")(_size("indexes"))
 

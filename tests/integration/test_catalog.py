@@ -375,3 +375,26 @@ def test_asyncpg_style_oid_array_parameter(conn):
     assert rows == [("bool",), ("_bool",)]
     assert one(conn, "SELECT CAST('{23}' AS oid[]), 0::regtype::text, format_type(0, NULL), "
                      "0::regclass::text") == ([23], "-", "-", "-")
+
+
+def test_sizes_and_row_estimates_follow_the_data(conn, unique_name, managed_only):
+    """reltuples is -1 until a table has rows (never analyzed), then the stored row count;
+    sizes are estimates of what PostgreSQL would need, growing with the data. (PostgreSQL
+    itself updates reltuples only when ANALYZE or autovacuum runs, so this is OmenDB-only.)"""
+    t = unique_name("sized")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, n int)")
+    conn.commit()
+    empty = one(conn, "SELECT reltuples, relpages, pg_relation_size(oid), "
+                      "pg_total_relation_size(oid), pg_indexes_size(oid) FROM pg_class "
+                      "WHERE relname = %s", (t,))
+    assert empty == (-1.0, 0, 0, 8192, 8192)
+    conn.execute(f"INSERT INTO {t} SELECT g, g FROM generate_series(1, 5000) g")
+    conn.commit()
+    full = one(conn, "SELECT reltuples, relpages, pg_relation_size(oid), "
+                     "pg_total_relation_size(oid), pg_indexes_size(oid) FROM pg_class "
+                     "WHERE relname = %s", (t,))
+    assert full[0] == 5000.0 and full[1] > 0
+    assert full[2] == full[1] * 8192 and full[3] > full[2] and full[4] > 8192
+    assert one(conn, "SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = %s",
+               (t,)) == (5000,)
+
