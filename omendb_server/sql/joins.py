@@ -18,6 +18,7 @@ from omendb_server import errors
 from omendb_server.sql import join_ops, srf
 from omendb_server.sql import operators as ops
 from omendb_server.sql.expr import CExpr, ExprCompiler, Scope, ScopeColumn
+from omendb_server.sql.qcompiler import QueryCompiler
 from omendb_server.sql.scopes import HIDDEN, RelScope, as_rel, boundary, combine
 
 if TYPE_CHECKING:
@@ -257,7 +258,7 @@ def _plan_join_with(planner: Planner, left: ops.Operator, lscope: RelScope,
         if lateral:
             return join_ops.LateralJoin(left, right, None, "cross", lw, rw), scope
         return ops.NestedLoopJoin(left, right, None, "cross", lw, rw), scope
-    comp = ExprCompiler(planner, scope)
+    comp = QueryCompiler(planner, scope)
     on_text = on.sql(dialect="postgres")
     if lateral:
         pred = comp.boolean(on, "JOIN/ON").fn
@@ -489,7 +490,7 @@ def plan_from_where(planner: Planner, from_: exp.Expression | None, joins: list[
         if conds:
             cond = conds[0] if len(conds) == 1 else exp.and_(*conds)
             item_scope = RelScope(sc.columns, outer, sc.star, sc.hidden, sc.aliases)
-            op = planner._filter(op, item_scope, cond, ExprCompiler(planner, item_scope))
+            op = planner._filter(op, item_scope, cond, QueryCompiler(planner, item_scope))
         ops_.append(op)
     # join order: FROM order, but prefer a table connected to the ones joined so far
     order = [0]

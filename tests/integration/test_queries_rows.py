@@ -1,4 +1,4 @@
-"""Row constructors in comparisons: (a, b) = / <> (c, d), IN lists of rows, and multi-column IN / NOT IN subqueries with PostgreSQL's NULL rules.
+"""Row constructors in comparisons: (a, b) = / <> (c, d), IN lists of rows, and multi-column IN / NOT IN subqueries with PostgreSQL's NULL rules (also in join conditions and comma-join filters).
 
 Expected results were produced by PostgreSQL 15 (see ``_query_cases.py``).
 """
@@ -44,6 +44,15 @@ CASES = [
      ('error', '42601')),
     ('select id from qa where (id, grp) in (select a_id from qb)',
      ('error', '42601')),
+    ('select qa.id from qa, qb where (qa.id, qa.grp) in ((1, 1), (2, 1)) and qb.a_id = qa.id order by 1',
+     ['id'],
+     [(1,), (1,), (2,)]),
+    ('select qa.id from qa join qb on (qa.id, 1) = (qb.a_id, 1) order by 1',
+     ['id'],
+     [(1,), (1,), (2,), (3,)]),
+    ("select qa.id from qa join qb on qa.id = qb.a_id and qb.tag in (values ('x')) order by 1",
+     ['id'],
+     [(1,), (2,)]),
 ]
 
 
