@@ -4,6 +4,20 @@ clauses → an operator tree (SELECT) or a DML/DDL routine.
 The planner sees a catalog snapshot (the transaction's own, if it ran DDL) and
 records the parameter types it inferred, which the session reports in
 ParameterDescription and uses to decode Bind values.
+
+SELECT planning is split by clause, one module each:
+  joins.py      FROM: tables, views, CTE references, derived tables, VALUES, functions,
+                LATERAL, every join kind (hash joins for equalities); comma joins take
+                their WHERE conjuncts as scan filters and join keys
+  scopes.py     what a name / ``*`` means in a FROM clause (USING/NATURAL merged
+                columns) and whether a subquery reads its enclosing query
+  cte.py        WITH [RECURSIVE]         setops.py   UNION/INTERSECT/EXCEPT [ALL]
+  grouping.py   GROUPING SETS/ROLLUP/CUBE, DISTINCT [ON]
+  window.py     window functions         srf.py, srf_project.py   set-returning functions
+  qcompiler.py  the expression compiler plus query-level constructs (window calls,
+                GROUPING(), SRFs, aggregate ORDER BY, row comparisons, hashed IN)
+This module keeps the SELECT skeleton (``_plan_select`` evaluates clauses in
+PostgreSQL's order), index selection for WHERE/ORDER BY, and statement dispatch.
 """
 
 from __future__ import annotations
