@@ -232,6 +232,7 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
     upsert = _plan_upsert(planner, table, alias, on_conflict) if on_conflict is not None else None
 
     def run(ctx: ExecContext) -> Result:
+        wait_for_reshape(ctx, table)
         if ctx.catalog.tables.get(table.oid) is not table and not same_shape(ctx, table):
             return replan(planner, node, ctx, ret_cols)
         tm = ctx.tm
@@ -375,6 +376,33 @@ def _plan_upsert(planner, table: Table, alias: str, conflict: exp.OnConflict):  
     return upsert
 
 
+def wait_for_reshape(ctx: ExecContext, table: Table) -> None:
+    """Wait while another transaction's uncommitted ALTER TABLE reshapes ``table`` (its
+    rows are being rewritten; PostgreSQL's ACCESS EXCLUSIVE lock), so no row of the
+    old shape is written after the rewrite. Re-reads the catalog once it is over."""
+    tm = ctx.tm
+    waited = False
+    while True:
+        blocker = None
+        for other in tm.active.values():
+            if other is ctx.txn or other.catalog is None:
+                continue
+            theirs = other.catalog.tables.get(table.oid)
+            if theirs is None or [(c.type.oid, c.typmod) for c in theirs.columns] != \
+                    [(c.type.oid, c.typmod) for c in table.columns]:
+                blocker = other
+                break
+        if blocker is None:
+            break
+        tm.wait_for(ctx.txn, blocker.txid)
+        waited = True
+    if waited:
+        if getattr(ctx.txn, "repeatable", False):
+            raise errors.SerializationFailure("could not serialize access due to concurrent update")
+        tm.statement_snapshot(ctx.txn)  # READ COMMITTED: see the rewritten rows
+        ctx.catalog = tm.catalog_for(ctx.txn)
+
+
 def same_shape(ctx: ExecContext, table: Table) -> bool:
     current = ctx.catalog.tables.get(table.oid)
     return current is not None and [(c.type.oid, c.typmod) for c in current.columns] == \
@@ -486,6 +514,7 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
     n = len(table.columns)
 
     def run(ctx: ExecContext) -> Result:
+        wait_for_reshape(ctx, table)
         if ctx.catalog.tables.get(table.oid) is not table and not same_shape(ctx, table):
             return replan(planner, node, ctx, ret_cols)
         tm = ctx.tm
@@ -547,6 +576,7 @@ def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-u
     writer = RowWriter(planner, table)
 
     def run(ctx: ExecContext) -> Result:
+        wait_for_reshape(ctx, table)
         if ctx.catalog.tables.get(table.oid) is not table and not same_shape(ctx, table):
             return replan(planner, node, ctx, ret_cols)
         tm = ctx.tm

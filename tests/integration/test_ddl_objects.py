@@ -385,3 +385,39 @@ def test_alter_type_and_renames(conn, unique_name):
     conn.execute(f"ALTER SEQUENCE {s} RENAME TO {s}_2")
     assert conn.execute(f"SELECT nextval('{s}_2')").fetchone() == (1,)
     conn.commit()
+
+
+def test_writers_wait_for_uncommitted_alter_table(omendb_server, unique_name):
+    """A concurrent INSERT/UPDATE waits while ALTER TABLE rewrites the rows (PostgreSQL's
+    ACCESS EXCLUSIVE lock) and then writes rows of the new shape."""
+    import threading
+    import time
+
+    t = unique_name("cc")
+    a = omendb_server.connect(autocommit=True)
+    ddl = omendb_server.connect()
+    out: list = []
+
+    def writer() -> None:
+        c = omendb_server.connect(autocommit=True)
+        try:
+            c.execute(f"INSERT INTO {t} (id, v) VALUES (2, 'y')")
+            c.execute(f"UPDATE {t} SET v = 'z' WHERE id = 1")
+            out.append(c.execute(f"SELECT * FROM {t} ORDER BY id").fetchall())
+        finally:
+            c.close()
+
+    try:
+        a.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, v text)")
+        a.execute(f"INSERT INTO {t} VALUES (1, 'x')")
+        ddl.execute(f"ALTER TABLE {t} ADD COLUMN w int DEFAULT 5")
+        th = threading.Thread(target=writer)
+        th.start()
+        time.sleep(0.5)
+        assert not out  # still waiting for the ALTER TABLE
+        ddl.commit()
+        th.join(10)
+        assert out == [[(1, "z", 5), (2, "y", 5)]]
+    finally:
+        a.close()
+        ddl.close()
