@@ -568,7 +568,10 @@ class Planner:
             name = ExprCompiler._func_name(sub)
             if name not in AGGREGATES and name not in ("logical_and", "logical_or"):
                 continue
-            if isinstance(sub.parent, exp.Window) and sub.parent.this is sub:
+            holder = sub.parent
+            if isinstance(holder, exp.Filter) and holder.this is sub:
+                sub, holder = holder, holder.parent  # agg(...) FILTER (WHERE ...) OVER (...)
+            if isinstance(holder, exp.Window) and holder.this is sub:
                 continue
             if not self._inside_subquery(sub, node):
                 return True

@@ -403,10 +403,15 @@ class WindowPlanner:
     def compile(self, node: exp.Window, base: ExprCompiler) -> CExpr:
         func = node.this
         node = self._resolve_named(node)
-        name = ExprCompiler._func_name(func)
+        call = func.this if isinstance(func, exp.Filter) else func  # agg FILTER (WHERE ..)
+        name = ExprCompiler._func_name(call)
+        if isinstance(call.args.get("this"), exp.Order) or any(
+                isinstance(a, exp.Order) for a in call.expressions):
+            raise errors.FeatureNotSupported(
+                "aggregate ORDER BY is not implemented for window functions")
         from omendb_server.sql.joins import _function_args
 
-        arg_nodes = _function_args(func) if not isinstance(func, exp.RowNumber) else []
+        arg_nodes = _function_args(call) if not isinstance(call, exp.RowNumber) else []
         agg_spec: AggSpec | None = None
         if name in ("logical_and", "logical_or"):
             name = "bool_and" if name == "logical_and" else "bool_or"
@@ -414,15 +419,15 @@ class WindowPlanner:
         if name in ("rank", "dense_rank", "percent_rank", "cume_dist") and arg_nodes:
             raise errors.DBError(f"WITHIN GROUP is required for ordered-set aggregate {name}",
                                  "42809")
-        if isinstance(func, exp.RowNumber):
-            arg_nodes = [v for v in func.args.values() if isinstance(v, exp.Expression)]
+        if isinstance(call, exp.RowNumber):
+            arg_nodes = [v for v in call.args.values() if isinstance(v, exp.Expression)]
         if name == "row_number" and arg_nodes or \
                 name in ("first_value", "last_value") and len(arg_nodes) != 1:
             args0 = [base.compile(a) for a in arg_nodes]
             raise errors.UndefinedFunction(
                 f"function {name}({', '.join(T.type_label(a.type) for a in args0)}) "
                 "does not exist")
-        if isinstance(func, exp.Func) and isinstance(func.args.get("this"), exp.Distinct):
+        if isinstance(call, exp.Func) and isinstance(call.args.get("this"), exp.Distinct):
             raise errors.FeatureNotSupported("DISTINCT is not implemented for window functions")
         if name in WINDOW_ONLY:
             args = [base.compile(a) for a in arg_nodes]
