@@ -58,6 +58,28 @@ def parse_alter_text(text: str) -> Any:
         name, schema = _qualified(m.group(3))
         old, new = _ident(rc.group(1)), _ident(rc.group(2))
         return _plan([(_rename_constraint, (old, new))], name, schema, bool(m.group(1)))
+    from omendb_server.sql.ddl_objects import _ident, _qualified
+
+    ident = r'("(?:[^"]|"")+"|\w+)'
+    ss = re.match(rf"^SET\s+SCHEMA\s+{ident}\s*$", rest, re.IGNORECASE)
+    if ss:
+        name, schema = _qualified(m.group(3))
+        return _plan([(_set_schema, (_ident(ss.group(1)),))], name, schema, bool(m.group(1)))
+    ident_add = re.match(rf"^ALTER\s+(?:COLUMN\s+)?{ident}\s+ADD\s+GENERATED\s+"
+                         r"(ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\s*(?:\((.*)\))?\s*$",
+                         rest, re.IGNORECASE | re.DOTALL)
+    if ident_add:
+        name, schema = _qualified(m.group(3))
+        how = "a" if ident_add.group(2).upper() == "ALWAYS" else "d"
+        return _plan([(_add_identity, (_ident(ident_add.group(1)), how,
+                                       ident_add.group(3) or ""))], name, schema,
+                     bool(m.group(1)))
+    ident_drop = re.match(rf"^ALTER\s+(?:COLUMN\s+)?{ident}\s+DROP\s+IDENTITY"
+                          r"(\s+IF\s+EXISTS)?\s*$", rest, re.IGNORECASE)
+    if ident_drop:
+        name, schema = _qualified(m.group(3))
+        return _plan([(_drop_identity, (_ident(ident_drop.group(1)), bool(ident_drop.group(2))))],
+                     name, schema, bool(m.group(1)))
     if re.search(r"\bADD\s+CHECK\b", rest, re.IGNORECASE):
         fixed = re.sub(r"\bADD\s+CHECK\b", f"ADD CONSTRAINT {_AUTO} CHECK", text, flags=re.IGNORECASE)
         fixed = re.sub(r"\s+NOT\s+VALID\s*$", "", fixed, flags=re.IGNORECASE)
@@ -531,3 +553,55 @@ def _alter_type(ctx: ExecContext, cat: Catalog, table: Table, name: str, dtype: 
             col.default = None
     _rewrite(ctx, table, lambda values: values[:pos] + (fn(values, ctx),) + values[pos + 1:],
              lambda: _reindex(ctx, cat, table))
+
+
+def _set_schema(ctx: ExecContext, cat: Catalog, table: Table, schema: str) -> None:
+    if schema not in cat.schemas:
+        raise errors.InvalidSchemaName(f'schema "{schema}" does not exist')
+    if schema == table.schema:
+        return
+    if cat.relation_name_taken(table.name, schema):
+        raise errors.DuplicateTable(
+            f'relation "{table.name}" already exists in schema "{schema}"')
+    table.schema = schema
+    for seq in cat.sequences.values():
+        if seq.owned_by and seq.owned_by[0] == table.oid:
+            seq.schema = schema
+
+
+def _add_identity(ctx: ExecContext, cat: Catalog, table: Table, name: str, how: str,
+                  options: str) -> None:
+    from omendb_server.sql.ddl import add_owned_sequence
+    from omendb_server.sql.ddl_objects import parse_seq_options
+
+    col = table.columns[table.column_index(name)]
+    if not col.not_null:
+        raise errors.DBError(f'column "{name}" of relation "{table.name}" must be declared NOT '
+                             "NULL before identity can be added", "55000")
+    if col.identity:
+        raise errors.DBError(f'column "{name}" of relation "{table.name}" is already an '
+                             "identity column", "55000")
+    if col.default is not None:
+        raise errors.DBError(f'column "{name}" of relation "{table.name}" already has a '
+                             "default value", "55000")
+    opts = {k: v for k, v in parse_seq_options(options).items()
+            if k in ("start", "increment", "minvalue", "maxvalue") and v is not None}
+    col.identity = how
+    seq = add_owned_sequence(cat, table, col, ColSpec(col, how, col.type.name, opts))
+    ctx.tm.sequences.pop(seq.oid, None)
+
+
+def _drop_identity(ctx: ExecContext, cat: Catalog, table: Table, name: str,
+                   if_exists: bool) -> None:
+    col = table.columns[table.column_index(name)]
+    if not col.identity:
+        if if_exists:
+            _notice(ctx, f'column "{name}" of relation "{table.name}" is not an identity '
+                    "column, skipping")
+            return
+        raise errors.DBError(f'column "{name}" of relation "{table.name}" is not an identity '
+                             "column", "55000")
+    col.identity = ""
+    col.default = col.default_src = None
+    for seq in [s for s in cat.sequences.values() if s.owned_by == (table.oid, name)]:
+        del cat.sequences[seq.oid]
