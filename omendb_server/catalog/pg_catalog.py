@@ -150,11 +150,24 @@ def type_info(cat: Catalog, oid: int) -> TypeInfo | None:
                             category="A", align="i", storage="x", collation=0, elem=e.oid,
                             array=0, nsp=nsp_oid(cat, e.schema), relid=0)
     for rel in list(cat.tables.values()) + views_of(cat):
-        if getattr(rel, "rowtype_oid", 0) == oid:
+        if not getattr(rel, "rowtype_oid", 0):
+            continue
+        if rel.rowtype_oid == oid:
             return TypeInfo(oid=oid, name=rel.name, len=-1, byval=False, type="c", category="C",
-                            align="d", storage="x", collation=0, elem=0, array=0,
-                            nsp=nsp_oid(cat, rel.schema), relid=rel.oid)
+                            align="d", storage="x", collation=0, elem=0,
+                            array=rowtype_array_oid(rel), nsp=nsp_oid(cat, rel.schema),
+                            relid=rel.oid)
+        if rowtype_array_oid(rel) == oid:
+            return TypeInfo(oid=oid, name="_" + rel.name, len=-1, byval=False, type="b",
+                            category="A", align="d", storage="x", collation=0,
+                            elem=rel.rowtype_oid, array=0, nsp=nsp_oid(cat, rel.schema), relid=0)
     return None
+
+
+def rowtype_array_oid(rel: Any) -> int:
+    """The array type of a table's or view's row type (PostgreSQL creates one with each;
+    OmenDB derives its OID from the relation's)."""
+    return derived_oid(3, rel.oid)
 
 
 def schema_name_of(cat: Catalog, oid: int) -> str:
@@ -294,9 +307,10 @@ class CatalogIndex:
                             self._types[o] = info
             for rel in list(cat.tables.values()) + views_of(cat):
                 if getattr(rel, "rowtype_oid", 0):
-                    info = type_info(cat, rel.rowtype_oid)
-                    if info is not None:
-                        self._types[rel.rowtype_oid] = info
+                    for o in (rel.rowtype_oid, rowtype_array_oid(rel)):
+                        info = type_info(cat, o)
+                        if info is not None:
+                            self._types[o] = info
         return self._types.get(oid)
 
 
@@ -404,8 +418,12 @@ def _pg_type(cat: Catalog, info: dict[str, Any]) -> list[Row]:
 
     for rel in list(cat.tables.values()) + views_of(cat):
         if getattr(rel, "rowtype_oid", 0):
-            rows.append(user(rel.rowtype_oid, rel.name, nsp_oid(cat, rel.schema), -1, False, "c",
-                             "C", rel.oid, 0, 0, "record", "d", "x"))
+            arr = rowtype_array_oid(rel)
+            nsp = nsp_oid(cat, rel.schema)
+            rows.append(user(rel.rowtype_oid, rel.name, nsp, -1, False, "c", "C", rel.oid, 0, arr,
+                             "record", "d", "x"))
+            rows.append(user(arr, "_" + rel.name, nsp, -1, False, "b", "A", 0, rel.rowtype_oid,
+                             0, "array", "d", "x"))
     for e in enums_of(cat):
         arr = getattr(e, "array_oid", 0)
         nsp = nsp_oid(cat, e.schema)

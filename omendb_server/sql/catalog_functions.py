@@ -121,12 +121,19 @@ def lookup_relation(cat: CatalogLike, text: str, path: list[str] | None = None) 
     if raw.isdigit():
         return int(raw)
     schema, name = _split_name(raw)
-    by_name = _as_index(cat).by_name
+    ix = _as_index(cat)
+    by_name = ix.by_name
     schemas = [schema] if schema else (path if path is not None else ["public"])
     for sch in schemas:
         oid = by_name.get((sch, name))
         if oid is not None:
             return oid
+    if schema is None and path is None:
+        # A cast compiled without the session (plan time) cannot see search_path: accept a
+        # name that only one schema has rather than fail a query PostgreSQL would run.
+        found = [r.oid for r in ix.rels if r.name == name]
+        if len(found) == 1:
+            return found[0]
     if schema in (None, "pg_catalog") and name in pgc.RELATIONS:
         return _system_relation_oid(name)
     return None

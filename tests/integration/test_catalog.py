@@ -398,3 +398,18 @@ def test_sizes_and_row_estimates_follow_the_data(conn, unique_name, managed_only
     assert one(conn, "SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = %s",
                (t,)) == (5000,)
 
+
+
+def test_table_row_types(conn, schema):
+    """Every table has a composite row type and its array type (psycopg's CompositeInfo)."""
+    from psycopg.types.composite import CompositeInfo
+
+    a = schema["authors"]
+    info = CompositeInfo.fetch(conn, a)
+    assert info is not None
+    assert list(info.field_names) == ["id", "name", "email", "created"]
+    assert list(info.field_types) == [23, 1043, 25, 1184]
+    assert one(conn, "SELECT t.typtype, a.typcategory, a.typelem = t.oid, "
+                     "format_type(a.oid, NULL) FROM pg_type t JOIN pg_type a "
+                     "ON a.oid = t.typarray WHERE t.typname = %s", (a,)) == (
+        "c", "A", True, f"{a}[]")
