@@ -264,3 +264,14 @@ def test_copy_checks_constraints(conn, unique_name):
             cur.copy(f"COPY {c} (id, pid, v) FROM STDIN") as cp:
         cp.write_row((2, 7, 5))
     conn.rollback()
+
+
+def test_uuid_default(conn, unique_name):
+    t = unique_name("u")
+    conn.execute(f"CREATE TABLE {t} (id uuid DEFAULT gen_random_uuid() PRIMARY KEY, v int)")
+    rows = conn.execute(f"INSERT INTO {t} (v) VALUES (1), (2) RETURNING id").fetchall()
+    assert len({r[0] for r in rows}) == 2
+    assert conn.execute(
+        "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef "
+        f"WHERE adrelid = '{t}'::regclass").fetchone() == ("gen_random_uuid()",)
+    conn.rollback()
