@@ -49,6 +49,10 @@ def _dir_name(name: str) -> str:
     return encoded.replace(".", "%2E") if encoded.startswith(".") else encoded
 
 
+def _sessions_detail(n: int) -> str:
+    return f"There {'is' if n == 1 else 'are'} {n} other session{'' if n == 1 else 's'} using the database."
+
+
 class Cluster:
     """Opens databases by name, counts their sessions, creates and drops them."""
 
@@ -111,24 +115,46 @@ class Cluster:
             return self._sessions.get(name, 0)
 
     # -- CREATE DATABASE / DROP DATABASE -----------------------------------------------------
-    def create_database(self, name: str, template: str | None = None) -> None:
-        if template is not None and template not in ("template0", "template1"):
-            if template not in self._registry():
-                raise errors.InvalidCatalogName(f'template database "{template}" does not exist')
-            raise errors.FeatureNotSupported(
-                "CREATE DATABASE ... TEMPLATE is supported only with template0 or template1")
+    def create_database(self, name: str, template: str | None = None,
+                        current: str | None = None) -> None:
+        """CREATE DATABASE: empty (no template, template0/template1) or a copy of ``template``.
+
+        As in PostgreSQL the template must have no other sessions (55006). The copy is made
+        of the template's closed files (a clean close checkpoints everything), so it is only
+        possible while nobody, including the creating session, is connected to it."""
         with self._lock:
             registry = self._registry()
+            if template is not None and template not in ("template0", "template1"):
+                if template not in registry:
+                    raise errors.InvalidCatalogName(
+                        f'template database "{template}" does not exist')
+                others = self._sessions.get(template, 0) - (1 if current == template else 0)
+                if others > 0:
+                    raise errors.ObjectInUse(
+                        f'source database "{template}" is being accessed by other users',
+                        detail=_sessions_detail(others))
+                if template == self.default_name or current == template:
+                    raise errors.FeatureNotSupported(
+                        "CREATE DATABASE ... TEMPLATE cannot copy the default database or the "
+                        "database you are connected to")
             if name in registry or name in ("template0", "template1"):
                 raise errors.DuplicateDatabase(f'database "{name}" already exists')
             path = self._path(name)
             if path.exists():  # left behind by a crash between mkdir and registration
                 shutil.rmtree(path)
-            path.mkdir(parents=True)
-            Database(path).close()  # opened once so the directory is a valid, empty database
+            if template is not None and template in registry:
+                source = self._open.pop(template, None)
+                if source is not None:
+                    source.close()  # checkpoints: its directory is then complete and quiet
+                shutil.copytree(self._path(template), path,
+                                ignore=shutil.ignore_patterns("omendb.pid"))
+            else:
+                path.mkdir(parents=True)
+                Database(path).close()  # opened once so the directory is a valid, empty database
             registry[name] = max([FIRST_DATABASE_OID - 1, *registry.values()]) + 1
             self._save(registry)
-        log.info("created database \"%s\" in %s", name, path)
+        log.info("created database \"%s\" in %s%s", name, path,
+                 f" (a copy of \"{template}\")" if template and template in registry else "")
 
     def drop_database(self, name: str, current: str, force: bool = False,
                       keep: Any = None) -> bool:
@@ -148,11 +174,9 @@ class Cluster:
             while self._sessions.get(name):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    n = self._sessions[name]
                     raise errors.ObjectInUse(
                         f'database "{name}" is being accessed by other users',
-                        detail=f"There {'is' if n == 1 else 'are'} {n} other "
-                               f"session{'' if n == 1 else 's'} using the database.")
+                        detail=_sessions_detail(self._sessions[name]))
                 self._lock.wait(min(remaining, 0.1))
             del registry[name]
             self._save(registry)  # unregistered first: a crash leaves only a stray directory

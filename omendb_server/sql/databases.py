@@ -88,7 +88,7 @@ class DatabasePlan(TxnControlPlan):
         if cluster is None:
             raise errors.FeatureNotSupported(f"{self.name} needs a server (no cluster is attached)")
         if self.action == "create_database":
-            cluster.create_database(self.database, self.template)
+            cluster.create_database(self.database, self.template, current=session.database)
             return Result("CREATE DATABASE")
         dropped = cluster.drop_database(self.database, session.database, force=self.force,
                                         keep=session)

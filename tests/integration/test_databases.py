@@ -221,3 +221,31 @@ def test_drop_if_exists_force_without_with(omendb_server, dbname):
     with admin(omendb_server) as c:
         cur = c.execute(f"DROP DATABASE IF EXISTS {dbname} (FORCE)")
         assert cur.statusmessage == "DROP DATABASE"
+
+
+def test_create_from_template_copies_it(omendb_server, dbname, table_name):
+    """Django's parallel test runner clones its test database this way."""
+    copy = dbname + "_copy"
+    with admin(omendb_server) as c:
+        c.execute(f"CREATE DATABASE {dbname}")
+    try:
+        with omendb_server.connect(dbname=dbname, autocommit=True) as src:
+            src.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, v text)")
+            src.execute(f"INSERT INTO {table_name} VALUES (1, 'a'), (2, 'b')")
+            with admin(omendb_server) as c, pytest.raises(pgerr.ObjectInUse) as exc:
+                c.execute(f"CREATE DATABASE {copy} TEMPLATE {dbname}")
+            assert str(exc.value).startswith(
+                f'source database "{dbname}" is being accessed by other users')
+            assert exc.value.diag.message_detail == "There is 1 other session using the database."
+        with admin(omendb_server) as c:
+            c.execute(f"CREATE DATABASE {copy} WITH TEMPLATE = {dbname}")
+        with omendb_server.connect(dbname=copy, autocommit=True) as d:
+            assert d.execute(f"SELECT id, v FROM {table_name} ORDER BY id").fetchall() == \
+                [(1, "a"), (2, "b")]
+            d.execute(f"INSERT INTO {table_name} VALUES (3, 'only in the copy')")
+        with omendb_server.connect(dbname=dbname) as src:  # the template is unchanged
+            assert src.execute(f"SELECT count(*) FROM {table_name}").fetchone() == (2,)
+    finally:
+        with admin(omendb_server) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {copy}")
+            c.execute(f"DROP DATABASE IF EXISTS {dbname}")
