@@ -405,6 +405,9 @@ def run_tpch(pg_dsn: str, omendb_dsn: str | None, rows: int, repeat: int = 3, sl
             if t.best is not None:
                 log(f"  {system}: best {t.best:.3f} s of {', '.join(f'{r:.3f}' for r in t.runs)}")
         pg_rows = res.timings[q]["PostgreSQL"].rows
+        dk = res.timings[q].get("DuckDB")
+        if dk is not None and dk.rows is not None and (diff := same_rows(pg_rows, dk.rows)):
+            log(f"  note: DuckDB's result differs from PostgreSQL's: {diff}")
         om = res.timings[q].get("OmenDB")
         if om is not None and om.rows is not None:
             diff = same_rows(pg_rows, om.rows)
