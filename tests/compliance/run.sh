@@ -11,6 +11,7 @@
 #   tests/compliance/run.sh [sqlalchemy|alembic ...] [-- extra pytest args]
 # Env: PYTHON (default .venv/bin/python), COMPLIANCE_TIMEOUT (seconds per test, default 60),
 #      COMPLIANCE_OUT (directory for junit XML and the server log; default a temp dir),
+#      COMPLIANCE_DRIVER (psycopg, the default, or psycopg_async: the omendb+psycopg_async dialect),
 #      OMENDB_SRC (a directory holding another omendb_server package to run as the server,
 #      e.g. a snapshot of a working tree that other people are editing).
 set -u
@@ -66,7 +67,7 @@ with psycopg.connect(host="127.0.0.1", port=port, user="omendb", password=passwo
         t.execute(f"CREATE SCHEMA {schema}")
 PY
 
-URL="omendb+psycopg://omendb:$PASSWORD@127.0.0.1:$PORT/test"
+URL="omendb+${COMPLIANCE_DRIVER:-psycopg}://omendb:$PASSWORD@127.0.0.1:$PORT/test"
 STATUS=0
 for suite in "${SUITES[@]}"; do
   echo "=== $suite compliance suite against $URL (server log: $OUT/server.log)"
