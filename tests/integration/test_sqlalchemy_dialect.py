@@ -51,6 +51,13 @@ def test_omendb_options_shape_the_ddl():
         "CREATE INDEX ix_t_b ON t (b) WHERE a > 1"
     # and the options are not left behind on the construct
     assert ix.dialect_options["postgresql"]["where"] is None
+    # table- and constraint-level options too
+    ck = sa.CheckConstraint("a > 0", name="ck_a", omendb_not_valid=True)
+    t2 = sa.Table("t2", sa.MetaData(), sa.Column("a", sa.Integer), ck,
+                  omendb_with={"fillfactor": 50})
+    ddl = str(sa.schema.CreateTable(t2).compile(dialect=OmenDBDialect_psycopg()))
+    assert "CONSTRAINT ck_a CHECK (a > 0) NOT VALID" in ddl
+    assert ddl.rstrip().endswith("WITH (fillfactor = 50)")
 
 
 def test_reflection_reports_options_under_omendb(engine, table_name):
