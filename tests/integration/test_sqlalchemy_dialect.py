@@ -142,3 +142,23 @@ def test_alembic_impl_and_provision_are_registered():
     assert "omendb" in create_db.fns
     assert temp_table_keyword_args.fns["omendb"] is temp_table_keyword_args.fns["postgresql"]
     assert provision.TEST_SCHEMAS == ("test_schema", "test_schema_2")
+
+
+def test_provision_creates_and_drops_a_test_database(engine, unique_name):
+    """What SQLAlchemy's test plugin does for each xdist worker (create_db / drop_db)."""
+    from sqlalchemy.testing.provision import create_db, drop_db
+
+    ident = unique_name("prov")
+    create_db.fns["omendb"](None, engine, ident)
+    try:
+        other = sa.create_engine(engine.url.set(database=ident))
+        try:
+            schemas = set(sa.inspect(other).get_schema_names())
+            assert {"public", "test_schema", "test_schema_2"} <= schemas
+        finally:
+            other.dispose()
+    finally:
+        drop_db.fns["omendb"](None, engine, ident)
+    with engine.connect() as c:
+        names = c.exec_driver_sql("SELECT datname FROM pg_database").scalars().all()
+    assert ident not in names
