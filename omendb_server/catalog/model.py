@@ -282,16 +282,22 @@ class View:
     #: Output columns (name, type, typmod) as of creation (pg_attribute rows).
     columns: list[Column] = field(default_factory=list)
     rowtype_oid: int = 0
+    #: pg_get_viewdef(oid) / pg_get_viewdef(oid, true) text as PostgreSQL prints it
+    #: (None when the query's shape is not printed yet: fall back to ``sql``).
+    definition: str | None = None
+    definition_pretty: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"oid": self.oid, "name": self.name, "schema": self.schema, "sql": self.sql,
-                "columns": [c.to_json() for c in self.columns], "rowtype_oid": self.rowtype_oid}
+                "columns": [c.to_json() for c in self.columns], "rowtype_oid": self.rowtype_oid,
+                "definition": self.definition, "definition_pretty": self.definition_pretty}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> View:
         return cls(oid=d["oid"], name=d["name"], schema=d["schema"], sql=d["sql"],
                    columns=[Column.from_json(c) for c in d["columns"]],
-                   rowtype_oid=d.get("rowtype_oid", 0))
+                   rowtype_oid=d.get("rowtype_oid", 0), definition=d.get("definition"),
+                   definition_pretty=d.get("definition_pretty"))
 
 
 @dataclass

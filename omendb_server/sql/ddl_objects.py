@@ -209,14 +209,23 @@ def _create_view(node: exp.Create) -> CallablePlan:
                         f"{o.type.name} to {c.type.name}", "42P16")
             existing.sql = sql_text
             existing.columns = columns
+            _print_view(existing, cat)
             return Result("CREATE VIEW")
         if cat.relation_name_taken(name, schema):
             raise errors.DuplicateTable(f'relation "{name}" already exists')
         view = View(cat.allocate_oid(), name, schema, sql_text, columns, cat.allocate_oid())
+        _print_view(view, cat)
         cat.views[view.oid] = view
         return Result("CREATE VIEW")
 
     return _ddl(run)
+
+
+def _print_view(view: View, cat: Catalog) -> None:
+    from omendb_server.catalog.viewdef import view_definition
+
+    view.definition = view_definition(view.sql, cat)
+    view.definition_pretty = view_definition(view.sql, cat, pretty=True)
 
 
 def _create_schema(node: exp.Create) -> CallablePlan:

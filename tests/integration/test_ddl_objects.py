@@ -442,3 +442,22 @@ def test_identity_alter_and_set_schema(conn, unique_name):
     conn.execute(f"ALTER TABLE {t} SET SCHEMA {s}")
     assert conn.execute(f"SELECT id FROM {s}.{t} ORDER BY id").fetchall() == [(1,)]
     conn.commit()
+
+
+def test_view_definition_printed_like_postgres(conn, unique_name):
+    b, a, v = unique_name("vb"), unique_name("va"), unique_name("v")
+    conn.execute(f"CREATE TABLE {b} (id int PRIMARY KEY, title text, price numeric, "
+                 "author_id int)")
+    conn.execute(f"CREATE TABLE {a} (id int PRIMARY KEY, name text)")
+    conn.execute(f"CREATE VIEW {v} AS SELECT x.id, y.name AS author, upper(x.title) t "
+                 f"FROM {b} x JOIN {a} y ON y.id = x.author_id WHERE x.price > 10")
+    plain, pretty = conn.execute(
+        f"SELECT pg_get_viewdef('{v}'::regclass), pg_get_viewdef('{v}'::regclass, true)"
+    ).fetchone()
+    assert plain == (" SELECT x.id,\n    y.name AS author,\n    upper(x.title) AS t\n"
+                     f"   FROM ({b} x\n     JOIN {a} y ON ((y.id = x.author_id)))\n"
+                     "  WHERE (x.price > (10)::numeric);")
+    assert pretty == (" SELECT x.id,\n    y.name AS author,\n    upper(x.title) AS t\n"
+                      f"   FROM {b} x\n     JOIN {a} y ON y.id = x.author_id\n"
+                      "  WHERE x.price > 10::numeric;")
+    conn.rollback()
