@@ -74,7 +74,7 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
     if kind != "TABLE":
         raise errors.FeatureNotSupported(f"CREATE {kind} is not supported yet")
     if node.expression is not None:
-        raise errors.FeatureNotSupported("CREATE TABLE ... AS is not supported yet")
+        return plan_create_table_as(planner, node)
     schema_node = node.this
     if not isinstance(schema_node, exp.Schema):
         raise errors.SyntaxError("syntax error in CREATE TABLE")
@@ -142,6 +142,62 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
         for con in ordered:
             add_constraint(ctx, cat, table, con, validate=False)
         return Result("CREATE TABLE")
+
+    return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
+
+
+def plan_create_table_as(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]
+    """CREATE TABLE name [(cols)] AS query [WITH [NO] DATA]: columns from the query's
+    output (unknown-typed literals become text), then its rows inserted."""
+    from omendb_server.sql import types as T
+
+    target = node.this
+    names: list[str] = []
+    if isinstance(target, exp.Schema):
+        names = [e.name for e in target.expressions]
+        target = target.this
+    name, explicit_schema = target.name, target.db or None
+    if_not_exists = bool(node.args.get("exists"))
+    props = node.args.get("properties")
+    with_data = not any(isinstance(p, exp.WithDataProperty) and p.args.get("no")
+                        for p in (props.expressions if props is not None else []))
+    query = planner.plan_query(node.expression, None)
+    out = query.columns or []
+    if len(names) > len(out):
+        raise errors.SyntaxError("too many column names were specified")
+    col_names = names + [c.name for c in out][len(names):]
+    seen: set[str] = set()
+    for n in col_names:
+        if n in seen:
+            raise errors.DuplicateColumn(f'column "{n}" specified more than once')
+        seen.add(n)
+    columns = [Column(n, T.TEXT if c.type.oid == 705 else c.type, c.typmod)
+               for n, c in zip(col_names, out)]
+
+    def run(ctx: ExecContext) -> Result:
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        schema = creation_schema(ctx, cat, explicit_schema)
+        if cat.relation_name_taken(name, schema):
+            if if_not_exists:
+                notice(ctx, f'relation "{name}" already exists, skipping', "42P07")
+                return Result("CREATE TABLE AS")
+            raise errors.DuplicateTable(f'relation "{name}" already exists')
+        table = Table(oid=cat.allocate_oid(), name=name, schema=schema,
+                      columns=[Column(c.name, c.type, c.typmod) for c in columns],
+                      rowtype_oid=cat.allocate_oid())
+        cat.tables[table.oid] = table
+        ctx.txn.created_tables.append(table.oid)
+        data = ctx.tm.table_data(table)
+        if not with_data:
+            return Result("CREATE TABLE AS")
+
+        def conflict(index_oid: int, key: tuple) -> None:  # no keys: never called
+            raise errors.InternalError("unexpected key conflict")
+
+        rows = [tuple(r) for r in query.rows(ctx)]
+        for row in rows:
+            ctx.tm.insert(ctx.txn, data, row, conflict, ())
+        return Result(f"SELECT {len(rows)}")
 
     return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
 

@@ -461,3 +461,22 @@ def test_view_definition_printed_like_postgres(conn, unique_name):
                       f"   FROM {b} x\n     JOIN {a} y ON y.id = x.author_id\n"
                       "  WHERE x.price > 10::numeric;")
     conn.rollback()
+
+
+def test_create_table_as(conn, unique_name):
+    src, t, t2 = unique_name("src"), unique_name("ctas"), unique_name("ctas")
+    conn.execute(f"CREATE TABLE {src} (id int, v text)")
+    conn.execute(f"INSERT INTO {src} VALUES (1, 'a'), (2, 'b')")
+    cur = conn.execute(f"CREATE TABLE {t} AS SELECT id, v, 'lit' AS l, id * 2 AS d FROM {src}")
+    assert cur.statusmessage == "SELECT 2"
+    assert conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() == [
+        (1, "a", "lit", 2), (2, "b", "lit", 4)]
+    assert conn.execute(
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+        f"WHERE attrelid = '{t}'::regclass AND attnum > 0 ORDER BY attnum").fetchall() == [
+        ("integer",), ("text",), ("text",), ("integer",)]
+    conn.execute(f"CREATE TABLE {t2} (x, y) AS SELECT id, v FROM {src} WITH NO DATA")
+    assert conn.execute(f"SELECT count(*) FROM {t2}").fetchone() == (0,)
+    with pytest.raises(pge.DuplicateTable):
+        conn.execute(f"CREATE TABLE {t} AS SELECT 1")
+    conn.rollback()
