@@ -232,6 +232,13 @@ def _table_constraints(cat: Catalog, info: dict[str, Any]) -> list[dict[str, Any
     return rows
 
 
+def _check_clause(cat: Catalog, table: Any, con: Any) -> str | None:
+    """PostgreSQL: substring(pg_get_constraintdef(oid) from 7), i.e. without 'CHECK '."""
+    definer = getattr(con, "definition", None)
+    text = definer(table, cat) if definer is not None else f"CHECK ({con.check})"
+    return text[6:] if text.startswith("CHECK ") else con.check
+
+
 def _check_constraints(cat: Catalog, info: dict[str, Any]) -> list[dict[str, Any]]:
     db = _db(info)
     rows = []
@@ -239,7 +246,7 @@ def _check_constraints(cat: Catalog, info: dict[str, Any]) -> list[dict[str, Any
         for c in pgc.constraints_of(cat, t):
             if c.type == "c":
                 rows.append({"constraint_catalog": db, "constraint_schema": t.schema,
-                                 "constraint_name": c.name, "check_clause": c.check})
+                                 "constraint_name": c.name, "check_clause": _check_clause(cat, t, c)})
         for i, col in enumerate(t.columns):
             if col.not_null:
                 rows.append({"constraint_catalog": db, "constraint_schema": t.schema,

@@ -573,7 +573,8 @@ def _pg_constraint(cat: Catalog, info: dict[str, Any]) -> list[Row]:
                 c.index_oid if c.type in ("p", "u", "f") else 0, 0,
                 c.ref_table if fk else 0, c.on_update if fk else " ",
                 c.on_delete if fk else " ", c.match if fk else " ", True, 0, False, conkey,
-                confkey, eq, eq, eq, None, None, c.check if c.type == "c" else None,
+                confkey, eq, eq, eq, None, None,
+                (getattr(c, "check_display", None) or c.check) if c.type == "c" else None,
             ))
     return rows
 
@@ -828,8 +829,11 @@ def _pg_views(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     return [(v.schema, v.name, owner, view_definition(v)) for v in views_of(cat)]
 
 
-def view_definition(v: Any) -> str:
+def view_definition(v: Any, pretty: bool = False) -> str:
     """pg_get_viewdef text: PostgreSQL prints it on its own lines, ending with ';'."""
+    printed = getattr(v, "definition_pretty" if pretty else "definition", None)  # H-ddl
+    if printed:
+        return printed
     sql = (getattr(v, "sql", "") or "").strip().rstrip(";")
     return f" {sql};"
 

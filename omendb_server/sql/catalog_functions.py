@@ -44,6 +44,16 @@ CatalogLike = Catalog | pgc.CatalogIndex
 _CTX_KEY = object()
 
 
+def _plan_path() -> list[str]:
+    """The search_path a statement is planned under (the session sets it before planning and
+    plan caches key on it), for casts compiled without an execution context."""
+    try:
+        from omendb_server.catalog.model import SEARCH_PATH
+    except ImportError:  # pragma: no cover - older catalog model
+        return ["public"]
+    return list(SEARCH_PATH.get())
+
+
 def _as_index(cat: CatalogLike) -> pgc.CatalogIndex:
     return cat if isinstance(cat, pgc.CatalogIndex) else pgc.catalog_index(cat)
 
@@ -87,7 +97,7 @@ def relation_label(cat: CatalogLike, oid: int, path: list[str] | None = None) ->
     rel = ix.by_oid.get(oid)
     if rel is None:
         return _SYSTEM_RELATION_NAMES.get(oid, str(oid))
-    return pgc.qualified(ix.cat, rel.schema, rel.name, path if path is not None else ["public"])
+    return pgc.qualified(ix.cat, rel.schema, rel.name, path if path is not None else _plan_path())
 
 
 def _split_name(text: str) -> tuple[str | None, str]:
@@ -123,7 +133,7 @@ def lookup_relation(cat: CatalogLike, text: str, path: list[str] | None = None) 
     schema, name = _split_name(raw)
     ix = _as_index(cat)
     by_name = ix.by_name
-    schemas = [schema] if schema else (path if path is not None else ["public"])
+    schemas = [schema] if schema else (path if path is not None else _plan_path())
     for sch in schemas:
         oid = by_name.get((sch, name))
         if oid is not None:
@@ -175,8 +185,8 @@ def role_name(oid: int) -> str:
     return _ROLE_NAMES.get(oid, f"unknown (OID={oid})")
 
 
-def constraint_definition(cat: CatalogLike, oid: int, path: list[str] | None = None
-                          ) -> str | None:
+def constraint_definition(cat: CatalogLike, oid: int, path: list[str] | None = None,
+                          pretty: bool = False) -> str | None:
     """pg_get_constraintdef(): the model's text, except that a foreign key names the referenced
     table schema-qualified only when it is not visible on ``path`` (as PostgreSQL does)."""
     ix = _as_index(cat)
@@ -185,7 +195,12 @@ def constraint_definition(cat: CatalogLike, oid: int, path: list[str] | None = N
         return None
     table, con = hit
     definer = getattr(con, "definition", None)
-    text = definer(table, ix.cat) if definer is not None else None
+    if definer is None:
+        return None
+    try:
+        text = definer(table, ix.cat, pretty=pretty)
+    except TypeError:  # a model without the pretty form
+        text = definer(table, ix.cat)
     ref = ix.cat.tables.get(getattr(con, "ref_table", 0)) if con.type == "f" else None
     if text is None or ref is None:
         return text
@@ -200,7 +215,7 @@ def constraint_definition(cat: CatalogLike, oid: int, path: list[str] | None = N
 
 def relation_visible(ix: pgc.CatalogIndex, oid: int, name: str, path: list[str] | None) -> bool:
     """pg_table_is_visible: the first relation of that name along the search path is this one."""
-    for schema in path if path is not None else ["public"]:
+    for schema in path if path is not None else _plan_path():
         found = ix.by_name.get((schema, name))
         if found is not None:
             return found == oid
@@ -259,17 +274,39 @@ def _format_type(call: Call) -> Any:
 
 @register("pg_get_expr")
 def _pg_get_expr(call: Call) -> Any:
+    """adbin/conbin/indpred hold the expression as pg_get_expr prints it; pretty mode
+    (psql's \\d) re-deparses it against the relation's columns."""
     ces = call.compiled()
     expr = call.comp.coerce(ces[0], T.TEXT, explicit=True).fn
-    return call.make(lambda r, c: expr(r, c), T.TEXT)
+    rel = call.comp.coerce(ces[1], T.OID, explicit=True).fn if call.n > 1 else None
+    pretty = call.comp.coerce(ces[2], T.BOOL).fn if call.n > 2 else None
+    if rel is None or pretty is None:
+        return call.make(lambda r, c: expr(r, c), T.TEXT)
+
+    def run(r: tuple, c: ExecContext) -> Any:
+        text = expr(r, c)
+        if text is None or not pretty(r, c):
+            return text
+        table = c.catalog.tables.get(rel(r, c))
+        if table is None:
+            return text
+        try:
+            from omendb_server.catalog.deparse import columns_of, expr_text
+        except ImportError:  # pragma: no cover - catalog without a deparser
+            return text
+        return expr_text(text, columns_of(table), None, pretty=True)
+
+    return call.make(run, T.TEXT)
 
 
 @register("pg_get_constraintdef")
 def _pg_get_constraintdef(call: Call) -> Any:
-    (oid, *_) = _oid_args(call, "ob"[:call.n])
-    f = oid.fn
+    args = _oid_args(call, "ob"[:call.n])
+    f = args[0].fn
+    pretty = args[1].fn if call.n > 1 else (lambda r, c: False)
     return call.make(lambda r, c: None if (o := f(r, c)) is None
-                     else constraint_definition(_ix(c), o, search_path(c)), T.TEXT)
+                     else constraint_definition(_ix(c), o, search_path(c), bool(pretty(r, c))),
+                     T.TEXT)
 
 
 @register("pg_get_indexdef")
@@ -292,20 +329,27 @@ def _pg_get_indexdef(call: Call) -> Any:
 
 @register("pg_get_viewdef")
 def _pg_get_viewdef(call: Call) -> Any:
-    first = call.compiled()[0]
+    ces = call.compiled()
+    first = ces[0]
     by_name = first.type.oid in T.STRING_OIDS  # an unknown literal resolves to the text form
     f = (call.comp.coerce(first, T.TEXT) if by_name
          else call.comp.coerce(first, T.OID, explicit=True)).fn
+    # (oid, pretty bool) or (oid, wrap column int): the latter always pretty-prints
+    second = ces[1] if call.n > 1 else None
+    if second is None:
+        pretty: Any = lambda r, c: False
+    elif T.is_integer(second.type):
+        pretty = lambda r, c: True
+    else:
+        pretty = call.comp.coerce(second, T.BOOL).fn
 
     def run(r: tuple, c: ExecContext) -> Any:
         v = f(r, c)
         if v is None:
             return None
         oid = lookup_relation(_ix(c), v, search_path(c)) if by_name else v
-        for view in pgc.views_of(c.catalog):
-            if view.oid == oid:
-                return pgc.view_definition(view)
-        return None
+        view = next((w for w in pgc.views_of(c.catalog) if w.oid == oid), None)
+        return None if view is None else pgc.view_definition(view, bool(pretty(r, c)))
 
     return call.make(run, T.TEXT)
 

@@ -41,11 +41,12 @@ DDL = [
     ("CREATE TABLE sales.items (order_id bigint REFERENCES sales.orders(id), sku text, "
     "qty smallint, PRIMARY KEY (order_id, sku))"),
     "CREATE SEQUENCE sales.ticket_seq INCREMENT BY 5 START WITH 100",
+    "CREATE VIEW sales.big_orders AS SELECT id, total FROM sales.orders WHERE total > 100",
     "CREATE TABLE ref_other (id int PRIMARY KEY, order_id bigint REFERENCES sales.orders(id))",
 ]
 
-#: DDL whose deparsed text (CHECK expressions, casts of literal defaults, now(), boolean
-#: constants) OmenDB does not print as PostgreSQL does yet.
+#: DDL whose CHECK expressions and defaults must print as PostgreSQL deparses them (casts of
+#: literals, now(), boolean constants).
 DEPARSE_DDL = [
     ("CREATE TABLE priced (id int PRIMARY KEY, price numeric CHECK (price > 0), "
     "at timestamptz DEFAULT now(), since date DEFAULT '2020-01-01', ok boolean DEFAULT false)"),
@@ -141,18 +142,16 @@ def test_describe_matches_postgres(servers, command):
     assert omendb == postgres
 
 
-@pytest.mark.xfail(reason="CHECK expressions and DEFAULT now() are shown as written, not "
-                          "deparsed as PostgreSQL does ('(price > 0::numeric)', 'now()')",
-                   strict=True)
 def test_describe_deparsed_expressions(servers):
-    omendb, postgres = same_output(servers, r"\d priced")
+    """CHECK expressions and defaults print as PostgreSQL's deparser does (casts of literals,
+    now(), boolean constants), in psql's pretty form."""
+    omendb, postgres = same_output(servers, r"\d priced", r"\d+ priced")
     assert omendb == postgres
 
 
-@pytest.mark.xfail(reason="pg_get_viewdef returns the view's SQL as written, not PostgreSQL's "
-                          "deparsed, column-qualified form", strict=True)
 def test_describe_view_definition(servers):
-    omendb, postgres = same_output(servers, r"\d+ cheap_books")
+    """\\d+ prints the view's query as PostgreSQL deparses it (pg_get_viewdef(oid, true))."""
+    omendb, postgres = same_output(servers, r"\d+ cheap_books", r"\d+ sales.big_orders")
     assert omendb == postgres
 
 
