@@ -181,7 +181,7 @@ class RowWriter:
         for con, parent, probe, order in self.fks:
             key = tuple(row[i] for i in con.columns)
             if None not in key:
-                st.queue.append(("check", self, con, key))
+                _queue(ctx, st, con, ("check", self, con, key, version))
         return version
 
     def update(self, ctx: ExecContext, st: StatementState, target: RowVersion,
@@ -197,7 +197,7 @@ class RowWriter:
         for con, parent, probe, order in self.fks:
             key = tuple(row[i] for i in con.columns)
             if None not in key and key != tuple(old[i] for i in con.columns):
-                st.queue.append(("check", self, con, key))
+                _queue(ctx, st, con, ("check", self, con, key, created))
         if self.referenced_by:
             self._parent_changed(ctx, st, old, row)
         return created
@@ -232,7 +232,12 @@ class RowWriter:
                 continue
             if new is not None and tuple(new[i] for i in con.ref_columns) == old_key:
                 continue
-            st.queue.append(("parent", self, entry, old_key, new))
+            action = con.on_delete if new is None else con.on_update
+            item = ("parent", self, entry, old_key, new)
+            if action == "a":
+                _queue(ctx, st, con, item)
+            else:
+                st.queue.append(item)
 
     def _fire_parent(self, ctx: ExecContext, st: StatementState, entry: Any,
                      old_key: tuple[Any, ...], new: Row | None) -> None:
@@ -314,7 +319,9 @@ def finish_statement(ctx: ExecContext, st: StatementState) -> None:
             _, writer, ref, old_key, new = entry
             writer._fire_parent(ctx, st, ref, old_key, new)
             continue
-        _, writer, con, key = entry
+        _, writer, con, key, version = entry
+        if not _live_now(version, ctx.txn.txid):
+            continue  # the row was changed again or rolled back since
         for fcon, parent, probe, order in writer.fks:
             if fcon is con:
                 break
@@ -328,6 +335,24 @@ def finish_statement(ctx: ExecContext, st: StatementState) -> None:
                        f'in table "{parent.name}".',
                 table=writer.table.name, constraint=con.name)
     queue.clear()
+
+
+def _queue(ctx: ExecContext, st: StatementState, con: Constraint, item: tuple[Any, ...]) -> None:
+    """Queue RI work: at the end of the statement, or at COMMIT for INITIALLY DEFERRED."""
+    txn = ctx.txn
+    pending = getattr(txn, "deferred", None) if con.deferred else None
+    if pending is None:
+        st.queue.append(item)
+        return
+    if not pending:
+        def at_commit() -> None:
+            later = StatementState()
+            later.queue = list(pending)
+            pending.clear()
+            finish_statement(ctx, later)
+
+        txn.before_commit.append(at_commit)
+    pending.append(item)
 
 
 def _probe_for(cat: Any, table: Table, cols: list[int]) -> tuple[int | None, list[int]]:

@@ -83,6 +83,11 @@ class Transaction:
     #: here; run by abort (newest first) / publish. Added for H-ddl's sql/alter.py.
     on_abort: list[Callable[[], None]] = field(default_factory=list)
     on_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: Checks run at COMMIT before anything is written (INITIALLY DEFERRED foreign
+    #: keys); one that raises aborts the transaction and COMMIT reports its error.
+    before_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: Deferred constraint work queued by the SQL layer for those checks.
+    deferred: list[Any] = field(default_factory=list)
     savepoints: list[Savepoint] = field(default_factory=list)
     seq_touched: set[int] = field(default_factory=set)
     snapshot_taken: bool = False
@@ -166,6 +171,13 @@ class TransactionManager:
         """
         if txn.done:
             return
+        if txn.before_commit:
+            try:
+                for check in txn.before_commit:
+                    check()
+            except BaseException:
+                self.abort(txn)
+                raise
         if not txn.writes and txn.catalog is None and not txn.seq_touched:
             self._finish(txn)
             return
@@ -658,12 +670,34 @@ class TransactionManager:
         self.dead_versions = max(0, self.dead_versions - removed)
         return removed
 
+    def _fold(self, written: list[tuple[Table, Any]]) -> int:
+        """Replace base + delta of each table just checkpointed by its new segment, when
+        that is safe: no transaction in flight (so no snapshot, lock, undo list or update
+        chain refers to a vid) and no commit to the table since the segment's snapshot.
+        This is what keeps memory lean between restarts. Engine lock held."""
+        from omendb_server.storage.base import BaseRows
+
+        if self.active:
+            return 0
+        folded = 0
+        for table, seg in written:
+            current = self.catalog.tables.get(table.oid)
+            data = self.tables.get(table.oid)
+            if (current is not table or data is None or table.oid in self.dirty_tables
+                    or seg.num_rows == 0):
+                continue
+            data.replace_with_base(BaseRows(seg, [c.type for c in table.columns]))
+            folded += 1
+        if folded:
+            self.row_cache.clear()
+        return folded
+
     def checkpoint(self) -> dict[str, int]:
         """Fold committed versions of changed tables into Parquet segments, switch the
         manifest and drop the log it covers. Engine lock held on entry and exit; it is
         released while files are written so commits go on meanwhile."""
         from omendb_server.storage.fs import remove_quietly
-        from omendb_server.storage.segments import write_segment
+        from omendb_server.storage.segments import segment_table, write_table
 
         if self.segments_dir is None or self._checkpointing:
             return {"tables": 0, "rows": 0}
@@ -681,10 +715,6 @@ class TransactionManager:
                 if str(oid) in segments and oid not in self.dirty_tables:
                     continue
                 data = self.tables.get(oid)
-                rows = [] if data is None else [
-                    (v.vid, v.begin, INF, v.values) for v in list(data.delta.values())
-                    if 0 < v.begin <= ts and (v.end == INF or v.end < 0 or v.end > ts)
-                ]
                 base_table = None
                 if data is not None and data.base is not None:
                     base_table = data.base.live_table()
@@ -693,17 +723,24 @@ class TransactionManager:
                     elif base_table.num_columns != 3 + len(table.columns):
                         data.promote_all()  # columns changed since: rewrite from the delta
                         base_table = None
-                rows = (base_table, rows)
-                work.append((table, rows))
+                rows = [] if data is None else [
+                    (v.vid, v.begin, INF, v.values) for v in list(data.delta.values())
+                    if 0 < v.begin <= ts and (v.end == INF or v.end < 0 or v.end > ts)
+                ]
+                work.append((table, (base_table, rows)))
             self.dirty_tables -= {t.oid for t, _ in work}
             total = 0
+            written: list[tuple[Table, Any]] = []
             self.lock.release()
             try:
                 for table, (base_table, rows) in work:
                     rel = f"{table.oid}-{ts}.parquet"
-                    total += write_segment(self.segments_dir / rel, [c.type for c in table.columns],
-                                           [c.name for c in table.columns], rows, base_table)
+                    seg = segment_table([c.type for c in table.columns],
+                                        [c.name for c in table.columns], rows, base_table,
+                                        [c.typmod for c in table.columns])
+                    total += write_table(self.segments_dir / rel, seg)
                     segments[str(table.oid)] = rel
+                    written.append((table, seg))
             except BaseException:
                 self.dirty_tables.update(t.oid for t, _ in work)
                 raise
@@ -715,7 +752,8 @@ class TransactionManager:
             self.ops_since_checkpoint = 0
             for rel in old_files - set(segments.values()):
                 remove_quietly(self.segments_dir / rel)
-            return {"tables": len(work), "rows": total}
+            folded = self._fold(written)
+            return {"tables": len(work), "rows": total, "folded": folded}
         finally:
             self._checkpointing = False
 

@@ -275,3 +275,23 @@ def test_uuid_default(conn, unique_name):
         "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef "
         f"WHERE adrelid = '{t}'::regclass").fetchone() == ("gen_random_uuid()",)
     conn.rollback()
+
+
+def test_initially_deferred_foreign_key_checked_at_commit(conn, unique_name):
+    p, c = unique_name("p"), unique_name("c")
+    conn.execute(f"CREATE TABLE {p} (id int PRIMARY KEY)")
+    conn.execute(f"CREATE TABLE {c} (id int PRIMARY KEY, pid int REFERENCES {p} "
+                 "DEFERRABLE INITIALLY DEFERRED)")
+    conn.commit()
+    conn.execute(f"INSERT INTO {c} VALUES (1, 10)")  # parent arrives later in the txn
+    conn.execute(f"INSERT INTO {p} VALUES (10)")
+    conn.commit()
+    conn.execute(f"INSERT INTO {c} VALUES (2, 20)")
+    with pytest.raises(pge.ForeignKeyViolation) as exc:
+        conn.commit()
+    assert exc.value.diag.message_detail == f'Key (pid)=(20) is not present in table "{p}".'
+    conn.execute(f"DELETE FROM {p}")  # NO ACTION is deferred too: fixed before commit
+    conn.execute(f"DELETE FROM {c}")
+    conn.commit()
+    assert conn.execute(f"SELECT count(*) FROM {c}").fetchone() == (0,)
+    conn.commit()
