@@ -340,7 +340,7 @@ def finish_statement(ctx: ExecContext, st: StatementState) -> None:
 def _queue(ctx: ExecContext, st: StatementState, con: Constraint, item: tuple[Any, ...]) -> None:
     """Queue RI work: at the end of the statement, or at COMMIT for INITIALLY DEFERRED."""
     txn = ctx.txn
-    pending = getattr(txn, "deferred", None) if con.deferred else None
+    pending = getattr(txn, "deferred", None) if _is_deferred(txn, con) else None
     if pending is None:
         st.queue.append(item)
         return
@@ -353,6 +353,67 @@ def _queue(ctx: ExecContext, st: StatementState, con: Constraint, item: tuple[An
 
         txn.before_commit.append(at_commit)
     pending.append(item)
+
+
+def _is_deferred(txn: Any, con: Constraint) -> bool:
+    """INITIALLY DEFERRED, unless SET CONSTRAINTS changed it for this transaction."""
+    if not con.deferrable:
+        return False
+    modes: dict[str | None, bool] | None = getattr(txn, "constraint_modes", None)
+    if modes:
+        if con.name in modes:
+            return modes[con.name]
+        if None in modes:
+            return modes[None]
+    return con.deferred
+
+
+def plan_set_constraints(names: list[str] | None, deferred: bool) -> Any:
+    """SET CONSTRAINTS {ALL | name [, ...]} {DEFERRED | IMMEDIATE} (transaction-local).
+    IMMEDIATE also runs the checks already deferred, as PostgreSQL does."""
+    from omendb_server.sql.plan import CallablePlan, Result
+
+    def run(ctx: ExecContext) -> Result:
+        txn = ctx.txn
+        if getattr(ctx.session, "implicit", False) or not hasattr(txn, "deferred"):
+            ctx.session.notice(errors.DBError(  # type: ignore[attr-defined]
+                "SET CONSTRAINTS can only be used in transaction blocks", "25P01",
+                severity="WARNING"))
+            return Result("SET CONSTRAINTS")
+        if names is not None:
+            found = {c.name: c for t in ctx.catalog.tables.values() for c in t.constraints}
+            for name in names:
+                con = found.get(name)
+                if con is None:
+                    raise errors.UndefinedObject(f'constraint "{name}" does not exist')
+                if not con.deferrable:
+                    raise errors.DBError(f'constraint "{name}" is not deferrable', "42809")
+        modes = getattr(txn, "constraint_modes", None)
+        if modes is None:
+            modes = {}
+            txn.constraint_modes = modes  # transaction-local; dropped with the transaction
+        if names is None:
+            modes.clear()
+            modes[None] = deferred
+        else:
+            for name in names:
+                modes[name] = deferred
+        if not deferred and txn.deferred:
+            now = [e for e in txn.deferred if _entry_constraint(e) is not None
+                   and not _is_deferred(txn, _entry_constraint(e))]
+            txn.deferred[:] = [e for e in txn.deferred if e not in now]
+            st = StatementState()
+            st.queue = now
+            finish_statement(ctx, st)
+        return Result("SET CONSTRAINTS")
+
+    return CallablePlan(columns=None, kind="utility", run=run)
+
+
+def _entry_constraint(entry: tuple[Any, ...]) -> Constraint | None:
+    if entry[0] == "check":
+        return entry[2]
+    return entry[2][1]  # ("parent", writer, (child, con, ...), key, new)
 
 
 def _probe_for(cat: Any, table: Table, cols: list[int]) -> tuple[int | None, list[int]]:

@@ -31,6 +31,9 @@ _ROLLBACK_TO = re.compile(
 _SET_TXN = re.compile(rf"^SET\s+(?:SESSION\s+CHARACTERISTICS\s+AS\s+)?TRANSACTION{_MODES}\s*$", re.I)
 _SET = re.compile(r"^SET\s+(?:(SESSION|LOCAL)\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*(?:=|\s+TO\s+|\s+)\s*(.+?)\s*$", re.I | re.S)
 _SET_TZ = re.compile(r"^SET\s+(?:(SESSION|LOCAL)\s+)?TIME\s+ZONE\s+(.+?)\s*$", re.I)
+_SET_CONSTRAINTS = re.compile(
+    r"^SET\s+CONSTRAINTS\s+(ALL|[\w\".]+(?:\s*,\s*[\w\".]+)*)\s+(DEFERRED|IMMEDIATE)\s*$",
+    re.IGNORECASE)
 _SHOW = re.compile(r"^SHOW\s+(.+?)\s*$", re.I)
 _RESET = re.compile(r"^RESET\s+(ALL|[A-Za-z_][A-Za-z0-9_.]*)\s*$", re.I)
 _DEALLOCATE = re.compile(rf"^DEALLOCATE(?:\s+PREPARE)?\s+(ALL|{_IDENT})\s*$", re.I)
@@ -114,6 +117,12 @@ def parse_utility(sql: str) -> Plan | None:
         session_level = "SESSION" in text.upper().split("TRANSACTION")[0]
         return TxnControlPlan(columns=None, kind="txn", action="set_transaction", isolation=iso,
                               chain=session_level)
+    if m := _SET_CONSTRAINTS.match(text):
+        from omendb_server.sql.constraints import plan_set_constraints
+
+        targets = None if m.group(1).upper() == "ALL" else [
+            _unquote(n.strip().split(".")[-1]) for n in m.group(1).split(",")]
+        return plan_set_constraints(targets, m.group(2).upper() == "DEFERRED")
     if m := _SET_TZ.match(text):
         value = _setting_value(m.group(2))
         if value.upper() == "LOCAL":

@@ -295,3 +295,23 @@ def test_initially_deferred_foreign_key_checked_at_commit(conn, unique_name):
     conn.commit()
     assert conn.execute(f"SELECT count(*) FROM {c}").fetchone() == (0,)
     conn.commit()
+
+
+def test_set_constraints(conn, unique_name):
+    p, c = unique_name("p"), unique_name("c")
+    conn.execute(f"CREATE TABLE {p} (id int PRIMARY KEY)")
+    conn.execute(f"CREATE TABLE {c} (id int PRIMARY KEY, pid int REFERENCES {p} DEFERRABLE, "
+                 f"rid int CONSTRAINT {c}_rfk REFERENCES {p})")
+    conn.commit()
+    conn.execute("SET CONSTRAINTS ALL DEFERRED")
+    conn.execute(f"INSERT INTO {c} VALUES (1, 10, NULL)")
+    with pytest.raises(pge.ForeignKeyViolation):
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # runs the deferred check now
+    conn.rollback()
+    with pytest.raises(pge.WrongObjectType):
+        conn.execute(f"SET CONSTRAINTS {c}_rfk DEFERRED")
+    conn.rollback()
+    conn.execute(f"SET CONSTRAINTS {c}_pid_fkey DEFERRED")
+    conn.execute(f"INSERT INTO {c} VALUES (2, 20, NULL)")
+    conn.execute(f"INSERT INTO {p} VALUES (20)")
+    conn.commit()
