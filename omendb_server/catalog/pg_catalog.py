@@ -745,6 +745,10 @@ def _pg_range(cat: Catalog, info: dict[str, Any]) -> list[Row]:
             for t, sub, multi, coll, opc in data.PG_RANGE_ROWS]
 
 
+def _pg_cast(cat: Catalog, info: dict[str, Any]) -> list[Row]:
+    return list(data.PG_CAST_ROWS)
+
+
 def _pg_proc(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     rows = []
     for oid, name, kind, retset, volatile, nargs, rettype, argtypes, strict in data.PG_PROC_ROWS:
@@ -938,7 +942,7 @@ _PRODUCERS: dict[str, Producer] = {
     "pg_stat_activity": _pg_stat_activity, "pg_tables": _pg_tables, "pg_views": _pg_views,
     "pg_indexes": _pg_indexes, "pg_sequences": _pg_sequences,
     "pg_stat_user_tables": _pg_stat_user_tables, "pg_stat_all_tables": _pg_stat_user_tables,
-    "pg_extension": _pg_extension, "pg_auth_members": _pg_auth_members,
+    "pg_extension": _pg_extension, "pg_auth_members": _pg_auth_members, "pg_cast": _pg_cast,
 }
 
 

@@ -18,6 +18,7 @@ from omendb_server.catalog.pg_catalog_data import (
     PG_PROC_ROWS,
     PG_RELATION_OIDS,
     PG_ROLE_ROWS,
+    PG_TYPE_DISPLAY,
 )
 from omendb_server.datatypes import TYPES_BY_OID, format_type, type_by_name
 from omendb_server.errors import DBError
@@ -75,6 +76,8 @@ def type_text(cat: CatalogLike, oid: int, typmod: int = -1) -> str | None:
     dt = TYPES_BY_OID.get(oid)
     if dt is not None:
         return format_type(dt, typmod)
+    if typmod < 0 and oid in PG_TYPE_DISPLAY:
+        return PG_TYPE_DISPLAY[oid]
     ix = _as_index(cat)
     info = ix.type_info(oid)
     if info is None:
@@ -266,6 +269,8 @@ def _format_type(call: Call) -> Any:
         if o is None:
             return None
         tm = typmod(r, c)
+        if tm is None and o == 1042:
+            return "character"  # format_type(bpchar, NULL); with -1 PostgreSQL says bpchar
         text = type_text(_ix(c), o, -1 if tm is None else tm)
         return "???" if text is None else text
 

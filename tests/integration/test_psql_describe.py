@@ -124,7 +124,7 @@ def same_output(servers, *commands: str) -> tuple[str, str]:
     r"\d", r"\dt", r"\di", r"\dv", r"\ds", r"\dn", r"\du", r"\l", r"\dT", r"\dt extra.*",
     r"\df pg_catalog.format_type", r"\dn+", r"\dx", r"\df", r"\dT+", r"\dT pg_catalog.int*",
     r"\dA", r"\db", r"\dp authors", r"\dconfig work_mem", r"\dD", r"\do", r"\dy",
-    r"\dt+", r"\di+", r"\ds+", r"\dv+",
+    r"\dt+", r"\di+", r"\ds+", r"\dv+", r"\dC",
 ])
 def test_list_commands_match_postgres(servers, command):
     omendb, postgres = same_output(servers, command)
