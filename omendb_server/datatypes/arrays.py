@@ -9,7 +9,8 @@ array_out does so clients that parse arrays (psycopg, asyncpg) read them back.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from omendb_server import errors
 from omendb_server.datatypes.core import Codec, FormatContext, bad_binary
@@ -171,6 +172,22 @@ def _shape(value: list[Any], fail: Callable[[], Exception]) -> list[int]:
     return [] if 0 in dims else dims
 
 
+class PgArray(list):
+    """An array value that can be a hash key (GROUP BY, DISTINCT, IN lists).
+
+    Array values are never mutated in place once built (every array function
+    returns a new list), so hashing by content is safe."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(PgArray(v) if isinstance(v, list) else v for v in self))
+
+
+def hashable_array(value: list[Any]) -> PgArray:
+    return value if isinstance(value, PgArray) else PgArray(value)
+
+
 def _map(value: Any, fn: Callable[[Any], Any]) -> Any:
     if isinstance(value, list):
         return [_map(v, fn) for v in value]
@@ -198,7 +215,7 @@ def _mismatch() -> errors.DBError:
     )
 
 
-def decode_array_binary(data: bytes, element: "DataType", ctx: FormatContext) -> tuple[list[Any], list[int]]:
+def decode_array_binary(data: bytes, element: DataType, ctx: FormatContext) -> tuple[list[Any], list[int]]:
     """array_recv: returns the flat element list and the dimensions, validating every length."""
     if len(data) < 12:
         raise bad_binary()
@@ -243,7 +260,7 @@ def decode_array_binary(data: bytes, element: "DataType", ctx: FormatContext) ->
     return flat, ([] if total == 0 else dims)
 
 
-def encode_array_binary(flat: list[Any], dims: list[int], lbound: int, element: "DataType", ctx: FormatContext) -> bytes:
+def encode_array_binary(flat: list[Any], dims: list[int], lbound: int, element: DataType, ctx: FormatContext) -> bytes:
     has_null = any(v is None for v in flat)
     parts = [_HEADER.pack(len(dims), 1 if has_null else 0, element.oid)]
     parts.extend(_DIM.pack(size, lbound) for size in dims)
@@ -259,7 +276,7 @@ def encode_array_binary(flat: list[Any], dims: list[int], lbound: int, element: 
 
 
 class ArrayCodec(Codec):
-    def __init__(self, element: "DataType") -> None:
+    def __init__(self, element: DataType) -> None:
         self.element = element
 
     def encode_text(self, value: Any, ctx: FormatContext) -> str:
@@ -285,10 +302,10 @@ class ArrayCodec(Codec):
     def decode_text(self, text: str, ctx: FormatContext) -> list[Any]:
         raw = _LiteralParser(text).parse()
         elem_in = self.element.text_in
-        return _map(raw, lambda s: elem_in(s, -1, ctx))
+        return PgArray(_map(raw, lambda s: elem_in(s, -1, ctx)))
 
     def apply_typmod(self, value: Any, typmod: int) -> list[Any]:
-        return _map(value, lambda v: self.element.apply_typmod(v, typmod))
+        return PgArray(_map(value, lambda v: self.element.apply_typmod(v, typmod)))
 
     def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
         dims = _shape(value, _mismatch)
@@ -299,13 +316,13 @@ class ArrayCodec(Codec):
 
     def decode_binary(self, data: bytes, ctx: FormatContext) -> list[Any]:
         flat, dims = decode_array_binary(data, self.element, ctx)
-        return _reshape(flat, dims) if dims else []
+        return PgArray(_reshape(flat, dims) if dims else [])
 
 
 class VectorCodec(Codec):
     """int2vector/oidvector: space-separated text, one-dimensional zero-based binary arrays."""
 
-    def __init__(self, element: "DataType") -> None:
+    def __init__(self, element: DataType) -> None:
         self.element = element
 
     def encode_text(self, value: Any, ctx: FormatContext) -> str:

@@ -101,6 +101,8 @@ class RegTypeCodec(OidCodec):
         label = getattr(value, "pg_label", None)  # resolved against the catalog (enums...)
         if label is not None:
             return label
+        if int(value) == 1042:
+            return "character"  # regtypeout spells bpchar as SQL's name
         t = TYPES_BY_OID.get(int(value))
         return format_type(t, -1) if t is not None else str(int(value))
 

@@ -62,10 +62,24 @@ class RawJson:
         self.text = text
 
 
+class JsonPairs(list):
+    """A json (not jsonb) object parsed with its duplicate keys, in input order."""
+
+    __slots__ = ()
+
+
+def loads_pairs(text: str) -> Any:
+    """Parse json keeping every key/value pair (json_each on json shows duplicates)."""
+    return json.JSONDecoder(parse_float=Decimal, parse_int=int,
+                            object_pairs_hook=JsonPairs).decode(text)
+
+
 def dump_jsonb(v: Any) -> str:
     """PostgreSQL's jsonb text output of a parsed value."""
     if isinstance(v, RawJson):
         return dump_jsonb(loads(v.text))
+    if isinstance(v, JsonPairs):
+        return dump_jsonb(dict(v))
     if v is None:
         return "null"
     if v is True:
@@ -169,13 +183,18 @@ def to_json_value(value: Any, oid: int, element_oid: int = 0) -> Any:
         return str(value)
     if isinstance(value, bytes):
         return "\\x" + value.hex()
-    return str(value)
+    from omendb_server.datatypes.registry import TYPES_BY_OID
+
+    t = TYPES_BY_OID.get(oid)
+    return t.text_out(value) if t is not None else str(value)
 
 
 def dump_json_compact(v: Any) -> str:
     """to_json's text: no spaces inside containers (PostgreSQL's datum_to_json)."""
     if isinstance(v, RawJson):
         return v.text
+    if isinstance(v, JsonPairs):
+        return "{" + ",".join(quote(k) + ":" + dump_json_compact(x) for k, x in v) + "}"
     if isinstance(v, dict):
         return "{" + ",".join(quote(k) + ":" + dump_json_compact(x) for k, x in v.items()) + "}"
     if isinstance(v, list):

@@ -7,15 +7,28 @@ values from digit tuples and quantizing under a wide local context keeps them ex
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+import decimal
 import re
 import struct
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from omendb_server import errors
-from omendb_server.datatypes.core import Codec, FormatContext, bad_binary, invalid_syntax
+from omendb_server.datatypes.core import (
+    Codec,
+    FormatContext,
+    bad_binary,
+    invalid_syntax,
+)
 
 _WIDE = Context(prec=200_000, Emax=999_999_999, Emin=-999_999_999)
+
+# numeric + - * must be exact like PostgreSQL's (the default 28 digits would round a sum
+# of 20-digit values with 20 decimals). Every thread starts from DefaultContext, so the
+# connection threads created after this import get the wider precision too.
+_NUMERIC_PREC = 200
+decimal.DefaultContext.prec = max(decimal.DefaultContext.prec, _NUMERIC_PREC)
+decimal.getcontext().prec = max(decimal.getcontext().prec, _NUMERIC_PREC)
 _HEADER = struct.Struct(">hhHH")
 _SIGN_POS, _SIGN_NEG, _SIGN_NAN, _SIGN_PINF, _SIGN_NINF = 0x0000, 0x4000, 0xC000, 0xD000, 0xF000
 _NUM_RE = re.compile(r"\s*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*", re.ASCII)

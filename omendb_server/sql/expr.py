@@ -101,13 +101,17 @@ AGGREGATES = {"count", "sum", "avg", "min", "max", "string_agg", "array_agg", "b
               "var_pop", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg",
               "percentile_cont", "percentile_disc", "mode", "bit_and", "bit_or",
               "j_s_o_n_array_agg", "j_s_o_n_b_object_agg", "json_arrayagg", "jsonb_objectagg",
-              "logical_and", "logical_or"}
+              "logical_and", "logical_or", "corr", "covar_pop", "covar_samp", "regr_slope",
+              "regr_intercept", "regr_r2", "regr_count", "regr_avgx", "regr_avgy", "regr_sxx",
+              "regr_syy", "regr_sxy"}
 #: sqlglot's spellings of some aggregates -> PostgreSQL's names.
 _AGG_ALIASES = {"j_s_o_n_array_agg": "json_agg", "json_arrayagg": "json_agg",
                 "j_s_o_n_b_object_agg": "jsonb_object_agg", "jsonb_objectagg": "jsonb_object_agg",
                 "logical_and": "bool_and", "logical_or": "bool_or"}
 #: The operator's built-in fast path (no FILTER / ORDER BY inside the call).
 _FAST_AGGS = {"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every"}
+#: Argument types the fast path mishandles (interval sums, NaN ordering).
+_SLOW_AGG_TYPES = frozenset((1186, 700, 701, 1700))
 
 
 def _const(value: Any, t: DataType, name: str = "?column?", typmod: int = -1) -> CExpr:
@@ -138,6 +142,8 @@ def _datatype_of(node: exp.DataType) -> tuple[DataType, int]:
         lowered = "int2"
     t = type_by_name(lowered)
     typmod = typmod_for(t.name, args) if args else -1
+    if not args and lowered in ("char", "character"):
+        typmod = typmod_for(t.name, [1])  # plain char is char(1)
     if is_array:
         t = array_of(t)
     return t, typmod
@@ -217,6 +223,60 @@ def _negated_literal(node: exp.Neg) -> CExpr | None:
     return _const(-d if sign < 0 else d, T.NUMERIC)
 
 
+_LIKE_CACHE: dict[tuple[str, str | None, int], re.Pattern[str]] = {}
+
+
+def _array_shape(v: Any) -> tuple[int, ...]:
+    dims = []
+    while isinstance(v, list):
+        dims.append(len(v))
+        v = v[0] if v else None
+    return tuple(dims)
+
+
+def _nan_key(v: Any) -> tuple[int, Any]:
+    return (1, 0) if v != v else (0, v)
+
+
+def _nan_aware(py: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """PostgreSQL orders NaN above every number and NaN = NaN (float and numeric)."""
+    def compare(a: Any, b: Any) -> bool:
+        if a != a or b != b:
+            return py(_nan_key(a), _nan_key(b))
+        return py(a, b)
+    return compare
+
+
+def _rstripped(f: Fn) -> Fn:
+    """char(n) compares without its trailing spaces."""
+    return lambda r, c: None if (v := f(r, c)) is None else v.rstrip(" ")
+
+
+def _dangling_escape(pattern: str, escape: str | None) -> bool:
+    if not escape or not pattern.endswith(escape):
+        return False
+    run = len(pattern) - len(pattern.rstrip(escape))
+    return run % 2 == 1
+
+
+def _like_match(text: str, pattern: str, escape: str | None, flags: int) -> bool:
+    """LIKE with PostgreSQL's dangling-escape rule: an error only if matching reaches it."""
+    key = (pattern, escape, flags)
+    rx = _LIKE_CACHE.get(key)
+    if rx is None:
+        if len(_LIKE_CACHE) > 1024:
+            _LIKE_CACHE.clear()
+        rx = _LIKE_CACHE[key] = _like_regex(pattern, escape, flags)
+    if rx.fullmatch(text) is not None:
+        return True
+    if _dangling_escape(pattern, escape):
+        head = _like_regex(pattern[:-1], escape, flags)
+        m = head.match(text)
+        if m is not None and m.end() < len(text):
+            raise errors.DBError("LIKE pattern must not end with escape character", "22025")
+    return False
+
+
 def _div(a: Any, b: Any, t: DataType) -> Any:
     if b == 0:
         if t.oid in (700, 701) and not isinstance(b, int):
@@ -244,6 +304,23 @@ def _mod(a: Any, b: Any, t: DataType) -> Any:
 
 
 _DT_OIDS = frozenset((1082, 1083, 1114, 1184, 1186))
+_INF = float("inf")
+_NINF = float("-inf")
+_FLT_MAX = 3.4028234663852886e38
+
+
+def _to_float4(v: float) -> float:
+    """A float8 result narrowed to real, with real's overflow (PostgreSQL's float4 ops)."""
+    if v != v or v in (_INF, _NINF):
+        return v
+    if abs(v) > _FLT_MAX:
+        return _INF if v > 0 else _NINF
+    from omendb_server.datatypes.floats import to_float4
+
+    try:
+        return to_float4(v)
+    except OverflowError:
+        return _INF if v > 0 else _NINF
 
 _ARITH = {
     exp.Add: ("+", _op.add),
@@ -403,6 +480,8 @@ class ExprCompiler:
                 args_nodes = []
             else:
                 args_nodes = [this] if this is not None else []
+                if isinstance(node, exp.Count):
+                    args_nodes.extend(node.args.get("expressions") or [])
             if isinstance(node, exp.GroupConcat) and node.args.get("separator") is not None:
                 args_nodes.append(node.args["separator"])
             elif not isinstance(node, (exp.Count, exp.GroupConcat, exp.ArrayAgg)):
@@ -457,8 +536,14 @@ class ExprCompiler:
                 order_types.append(key.type)
         filter_fn = inner.boolean(filter_node, "FILTER").fn if filter_node is not None else None
         impl = None
-        if not (name in _FAST_AGGS and filter_fn is None and not order_keys
-                and not any(a.type.oid == 1186 for a in args)):
+        if distinct and order_keys and within is None:
+            arg_sql = {a.sql() for a in args_nodes}
+            if any(o.this.sql() not in arg_sql for o in order_node.expressions):  # type: ignore[union-attr]
+                raise errors.DBError("in an aggregate with DISTINCT, ORDER BY expressions must "
+                                     "appear in argument list", "42P10")
+        slow_type = any(a.type.oid in _SLOW_AGG_TYPES for a in args) and name in ("min", "max") \
+            or any(a.type.oid == 1186 for a in args)
+        if not (name in _FAST_AGGS and filter_fn is None and not order_keys and not slow_type):
             impl = FA.AggImpl(kernel, [a.fn for a in args], filter_fn, distinct, order_keys,
                               star, [d.fn for d in direct])
         spec = AggSpec(name, args, distinct, star, rtype, impl)
@@ -501,6 +586,14 @@ class ExprCompiler:
         return self.compile(node.this)
 
     def _c_Parameter(self, node: exp.Parameter) -> CExpr:
+        inner = node.this
+        if not isinstance(inner, (exp.Literal, exp.Var, exp.Identifier)) or \
+                not str(inner.this if isinstance(inner, exp.Literal) else node.name).isdigit():
+            # "@ expr" is PostgreSQL's absolute-value operator; sqlglot reads a parameter
+            from omendb_server.sql.functions import compile_function
+
+            ce = compile_function(self, exp.Anonymous(this="abs", expressions=[inner]), "abs")
+            return CExpr(ce.fn, ce.type, -1, "?column?")
         n = int(node.this.this if isinstance(node.this, exp.Literal) else node.name)
         return self.planner.param_expr(n)
 
@@ -605,7 +698,12 @@ class ExprCompiler:
         if inner.param and inner.type.oid == 705:
             inner = self.coerce(inner, T.NUMERIC)
         if not T.is_numeric(inner.type) and inner.type.oid != 1186:
-            inner = self.coerce(inner, T.NUMERIC) if inner.type.oid == 705 else inner
+            if inner.type.oid != 705:
+                raise errors.UndefinedFunction(
+                    f"operator does not exist: - {T.type_label(inner.type)}",
+                    hint="No operator matches the given name and argument type. "
+                    "You might need to add an explicit type cast.")
+            inner = self.coerce(inner, T.NUMERIC)
         if inner.const and T.is_integer(inner.type):
             v = inner.fn((), None)  # type: ignore[arg-type]
             return _const(-v if v is not None else None, inner.type)
@@ -652,6 +750,12 @@ class ExprCompiler:
         if lt.oid == 705 and rt.oid == 705:
             if left.param or right.param:
                 raise errors.IndeterminateDatatype("could not determine data type of parameter")
+            if left.const and right.const and isinstance(node.this, exp.Literal) and \
+                    isinstance(node.expression, exp.Literal):
+                raise errors.DBError(
+                    f"operator is not unique: unknown {sym} unknown", "42725",
+                    hint="Could not choose a best candidate operator. "
+                    "You might need to add explicit type casts.")
             left = self.coerce(left, T.NUMERIC if left.const else T.TEXT)
             right = self.coerce(right, T.NUMERIC if right.const else T.TEXT)
         elif lt.oid == 705:
@@ -699,11 +803,17 @@ class ExprCompiler:
                 if b is None:
                     return None
                 v = py(a, b)
-                if v in (float("inf"), float("-inf")) and a not in (float("inf"), float("-inf")) \
-                        and b not in (float("inf"), float("-inf")):
-                    raise errors.NumericValueOutOfRange(f"value out of range: overflow")
+                if single:
+                    v = _to_float4(v)
+                if v in (_INF, _NINF) and a not in (_INF, _NINF) and b not in (_INF, _NINF):
+                    raise errors.NumericValueOutOfRange("value out of range: overflow")
+                if v == 0.0 and checks_underflow and a != 0.0 and b != 0.0 \
+                        and a not in (_INF, _NINF) and b not in (_INF, _NINF):
+                    raise errors.NumericValueOutOfRange("value out of range: underflow")
                 return v
 
+            single = rtype.oid == 700
+            checks_underflow = sym in ("*", "/")
             return CExpr(float_op, rtype)
 
         def num_op(r: tuple, c: ExecContext) -> Any:
@@ -752,7 +862,8 @@ class ExprCompiler:
 
         return at_time_zone(self, node)
 
-    def _bitwise(self, node: exp.Expression, sym: str, py: Callable[[Any, Any], Any]) -> CExpr:
+    def _bitwise(self, node: exp.Expression, sym: str, py: Callable[[Any, Any], Any] | None
+                 ) -> CExpr:
         left, right = self.compile(node.this), self.compile(node.expression)
         if left.type.oid == 705:
             left = self.coerce(left, right.type if T.is_integer(right.type) else T.INT4)
@@ -771,6 +882,10 @@ class ExprCompiler:
             left, right = self.coerce(left, rtype), self.coerce(right, rtype)
         lf, rf = left.fn, right.fn
         bits = {21: 16, 23: 32, 20: 64}[rtype.oid]
+        if py is None:
+            # C shifts on x86: the count is taken modulo the (promoted) operand width
+            width = 64 if bits == 64 else 32
+            py = (lambda a, b: a << (b % width)) if sym == "<<" else (lambda a, b: a >> (b % width))
 
         def wrap(v: int) -> int:
             v &= (1 << bits) - 1
@@ -789,10 +904,10 @@ class ExprCompiler:
         return self._bitwise(node, "#", _op.xor)
 
     def _c_BitwiseLeftShift(self, node: exp.Expression) -> CExpr:
-        return self._bitwise(node, "<<", lambda a, b: a << (b % 64) if b >= 0 else a >> -b)
+        return self._bitwise(node, "<<", None)
 
     def _c_BitwiseRightShift(self, node: exp.Expression) -> CExpr:
-        return self._bitwise(node, ">>", lambda a, b: a >> (b % 64) if b >= 0 else a << -b)
+        return self._bitwise(node, ">>", None)
 
     def _c_BitwiseNot(self, node: exp.Expression) -> CExpr:
         inner = self.compile(node.this)
@@ -840,6 +955,11 @@ class ExprCompiler:
 
     def _c_DPipe(self, node: exp.DPipe) -> CExpr:
         left, right = self.compile(node.this), self.compile(node.expression)
+        if 17 in (left.type.oid, right.type.oid) and {left.type.oid, right.type.oid} <= {17, 705}:
+            left, right = self.coerce(left, T.BYTEA), self.coerce(right, T.BYTEA)
+            blf, brf = left.fn, right.fn
+            return CExpr(lambda r, c: None if (a := blf(r, c)) is None or (b := brf(r, c)) is None
+                         else bytes(a) + bytes(b), T.BYTEA)
         if left.type.category == "A" or right.type.category == "A" or \
                 3802 in (left.type.oid, right.type.oid):
             from omendb_server.sql.functions_array import container_operator
@@ -866,8 +986,45 @@ class ExprCompiler:
         target = T.common_type(lt, rt)
         return self.coerce(left, target), self.coerce(right, target)
 
+    def _c_Tuple(self, node: exp.Tuple) -> CExpr:
+        from omendb_server.sql.functions import compile_function
+
+        return compile_function(self, exp.Anonymous(this="row", expressions=list(node.expressions)),
+                                "row")
+
+    def _row_compare(self, node: exp.Binary, py: Callable[[Any, Any], bool]) -> CExpr:
+        """(a, b) op (c, d): PostgreSQL's row comparison, field by field, NULL-aware."""
+        lefts, rights = node.this.expressions, node.expression.expressions
+        if len(lefts) != len(rights):
+            raise errors.SyntaxError("unequal number of entries in row expressions")
+        pairs = [self.compare_pair(self.compile(a), self.compile(b)) for a, b in zip(lefts, rights)]
+        fns = [(a.fn, b.fn) for a, b in pairs]
+        op = py
+
+        def row_cmp(r: tuple, c: ExecContext) -> Any:
+            if op in (_op.eq, _op.ne):
+                saw_null = False
+                for lf, rf in fns:
+                    a, b = lf(r, c), rf(r, c)
+                    if a is None or b is None:
+                        saw_null = True
+                    elif a != b:
+                        return op is _op.ne
+                return None if saw_null else op is _op.eq
+            for lf, rf in fns:
+                a, b = lf(r, c), rf(r, c)
+                if a is None or b is None:
+                    return None
+                if a != b:
+                    return op(a, b)
+            return op(0, 0)
+
+        return CExpr(row_cmp, T.BOOL)
+
     def _compare(self, node: exp.Binary, py: Callable[[Any, Any], bool]) -> CExpr:
         right_node = node.expression
+        if isinstance(node.this, exp.Tuple) and isinstance(right_node, exp.Tuple):
+            return self._row_compare(node, py)
         if isinstance(right_node, exp.Anonymous) and str(right_node.this).lower() == "all" \
                 and len(right_node.expressions) == 1:
             # sqlglot reads "x op ALL(array)" as a call of a function named all
@@ -876,6 +1033,11 @@ class ExprCompiler:
             return self._quantified(node.this, right_node, py)
         left, right = self.compare_pair(self.compile(node.this), self.compile(right_node))
         lf, rf = left.fn, right.fn
+        if left.type.oid in (700, 701, 1700):
+            py = _nan_aware(py)
+        elif left.type.oid == 1042:
+            lf = _rstripped(lf)
+            rf = _rstripped(rf)
 
         def cmp(r: tuple, c: ExecContext) -> Any:
             a = lf(r, c)
@@ -920,7 +1082,7 @@ class ExprCompiler:
                 return None
             if not values:  # ANY over no rows is false, ALL true, whatever the left side
                 return is_all
-            saw_null = a is None
+            saw_null = False
             for v in values:
                 if v is None or a is None:
                     saw_null = True
@@ -1023,6 +1185,15 @@ class ExprCompiler:
         return CExpr(lambda r, c: None if (v := f(r, c)) is None else not v, T.BOOL)
 
     def _c_Is(self, node: exp.Is) -> CExpr:
+        if node.args.get("negate") and isinstance(node.expression, exp.Null):
+            inner = self.compile(node.this)
+            if inner.type.oid == 2249:
+                rf0 = inner.fn
+
+                def row_not_null(r: tuple, c: ExecContext) -> bool:
+                    v = rf0(r, c)
+                    return v is not None and all(x is not None for x in v)
+                return CExpr(row_not_null, T.BOOL)
         if node.args.get("negate"):
             plain = exp.Is(this=node.this, expression=node.expression)
             f0 = self._c_Is(plain).fn
@@ -1031,6 +1202,12 @@ class ExprCompiler:
         inner = self.compile(node.this)
         f = inner.fn
         if isinstance(target, exp.Null):
+            if inner.type.oid == 2249:
+                # a row IS NULL when every field is; IS NOT NULL (negated) is not its inverse
+                def row_is_null(r: tuple, c: ExecContext) -> bool:
+                    v = f(r, c)
+                    return v is None or all(x is None for x in v)
+                return CExpr(row_is_null, T.BOOL)
             return CExpr(lambda r, c: f(r, c) is None, T.BOOL)
         if isinstance(target, exp.Boolean):
             want = bool(target.this)
@@ -1096,6 +1273,10 @@ class ExprCompiler:
         left = self.coerce(left, target)
         items = [self.coerce(it, target) for it in items]
         lf = left.fn
+        if target.oid == 1042:  # char(n) compares without trailing spaces
+            lf = _rstripped(lf)
+            items = [CExpr(_rstripped(it.fn), it.type, it.typmod, it.name, it.const)
+                     for it in items]
         if all(it.const for it in items):
             consts = [it.fn((), None) for it in items]  # type: ignore[arg-type]
             has_null = any(v is None for v in consts)
@@ -1131,6 +1312,11 @@ class ExprCompiler:
         return CExpr(in_list, T.BOOL)
 
     def _like(self, node: exp.Expression, case_insensitive: bool, escape: str | None = "\\") -> CExpr:
+        if escape is not None and len(escape) > 1:
+            raise errors.DBError("invalid escape string", "22025",
+                                 hint="Escape string must be empty or one character.")
+        if isinstance(node.expression, (exp.Any, exp.All)):
+            return self._like_quantified(node, case_insensitive, escape)
         left = self._as_text_like(self.compile(node.this))
         pattern = self._as_text_like(self.compile(node.expression))
         flags = re.IGNORECASE if case_insensitive else 0
@@ -1139,20 +1325,52 @@ class ExprCompiler:
             pv = pf((), None)  # type: ignore[arg-type]
             if pv is None:
                 return _const(None, T.BOOL)
+            if _dangling_escape(pv, escape):
+                return CExpr(lambda r, c: None if (a := lf(r, c)) is None else
+                             _like_match(a, pv, escape, flags), T.BOOL)
             rx = _like_regex(pv, escape, flags)
             return CExpr(lambda r, c: None if (a := lf(r, c)) is None else rx.fullmatch(a) is not None, T.BOOL)
-        cache: dict[str, re.Pattern[str]] = {}
 
         def like(r: tuple, c: ExecContext) -> Any:
             a, p = lf(r, c), pf(r, c)
             if a is None or p is None:
                 return None
-            rx = cache.get(p)
-            if rx is None:
-                rx = cache[p] = _like_regex(p, escape, flags)
-            return rx.fullmatch(a) is not None
+            return _like_match(a, p, escape, flags)
 
         return CExpr(like, T.BOOL)
+
+    def _like_quantified(self, node: exp.Expression, case_insensitive: bool,
+                         escape: str | None) -> CExpr:
+        """x LIKE ANY (array) / x LIKE ALL (array)."""
+        q = node.expression
+        is_all = isinstance(q, exp.All)
+        inner = q.this.this if isinstance(q.this, exp.Paren) else q.this
+        left = self._as_text_like(self.compile(node.this))
+        arr = self.compile(inner)
+        if arr.type.oid == 705:
+            arr = self.coerce(arr, array_of(T.TEXT))
+        if arr.type.category != "A":
+            raise errors.DBError("op ANY/ALL (array) requires array on right side", "42809")
+        flags = re.IGNORECASE if case_insensitive else 0
+        lf, af = left.fn, arr.fn
+
+        def like_q(r: tuple, c: ExecContext) -> Any:
+            a, pats = lf(r, c), af(r, c)
+            if pats is None:
+                return None
+            saw_null = False
+            for p in pats:
+                if a is None or p is None:
+                    saw_null = True
+                    continue
+                hit = _like_match(a, p, escape, flags)
+                if is_all and not hit:
+                    return False
+                if not is_all and hit:
+                    return True
+            return None if saw_null else is_all
+
+        return CExpr(like_q, T.BOOL)
 
     def _as_text_like(self, ce: CExpr) -> CExpr:
         if ce.type.oid == 705:
@@ -1286,7 +1504,12 @@ class ExprCompiler:
                     return rf(r, c)
             return dfn(r, c)
 
-        return CExpr(case, rtype, -1, "case")
+        # FigureColname: CASE takes the name of its ELSE expression when that is a column
+        name = "case"
+        dnode = node.args.get("default")
+        if default is not None and isinstance(dnode, exp.Column):
+            name = default.name
+        return CExpr(case, rtype, -1, name)
 
     def _unify(self, types: list[DataType]) -> DataType:
         rtype = T.UNKNOWN
@@ -1342,7 +1565,18 @@ class ExprCompiler:
         items = [self.compile(e) for e in node.expressions]
         etype = self._unify([i.type for i in items]) if items else T.TEXT
         fns = [self.coerce(i, etype).fn for i in items]
-        return CExpr(lambda r, c: [f(r, c) for f in fns], array_of(etype), -1, "array")
+        from omendb_server.datatypes.arrays import PgArray
+
+        if etype.category == "A":
+            def nested(r: tuple, c: ExecContext) -> Any:
+                vals = [f(r, c) for f in fns]
+                shapes = {_array_shape(v) for v in vals if v is not None}
+                if len(shapes) > 1 or (shapes and None in vals):
+                    raise errors.DBError("multidimensional arrays must have array expressions "
+                                         "with matching dimensions", "2202E")
+                return PgArray(vals)
+            return CExpr(nested, array_of(etype), -1, "array")
+        return CExpr(lambda r, c: PgArray([f(r, c) for f in fns]), array_of(etype), -1, "array")
 
     def _c_Bracket(self, node: exp.Bracket) -> CExpr:
         from omendb_server.sql.functions_array import subscript
@@ -1371,6 +1605,20 @@ class ExprCompiler:
         from omendb_server.sql.functions_json import extract
 
         return extract(self, node, as_text, path)
+
+    def _c_Lambda(self, node: exp.Lambda) -> CExpr:
+        # sqlglot reads "col -> 'key'" inside a call's arguments as a lambda
+        params = node.expressions
+        if len(params) == 1 and isinstance(params[0], exp.Identifier):
+            col = exp.Column(this=params[0].copy())
+            return self._json_extract(exp.JSONExtract(this=col, expression=node.this.copy()),
+                                      False, False)
+        raise errors.FeatureNotSupported(f"expression not supported yet: {node.sql()[:200]}")
+
+    def _c_Overlaps(self, node: exp.Expression) -> CExpr:
+        from omendb_server.sql.functions_datetime import overlaps
+
+        return overlaps(self, node)
 
     def _c_JSONExtract(self, node: exp.Expression) -> CExpr:
         return self._json_extract(node, False, False)

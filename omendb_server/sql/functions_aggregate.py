@@ -20,6 +20,7 @@ from typing import Any
 from omendb_server import errors
 from omendb_server.datatypes import TYPES_BY_OID, DataType, array_of
 from omendb_server.datatypes import jsonb as J
+from omendb_server.datatypes.arrays import PgArray
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 
@@ -35,7 +36,9 @@ ORDERED_SET = {"percentile_cont", "percentile_disc", "mode"}
 NAMES = {"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
          "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "bit_and", "bit_or",
          "bool_and", "bool_or", "every", "string_agg", "array_agg", "count", "sum", "avg",
-         "min", "max"} | ORDERED_SET
+         "min", "max", "corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept",
+         "regr_r2", "regr_count", "regr_avgx", "regr_avgy", "regr_sxx", "regr_syy",
+         "regr_sxy"} | ORDERED_SET
 
 
 class AggState:
@@ -180,9 +183,9 @@ class SumAvg(Kernel):
             if oid == 701:
                 return total / n
             if oid == 1186:
-                from omendb_server.sql.functions_datetime import interval_mul
+                from omendb_server.sql.functions_datetime import interval_div
 
-                return interval_mul(total, 1 / n)
+                return interval_div(total, n)
             return T.numeric_div(Decimal(total), Decimal(n))
         if oid == 20:
             return T.check_int(total, 20)
@@ -192,14 +195,23 @@ class SumAvg(Kernel):
 
 
 class MinMax(Kernel):
-    def __init__(self, is_max: bool) -> None:
+    def __init__(self, is_max: bool, nan_aware: bool = False) -> None:
         self.is_max = is_max
+        self.nan_aware = nan_aware
 
     def step(self, acc: Any, vals: tuple) -> Any:
         v = vals[0]
         if v is None:
             return acc
-        if acc is None or (v > acc if self.is_max else v < acc):
+        if acc is None:
+            return v
+        if self.nan_aware and (v != v or acc != acc):  # noqa: PLR0124 (NaN test, also for Decimal)
+            # NaN sorts above every number in PostgreSQL
+            v_nan, acc_nan = v != v, acc != acc  # noqa: PLR0124
+            if self.is_max:
+                return v if v_nan and not acc_nan else acc
+            return v if acc_nan and not v_nan else acc
+        if v > acc if self.is_max else v < acc:
             return v
         return acc
 
@@ -256,14 +268,31 @@ class StringAgg(Kernel):
 class ArrayAgg(Kernel):
     keeps_nulls = True
 
+    def __init__(self, of_arrays: bool = False) -> None:
+        #: array_agg(anyarray) builds a higher-dimensional array and rejects NULL inputs
+        self.of_arrays = of_arrays
+
     def init(self) -> list[Any] | None:
         return None
 
     def step(self, acc: list[Any] | None, vals: tuple) -> list[Any]:
         if acc is None:
-            acc = []
-        acc.append(vals[0])
+            acc = PgArray()
+        v = vals[0]
+        if isinstance(v, list) and acc and _shape(v) != _shape(acc[0]):
+            raise errors.DBError("cannot accumulate arrays of different dimensionality", "2202E")
+        if v is None and self.of_arrays:
+            raise errors.DBError("cannot accumulate null arrays", "22004")
+        acc.append(v)
         return acc
+
+
+def _shape(v: Any) -> tuple[int, ...]:
+    dims = []
+    while isinstance(v, list):
+        dims.append(len(v))
+        v = v[0] if v else None
+    return tuple(dims)
 
 
 class JsonAgg(Kernel):
@@ -285,7 +314,9 @@ class JsonAgg(Kernel):
             return None
         if self.binary:
             return J.dump_jsonb(acc)
-        return "[" + ", ".join(J.dump_json_compact(v) for v in acc) + "]"
+        # PostgreSQL puts a newline before every array or composite element after the first
+        sep = ", \n " if self.oid == 2249 or self.eoid else ", "
+        return "[" + sep.join(J.dump_json_compact(v) for v in acc) + "]"
 
 
 class JsonObjectAgg(Kernel):
@@ -358,6 +389,68 @@ class Moments(Kernel):
             lc.prec = 80
             root = var.sqrt()
         return root.quantize(Decimal(1).scaleb(-max(scale, 0)))
+
+
+class TwoVar(Kernel):
+    """corr/covar_*/regr_* over (y, x) pairs where both are non-NULL."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def init(self) -> list[float]:
+        return [0, 0.0, 0.0, 0.0, 0.0, 0.0]
+
+    def step(self, acc: list[Any], vals: tuple) -> list[Any]:
+        y, x = vals
+        if y is None or x is None:
+            return acc
+        acc[0] += 1
+        acc[1] += x
+        acc[2] += y
+        acc[3] += x * x
+        acc[4] += y * y
+        acc[5] += x * y
+        return acc
+
+    def final(self, acc: list[Any]) -> Any:
+        n, sx, sy, sxx, syy, sxy = acc
+        name = self.name
+        if name == "regr_count":
+            return n
+        if n == 0:
+            return None
+        cxx = sxx - sx * sx / n
+        cyy = syy - sy * sy / n
+        cxy = sxy - sx * sy / n
+        if name == "covar_pop":
+            return cxy / n
+        if name == "covar_samp":
+            return None if n < 2 else cxy / (n - 1)
+        if name == "regr_avgx":
+            return sx / n
+        if name == "regr_avgy":
+            return sy / n
+        if name == "regr_sxx":
+            return cxx
+        if name == "regr_syy":
+            return cyy
+        if name == "regr_sxy":
+            return cxy
+        if name == "corr":
+            if cxx == 0 or cyy == 0:
+                return None
+            return cxy / math.sqrt(cxx * cyy)
+        if name == "regr_slope":
+            return None if cxx == 0 else cxy / cxx
+        if name == "regr_intercept":
+            return None if cxx == 0 else (sy - sx * cxy / cxx) / n
+        if name == "regr_r2":
+            if cxx == 0:
+                return None
+            if cyy == 0:
+                return 1.0
+            return (cxy * cxy) / (cxx * cyy)
+        return None
 
 
 class Percentile(Kernel):
@@ -433,6 +526,8 @@ def resolve(comp: Any, name: str, args: list[Any], star: bool, direct: list[Any]
         return undefined_function(name, [a.type for a in args] if not star else [])
 
     if name == "count":
+        if len(args) > 1:
+            raise no_function()
         return T.INT8, Count(star), args, []
     if not args and name not in ORDERED_SET:
         raise no_function()
@@ -453,9 +548,9 @@ def resolve(comp: Any, name: str, args: list[Any], star: bool, direct: list[Any]
             rtype = T.FLOAT8 if oid in (700, 701) else T.NUMERIC
         return rtype, SumAvg(name == "avg", rtype), args, []
     if name in ("min", "max"):
-        if args[0].type.oid == 705:
-            args = [comp.coerce(args[0], T.TEXT)]
-        return args[0].type, MinMax(name == "max"), args, []
+        if args[0].type.oid in (705, 1043, 19):
+            args = [comp.coerce(args[0], T.TEXT)]  # min(varchar) resolves to min(text)
+        return args[0].type, MinMax(name == "max", args[0].type.oid in (700, 701, 1700)), args, []
     if name in ("bool_and", "bool_or", "every"):
         args = [comp.coerce(a, T.BOOL) for a in args]
         return T.BOOL, BoolAgg(name != "bool_or"), args, []
@@ -468,6 +563,8 @@ def resolve(comp: Any, name: str, args: list[Any], star: bool, direct: list[Any]
             raise no_function()
         if args[0].type.oid == 17:
             return args[0].type, StringAgg(), [args[0], comp.coerce(args[1], args[0].type)], []
+        if not all(T.is_string(a.type) for a in args):
+            raise no_function()
         args = [comp.coerce(a, T.TEXT) if a.type.oid != 25 else a for a in args]
         return T.TEXT, StringAgg(), args, []
     if name == "array_agg":
@@ -475,7 +572,7 @@ def resolve(comp: Any, name: str, args: list[Any], star: bool, direct: list[Any]
         if a.type.oid == 705:
             args = [comp.coerce(a, T.TEXT)]
             a = args[0]
-        return array_of(a.type), ArrayAgg(), args, []
+        return array_of(a.type), ArrayAgg(a.type.category == "A"), args, []
     if name in ("json_agg", "jsonb_agg"):
         a = args[0]
         if a.type.oid == 705:
@@ -498,6 +595,12 @@ def resolve(comp: Any, name: str, args: list[Any], star: bool, direct: list[Any]
         binary = name == "jsonb_object_agg"
         return (JSONB if binary else JSON), JsonObjectAgg(binary, key_out, v.type.oid, eoid), \
             [k, v], []
+    if name in ("corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2",
+                "regr_count", "regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy"):
+        if len(args) != 2 or not all(T.is_numeric(a.type) or a.type.oid == 705 for a in args):
+            raise no_function()
+        args = [comp.coerce(a, T.FLOAT8) for a in args]
+        return (T.INT8 if name == "regr_count" else T.FLOAT8), TwoVar(name), args, []
     if name in ("stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop"):
         a = args[0]
         if a.type.oid == 705:
@@ -516,6 +619,8 @@ def resolve(comp: Any, name: str, args: list[Any], star: bool, direct: list[Any]
         frac = comp.coerce(frac, array_of(T.FLOAT8) if is_array else T.FLOAT8)
         value = args[0]
         if name == "percentile_cont":
+            if not (T.is_numeric(value.type) or value.type.oid in (705, 1186)):
+                raise undefined_function(name, [direct[0].type, value.type])
             if value.type.oid == 1186:
                 rtype = T.INTERVAL
             else:

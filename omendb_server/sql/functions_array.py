@@ -72,7 +72,7 @@ def container_operator(comp: Any, sym: str, left: CExpr, right: CExpr) -> CExpr 
                 return b
             if b is None:
                 return a
-            return list(a) + list(b)
+            return concat_arrays(a, b)
 
         return CExpr(cat, left.type)
     if left.type.category == "A":
@@ -94,6 +94,24 @@ def container_operator(comp: Any, sym: str, left: CExpr, right: CExpr) -> CExpr 
         return [lf(r, c)] + (list(b) if b is not None else [])
 
     return CExpr(prepend, right.type)
+
+
+def concat_arrays(a: list[Any], b: list[Any]) -> list[Any]:
+    """array || array, also N-dimensional || (N-1)-dimensional (appended as an element)."""
+    da, db = len(_dims(a)) if a else 0, len(_dims(b)) if b else 0
+    if not a:
+        return list(b)
+    if not b:
+        return list(a)
+    if da + 1 == db:
+        return [list(a)] + list(b)
+    if da == db + 1:
+        return list(a) + [list(b)]
+    if da != db:
+        raise errors.DBError("cannot concatenate incompatible arrays", "2202E",
+                             detail=f"Arrays of {da} and {db} dimensions are not compatible "
+                             "for concatenation.")
+    return list(a) + list(b)
 
 
 def _hashable_set(values: list[Any]) -> Any:

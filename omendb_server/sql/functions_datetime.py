@@ -131,15 +131,42 @@ def justify_interval(iv: Interval) -> Interval:
     return Interval(months, days, micros)
 
 
-def interval_mul(iv: Interval, factor: float | Decimal) -> Interval:
-    """interval * number with fractional months spilling into days and days into time."""
-    f = float(factor)
-    months_f = iv.months * f
+def _tsround(secs: float) -> float:
+    return round(secs * 1_000_000.0) / 1_000_000.0
+
+
+def _spill(iv: Interval, months_f: float, days_f: float, time_f: float) -> Interval:
+    """PostgreSQL 15's interval_mul/interval_div: fractional months become days (30 per
+    month), fractional days become seconds rounded to microseconds, then time."""
     months = int(months_f)
-    days_f = iv.days * f + (months_f - months) * 30
     days = int(days_f)
-    micros = round(iv.microseconds * f + (days_f - days) * USECS_PER_DAY)
+    month_remainder_days = _tsround((months_f - months) * 30)
+    sec_remainder = (days_f - days + month_remainder_days - int(month_remainder_days)) * 86400
+    sec_remainder = _tsround(sec_remainder)
+    if abs(sec_remainder) >= 86400:
+        days += int(sec_remainder / 86400)
+        sec_remainder -= int(sec_remainder / 86400) * 86400
+    days += int(month_remainder_days)
+    micros = round(time_f + sec_remainder * 1_000_000)
+    if not (-(2**31) <= months < 2**31 and -(2**31) <= days < 2**31):
+        raise errors.DatetimeFieldOverflow("interval out of range")
     return Interval(months, days, micros)
+
+
+def interval_mul(iv: Interval, factor: float | Decimal) -> Interval:
+    """interval * number (PostgreSQL's interval_mul)."""
+    f = float(factor)
+    if f != f:  # noqa: PLR0124 (NaN)
+        raise errors.DatetimeFieldOverflow("interval out of range")
+    return _spill(iv, iv.months * f, iv.days * f, iv.microseconds * f)
+
+
+def interval_div(iv: Interval, factor: float | Decimal) -> Interval:
+    """interval / number (PostgreSQL's interval_div, also avg(interval))."""
+    f = float(factor)
+    if f == 0:
+        raise errors.DivisionByZero("division by zero")
+    return _spill(iv, iv.months / f, iv.days / f, iv.microseconds / f)
 
 
 def interval_add(a: Interval, b: Interval, sign: int = 1) -> Interval:
@@ -248,9 +275,7 @@ def datetime_arith(comp: Any, sym: str, left: Any, right: Any) -> Any:
             return binop(lambda a, b, c: interval_mul(a, b), T.INTERVAL)
 
         def idiv(a: Interval, b: Any, c: ExecContext) -> Interval:
-            if b == 0:
-                raise errors.DivisionByZero("division by zero")
-            return interval_mul(a, 1 / float(b))
+            return interval_div(a, b)
         return binop(idiv, T.INTERVAL)
     raise errors.UndefinedFunction(
         f"operator does not exist: {T.type_label(left.type)} {sym} {T.type_label(right.type)}",
@@ -304,6 +329,10 @@ _FIELD_ALIASES = {
     "dayofweek": "dow", "dayofyear": "doy", "epoch": "epoch", "quarter": "quarter",
     "qtr": "quarter", "timezone_h": "timezone_hour", "timezone_m": "timezone_minute",
 }
+_KNOWN_FIELDS = {"year", "month", "day", "hour", "minute", "second", "milliseconds",
+                 "microseconds", "week", "decade", "century", "millennium", "dow", "doy",
+                 "isodow", "isoyear", "epoch", "julian", "quarter", "timezone", "timezone_hour",
+                 "timezone_minute"}
 _DATE_FIELDS = {"year", "month", "day", "week", "quarter", "decade", "century", "millennium",
                 "dow", "isodow", "doy", "isoyear", "epoch", "julian"}
 _TIME_FIELDS = {"hour", "minute", "second", "milliseconds", "microseconds", "epoch"}
@@ -329,6 +358,9 @@ def extract_value(field: str, v: Any, oid: int, c: ExecContext | None) -> Decima
                   1186: "interval"}[oid]
 
     def unsupported() -> errors.DBError:
+        if field not in _KNOWN_FIELDS:
+            return errors.InvalidParameterValue(
+                f'unit "{field}" not recognized for type {type_label}')
         return errors.FeatureNotSupported(f'unit "{field}" not supported for type {type_label}')
 
     if oid == 1186:
@@ -1110,6 +1142,8 @@ def _to_char(call: Call) -> Any:
     ces = call.compiled()
     if len(ces) != 2:
         raise call.no_such_function(ces)
+    if not T.is_string(ces[1].type):
+        raise call.no_such_function(ces)
     src, fmt_ce = ces[0], call.comp.coerce(ces[1], T.TEXT)
     oid = src.type.oid
     sf, ff = src.fn, fmt_ce.fn
@@ -1213,3 +1247,55 @@ def at_time_zone(comp: Any, node: exp.AtTimeZone) -> Any:
         f"function pg_catalog.timezone(unknown, {T.type_label(src.type)}) does not exist",
         hint="No function matches the given name and argument types. "
         "You might need to add explicit type casts.")
+
+
+def overlaps(comp: Any, node: exp.Expression) -> Any:
+    """(s1, e1) OVERLAPS (s2, e2): PostgreSQL's overlaps_timestamp rules, NULL-aware."""
+    from omendb_server.sql.expr import CExpr
+
+    left, right = node.this, node.expression
+    if not (isinstance(left, exp.Tuple) and isinstance(right, exp.Tuple)
+            and len(left.expressions) == 2 and len(right.expressions) == 2):
+        raise errors.SyntaxError("wrong number of parameters on left side of OVERLAPS expression")
+    parts = [comp.compile(e) for e in left.expressions + right.expressions]
+    known = [p.type for p in parts if p.type.oid not in (705, 1186)]
+    target = T.TIMESTAMPTZ if any(t.oid == 1184 for t in known) else (
+        T.TIME if known and all(t.oid == 1083 for t in known) else T.TIMESTAMP)
+    fns = []
+    for i, p in enumerate(parts):
+        if p.type.oid == 1186 and i in (1, 3):
+            start = fns[i - 1]
+            ivf = p.fn
+            fns.append(lambda r, c, s=start, f=ivf: None if (a := s(r, c)) is None or
+                       (b := f(r, c)) is None else ts_plus_interval(a, b))
+        else:
+            fns.append(comp.coerce(p, target).fn)
+    s1f, e1f, s2f, e2f = fns
+
+    def run(r: tuple, c: ExecContext) -> Any:
+        s1, e1, s2, e2 = s1f(r, c), e1f(r, c), s2f(r, c), e2f(r, c)
+        if s1 is None and e1 is None or s2 is None and e2 is None:
+            return None
+        if s1 is None:
+            s1, e1 = e1, None
+        elif e1 is not None and e1 < s1:
+            s1, e1 = e1, s1
+        if s2 is None:
+            s2, e2 = e2, None
+        elif e2 is not None and e2 < s2:
+            s2, e2 = e2, s2
+        if s1 > s2:
+            if e2 is None:
+                return None if s1 != s2 else True
+            if s1 < e2:
+                return True
+            return None if e1 is None else False
+        if s1 < s2:
+            if e1 is None:
+                return None
+            if s2 < e1:
+                return True
+            return None if e2 is None else False
+        return True
+
+    return CExpr(run, T.BOOL, -1, "overlaps")

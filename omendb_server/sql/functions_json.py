@@ -60,6 +60,8 @@ def _get(v: Any, key: Any) -> Any:
         if isinstance(v, list):
             idx = key if key >= 0 else len(v) + key
             return v[idx] if 0 <= idx < len(v) else _MISSING
+        if not isinstance(v, dict) and key in (0, -1):
+            return v  # jsonb stores a scalar as a one-element array
         return _MISSING
     if isinstance(v, dict):
         return v.get(key, _MISSING)
@@ -553,10 +555,17 @@ def _each(comp: Any, args: list[CExpr], name: str) -> Any:
         t = values[0]
         if t is None:
             return
+        if oid == 114:
+            v = J.loads_pairs(t)
+            if not isinstance(v, J.JsonPairs):
+                raise errors.InvalidParameterValue(f"cannot call {name} on a non-object")
+            for k, x in v:
+                yield (k, _as_text(x) if as_text else _dump(x, oid))
+            return
         v = J.loads(t)
         if not isinstance(v, dict):
             raise errors.InvalidParameterValue(f"cannot call {name} on a non-object")
-        for k in (sorted(v, key=J._key_order) if oid == 3802 else v):
+        for k in sorted(v, key=J._key_order):
             x = v[k]
             yield (k, _as_text(x) if as_text else _dump(x, oid))
 

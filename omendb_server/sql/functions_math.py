@@ -352,7 +352,7 @@ def _factorial(call: Call) -> Any:
 
     def fact(n: int) -> Decimal:
         if n < 0:
-            raise errors.DBError("factorial of a negative number is undefined", "2201E")
+            raise errors.NumericValueOutOfRange("factorial of a negative number is undefined")
         return Decimal(math.factorial(n))
 
     return call.strict([a], fact, T.NUMERIC)
@@ -381,3 +381,66 @@ def _setseed(call: Call) -> Any:
         return None
 
     return call.make(setseed, T.VOID)
+
+
+@register("scale")
+def _scale(call: Call) -> Any:
+    (a,) = call.args([T.NUMERIC])
+    return call.strict([a], lambda v: _dscale(v) if v.is_finite() else None, T.INT4)
+
+
+@register("min_scale", "trim_scale")
+def _min_scale(call: Call) -> Any:
+    from omendb_server.datatypes.numeric import normalize
+
+    (a,) = call.args([T.NUMERIC])
+
+    def trimmed(v: Decimal) -> Decimal:
+        if not v.is_finite():
+            return v
+        t = v.normalize()
+        return normalize(t) if _dscale(t) >= 0 else t
+
+    if call.name == "min_scale":
+        return call.strict([a], lambda v: _dscale(trimmed(v)) if v.is_finite() else None, T.INT4)
+    return call.strict([a], trimmed, T.NUMERIC)
+
+
+@register("to_number")
+def _to_number(call: Call) -> Any:
+    ces = call.args([T.TEXT, T.TEXT])
+
+    def to_number(s: str, fmt: str) -> Decimal:
+        digits = []
+        negative = False
+        frac_digits = None
+        point_pos = None
+        upper = fmt.upper().replace("FM", "")
+        for ch in upper:
+            if ch in "D.":
+                point_pos = True
+        text = s.strip()
+        seen_point = False
+        for ch in text:
+            if ch.isdigit():
+                digits.append(ch)
+                if seen_point:
+                    frac_digits = (frac_digits or 0) + 1
+            elif ch == "." and point_pos:
+                seen_point = True
+            elif ch == "-" or ch == "(":
+                negative = True
+        if not digits:
+            raise errors.InvalidTextRepresentation('invalid input syntax for type numeric: " "')
+        allowed_frac = 0
+        if point_pos:
+            allowed_frac = sum(1 for ch in upper.split("D" if "D" in upper else ".", 1)[1]
+                               if ch in "90")
+        value = Decimal("".join(digits))
+        if frac_digits:
+            value = value.scaleb(-frac_digits)
+        if point_pos:
+            value = value.quantize(Decimal(1).scaleb(-allowed_frac))
+        return -value if negative else value
+
+    return call.strict(ces, to_number, T.NUMERIC)

@@ -55,18 +55,31 @@ def _texts(call: Call, kinds: str) -> list[Any]:
     return out
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def ascii_lower(s: str) -> str:
+    """Case mapping of the C locale (the collation OmenDB sorts by): ASCII letters only."""
+    return s.translate(_ASCII_LOWER)
+
+
+def ascii_upper(s: str) -> str:
+    return s.translate(_ASCII_UPPER)
+
+
 @register("lower", "upper")
 def _lower_upper(call: Call) -> Any:
     (a,) = _texts(call, "t")
-    return call.strict([a], str.lower if call.name == "lower" else str.upper, T.TEXT)
+    return call.strict([a], ascii_lower if call.name == "lower" else ascii_upper, T.TEXT)
 
 
 def _initcap(s: str) -> str:
     out = []
     prev_alnum = False
     for ch in s:
-        out.append(ch.lower() if prev_alnum else ch.upper())
-        prev_alnum = ch.isalnum()
+        out.append(ascii_lower(ch) if prev_alnum else ascii_upper(ch))
+        prev_alnum = ch.isascii() and ch.isalnum()
     return "".join(out)
 
 
@@ -98,7 +111,7 @@ def _length(call: Call) -> Any:
 def _substring(call: Call) -> Any:
     ces = call.compiled()
     node = call.node
-    if len(ces) == 2 and T.is_string(ces[1].type):
+    if len(ces) == 2 and T.is_string(ces[1].type) and isinstance(node, exp.Substring):
         s, p = _text(call, ces[0]), _text(call, ces[1])
 
         def regex_sub(v: str, pat: str) -> Any:
@@ -314,7 +327,9 @@ def _chr(call: Call) -> Any:
     def chr_(n: int) -> str:
         if n == 0:
             raise errors.DBError("null character not permitted", "54000")
-        if n < 0 or n > 0x10FFFF or 0xD800 <= n <= 0xDFFF:
+        if n < 0:
+            raise errors.InvalidParameterValue("character number must be positive")
+        if n > 0x10FFFF or 0xD800 <= n <= 0xDFFF:
             raise errors.DBError(f"requested character too large for encoding: {n}", "54000")
         return chr(n)
 
@@ -590,3 +605,129 @@ def _gen_random_uuid(call: Call) -> Any:
 
     call.comp.planner.volatile = True
     return call.make(lambda r, c: uuid.uuid4(), TYPES_BY_OID[2950], "gen_random_uuid")
+
+
+@register("overlay")
+def _overlay(call: Call) -> Any:
+    ces = call.compiled()
+    if len(ces) not in (3, 4):
+        raise call.no_such_function(ces)
+    s, r = _text(call, call.comp.coerce(ces[0], T.TEXT) if ces[0].type.oid == 705 else ces[0]), \
+        _text(call, call.comp.coerce(ces[1], T.TEXT) if ces[1].type.oid == 705 else ces[1])
+    nums = [call.comp.coerce(c, T.INT4) for c in ces[2:]]
+
+    def overlay(v: str, repl: str, start: int, count: int | None = None) -> str:
+        n = len(repl) if count is None else count
+        if start < 1:
+            raise errors.DBError("negative substring length not allowed", "22011")
+        return v[: start - 1] + repl + v[start - 1 + max(n, 0):]
+
+    return call.strict([s, r] + nums, overlay, T.TEXT)
+
+
+_BYTEA = TYPES_BY_OID[17]
+
+
+@register("encode")
+def _encode(call: Call) -> Any:
+    ces = call.compiled()
+    if len(ces) != 2 or ces[0].type.oid not in (17, 705):
+        raise call.no_such_function(ces)
+    data, fmt = call.comp.coerce(ces[0], _BYTEA), call.comp.coerce(ces[1], T.TEXT)
+
+    def encode(b: bytes, f: str) -> str:
+        import base64
+
+        kind = f.lower()
+        if kind == "hex":
+            return bytes(b).hex()
+        if kind == "base64":
+            text = base64.b64encode(bytes(b)).decode("ascii")
+            return "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
+        if kind == "escape":
+            from omendb_server.datatypes.misc import bytea_escape
+
+            return bytea_escape(bytes(b)).replace("\\\\", "\\\\")
+        raise errors.InvalidParameterValue(f'unrecognized encoding: "{f}"')
+
+    return call.strict([data, fmt], encode, T.TEXT)
+
+
+@register("decode")
+def _decode(call: Call) -> Any:
+    ces = call.args([T.TEXT, T.TEXT])
+
+    def decode(s: str, f: str) -> bytes:
+        import base64
+        import binascii
+
+        kind = f.lower()
+        if kind == "hex":
+            clean = "".join(s.split())
+            for ch in clean:
+                if ch not in "0123456789abcdefABCDEF":
+                    raise errors.InvalidParameterValue(f'invalid hexadecimal digit: "{ch}"')
+            if len(clean) % 2:
+                raise errors.InvalidParameterValue("invalid hexadecimal data: odd number of digits")
+            return bytes.fromhex(clean)
+        if kind == "base64":
+            try:
+                return base64.b64decode("".join(s.split()), validate=True)
+            except (binascii.Error, ValueError):
+                raise errors.InvalidParameterValue("invalid base64 end sequence") from None
+        if kind == "escape":
+            from omendb_server.datatypes.misc import parse_bytea
+
+            return parse_bytea(s)
+        raise errors.InvalidParameterValue(f'unrecognized encoding: "{f}"')
+
+    return call.strict(ces, decode, _BYTEA)
+
+
+@register("get_byte")
+def _get_byte(call: Call) -> Any:
+    ces = call.args([_BYTEA, T.INT4])
+
+    def get_byte(b: bytes, n: int) -> int:
+        if not 0 <= n < len(b):
+            raise errors.DBError(f"index {n} out of valid range, 0..{len(b) - 1}", "2202E")
+        return b[n]
+
+    return call.strict(ces, get_byte, T.INT4)
+
+
+@register("num_nulls", "num_nonnulls")
+def _num_nulls(call: Call) -> Any:
+    fns = [c.fn for c in call.compiled()]
+    want_null = call.name == "num_nulls"
+    return call.make(lambda r, c: sum(1 for f in fns if (f(r, c) is None) == want_null), T.INT4)
+
+
+@register("pg_typeof")
+def _pg_typeof(call: Call) -> Any:
+    (a,) = call.compiled()
+    oid = a.type.oid
+    return call.make(lambda r, c: oid, TYPES_BY_OID[2206])
+
+
+@register("txid_current", "pg_current_xact_id")
+def _txid_current(call: Call) -> Any:
+    def txid(r: tuple, c: ExecContext) -> int:
+        t = c.txn
+        value = getattr(t, "txid", None) or getattr(t, "read_ts", None) or 1
+        return abs(int(value))
+
+    return call.make(txid, T.INT8)
+
+
+@register("row")
+def _row(call: Call) -> Any:
+    from omendb_server.datatypes import type_by_name
+    from omendb_server.datatypes.misc import RowValue
+
+    ces = [call.comp.coerce(c, T.TEXT) if c.type.oid == 705 else c for c in call.compiled()]
+    names = tuple(f"f{i + 1}" for i in range(len(ces)))
+    types = tuple(c.type for c in ces)
+    fns = [c.fn for c in ces]
+    return call.make(lambda r, c: RowValue([f(r, c) for f in fns], names, types),
+                     type_by_name("record"), "row")

@@ -89,6 +89,8 @@ def common_type(a: DataType, b: DataType) -> DataType:
     if is_numeric(a) and is_numeric(b):
         return numeric_result(a, b)
     if is_string(a) and is_string(b):
+        if {a.oid, b.oid} <= {25, 1043}:
+            return a  # mutually coercible: PostgreSQL keeps the first (select_common_type)
         return TEXT
     if a.oid in REG_OIDS and is_integer(b) or b.oid in REG_OIDS and is_integer(a):
         return OID
@@ -96,6 +98,14 @@ def common_type(a: DataType, b: DataType) -> DataType:
         return TIMESTAMPTZ if 1184 in (a.oid, b.oid) else TIMESTAMP
     if a.oid in REG_OIDS and b.oid in REG_OIDS:
         return OID
+    if is_string(a) and b.category in ("N", "B", "D", "T") and b.oid not in REG_OIDS or \
+            is_string(b) and a.category in ("N", "B", "D", "T") and a.oid not in REG_OIDS:
+        # a typed string never converts implicitly to a number/bool/date (only 'literals' do)
+        raise errors.UndefinedFunction(
+            f"operator does not exist: {format_type(a, -1)} = {format_type(b, -1)}",
+            hint="No operator matches the given name and argument types. "
+            "You might need to add explicit type casts.",
+        )
     if is_string(a):
         return b
     if is_string(b):
@@ -203,7 +213,12 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
                     return Decimal("NaN")
                 if v in (float("inf"), float("-inf")):
                     raise errors.FeatureNotSupported("cannot convert infinity to numeric")
-                return Decimal(repr(v))
+                if s == 700:
+                    from omendb_server.datatypes.floats import FloatCodec
+
+                    return Decimal(FloatCodec(single=True).encode_text(v, ctx))
+                text = repr(v)
+                return Decimal(text[:-2] if text.endswith(".0") else text)
             return with_typmod(float_to_num)
     if d in (700, 701):
         if is_integer(src) or s in (700, 701, 1700):
@@ -230,6 +245,21 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
         return with_typmod(lambda v, ctx: _ts_local(v, ctx).replace(tzinfo=None))
     if d == 2278:
         return lambda v, ctx: None
+    if src.element is not None and dst.element is not None and src.category == "A" \
+            and dst.category == "A" and s not in (22, 30) and d not in (22, 30):
+        # array -> array: element by element with the element cast (ARRAY[1.5]::int[])
+        inner = cast_function(src.element, dst.element, typmod, regclass_lookup, regclass_name)
+
+        def cast_elements(v: Any, ctx: FormatContext) -> Any:
+            from omendb_server.datatypes.arrays import PgArray
+
+            def conv(x: Any) -> Any:
+                if isinstance(x, list):
+                    return [conv(y) for y in x]
+                return None if x is None else inner(x, ctx)
+            return PgArray(conv(x) for x in v)
+
+        return cast_elements
     if s == 3802 and d in (16, 21, 23, 20, 700, 701, 1700):
         from omendb_server.datatypes.jsonb import cast_jsonb_scalar
 

@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""Aggregates (DISTINCT, ORDER BY inside the call, FILTER, WITHIN GROUP, statistics, JSON aggregates) against PostgreSQL 15.
+"""Aggregates (DISTINCT, ORDER BY inside the call, FILTER, WITHIN GROUP, statistics, JSON aggregates, arrays as group keys) against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -203,7 +203,59 @@ CASES = [("select g, count(distinct x), count(*), count(x), string_agg(s, ',' or
   ('42883',
    'function percentile_cont(numeric) does not exist',
    'No function matches the given name and argument types. You might need to add explicit type '
-   'casts.'))]
+   'casts.')),
+ ("select count(x, s) from (values (1, 'a')) as t(x, s)",
+  'ERROR',
+  ('42883',
+   'function count(integer, text) does not exist',
+   'No function matches the given name and argument types. You might need to add explicit type '
+   'casts.')),
+ ("select string_agg(x, ',') from (values (1)) as t(x)",
+  'ERROR',
+  ('42883',
+   'function string_agg(integer, unknown) does not exist',
+   'No function matches the given name and argument types. You might need to add explicit type '
+   'casts.')),
+ ("select array_agg(distinct x order by s) from (values (1, 'a')) as t(x, s)",
+  'ERROR',
+  ('42P10',
+   'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list',
+   None)),
+ ("select percentile_cont(0.5) within group (order by s) from (values ('a')) as t(s)",
+  'ERROR',
+  ('42883',
+   'function percentile_cont(numeric, text) does not exist',
+   'No function matches the given name and argument types. You might need to add explicit type '
+   'casts.')),
+ ("select min(v), max(v), min(f), max(f) from (values ('a'::varchar, 'NaN'::float8), ('b', 1)) as "
+  't(v, f)',
+  [('min', 25), ('max', 25), ('min', 701), ('max', 701)],
+  [('a', 'b', '1', 'NaN')]),
+ ('select corr(y, x), covar_pop(y, x), covar_samp(y, x), regr_slope(y, x), regr_intercept(y, x), '
+  'regr_count(y, x), regr_r2(y, x) from (values (1.0, 2.0), (2.0, 4.5), (3.0, 5.5)) as t(x, y)',
+  [('corr', 701),
+   ('covar_pop', 701),
+   ('covar_samp', 701),
+   ('regr_slope', 701),
+   ('regr_intercept', 701),
+   ('regr_count', 20),
+   ('regr_r2', 701)],
+  [('0.9707253433941511', '1.1666666666666667', '1.75', '1.75', '0.5', '3', '0.9423076923076923')]),
+ ("select avg(iv), sum(iv) from (values (interval '1 year 2 mons 3 days'), (interval '5 hours 1 "
+  "min'), (interval '-7 days')) as t(iv)",
+  [('avg', 1186), ('sum', 1186)],
+  [('4 mons 19 days -06:19:40', '1 year 2 mons -4 days +05:01:00')]),
+ ('select g, array_agg(a) from (values (1, array[1,2]), (1, array[3,4]), (2, null)) as t(g, a) '
+  'group by g order by g',
+  'ERROR',
+  ('22004', 'cannot accumulate null arrays', None)),
+ ('select a, count(*) from (values (array[1,2]), (array[1,2]), (array[3])) as t(a) group by a '
+  'order by a',
+  [('a', 1007), ('count', 20)],
+  [('{1,2}', '2'), ('{3}', '1')]),
+ ('select array_agg(a) from (values (array[1,2]), (array[3])) as t(a)',
+  'ERROR',
+  ('2202E', 'cannot accumulate arrays of different dimensionality', None))]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])

@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""Date/time functions and operators (interval arithmetic, extract/date_part, date_trunc, age, to_char, to_date, to_timestamp, make_*, justify_*, AT TIME ZONE) against PostgreSQL 15.
+"""Date/time functions and operators (interval arithmetic, extract/date_part, date_trunc, age, to_char, to_date, to_timestamp, make_*, justify_*, AT TIME ZONE, OVERLAPS) against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -311,7 +311,19 @@ CASES = [("select interval '1 day 2 hours', interval '1 year 2 months 3 days 04:
  ("select greatest(date '2020-01-01', date '2021-01-01'), least(interval '1 day', interval '2 "
   "hours')",
   [('greatest', 1082), ('least', 1186)],
-  [('2021-01-01', '02:00:00')])]
+  [('2021-01-01', '02:00:00')]),
+ ("select extract(nosuchfield from date '2024-01-01')",
+  'ERROR',
+  ('22023', 'unit "nosuchfield" not recognized for type date', None)),
+ ("select (date '2024-01-01', date '2024-02-01') overlaps (date '2024-01-15', date '2024-03-01'), "
+  "(date '2024-01-01', date '2024-02-01') overlaps (date '2024-02-01', date '2024-03-01'), "
+  "(timestamp '2024-01-01', interval '1 day') overlaps (timestamp '2024-01-01 12:00', interval '1 "
+  "hour')",
+  [('overlaps', 16), ('overlaps', 16), ('overlaps', 16)],
+  [('t', 'f', 't')]),
+ ("select interval '1 mon' / 7, interval '1 year 1 day' * 0.3, interval '35 days' / 3",
+  [('?column?', 1186), ('?column?', 1186), ('?column?', 1186)],
+  [('4 days 06:51:25.6896', '3 mons 18 days 07:12:00', '11 days 16:00:00')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])

@@ -233,7 +233,35 @@ CASES = [("select length('abc'), char_length('héllo'), lower('ABC'), upper('abc
   ('42883',
    'function nosuchfunc(unknown) does not exist',
    'No function matches the given name and argument types. You might need to add explicit type '
-   'casts.'))]
+   'casts.')),
+ ("select lower('ÀÉÎ'), upper('straße ñandú'), initcap('ñandú élan'), 'abc' like any (array['%b', "
+  "'x%']), 'abc' ilike all (array['A%', '%C']), 'abc' like all (array['a%', 'x%'])",
+  [('lower', 25),
+   ('upper', 25),
+   ('initcap', 25),
+   ('?column?', 16),
+   ('?column?', 16),
+   ('?column?', 16)],
+  [('ÀÉÎ', 'STRAßE ñANDú', 'ñAndú éLan', 'f', 't', 'f')]),
+ ("select 'abc' like 'a\\'",
+  'ERROR',
+  ('22025', 'LIKE pattern must not end with escape character', None)),
+ ("select 'abc' like 'a' escape 'xx'",
+  'ERROR',
+  ('22025', 'invalid escape string', 'Escape string must be empty or one character.')),
+ ('select chr(-1)', 'ERROR', ('22023', 'character number must be positive', None)),
+ ('select to_char(1, 2)',
+  'ERROR',
+  ('42883',
+   'function to_char(integer, integer) does not exist',
+   'No function matches the given name and argument types. You might need to add explicit type '
+   'casts.')),
+ ("select substr('abc', 'x')",
+  'ERROR',
+  ('22P02', 'invalid input syntax for type integer: "x"', None)),
+ ('select 1 << 100, 1::int8 << 70, 5::int2 << 2',
+  [('?column?', 23), ('?column?', 20), ('?column?', 21)],
+  [('16', '64', '20')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])

@@ -297,7 +297,28 @@ CASES = [('select \'{"b":1,"a":[1,2,{"c":null}]}\'::jsonb, \'{"b":1,"a":2}\'::js
   [('b', '[1]')]),
  ('select (\'{"a":"x"}\'::jsonb -> \'a\')::int',
   'ERROR',
-  ('22023', 'cannot cast jsonb string to type integer', None))]
+  ('22023', 'cannot cast jsonb string to type integer', None)),
+ ("select to_jsonb(interval '1 day'), to_json(timestamptz '2024-01-01 10:00:00+00'), "
+  '\'"s"\'::jsonb -> 0, \'"s"\'::jsonb -> -1, \'"s"\'::jsonb -> 1',
+  [('to_jsonb', 3802),
+   ('to_json', 114),
+   ('?column?', 3802),
+   ('?column?', 3802),
+   ('?column?', 3802)],
+  [('"1 day"', '"2024-01-01T10:00:00+00:00"', '"s"', '"s"', None)]),
+ ('select key, value from json_each(\'{"b": 1, "a": 2, "b": 3}\')',
+  [('key', 25), ('value', 114)],
+  [('b', '1'), ('a', '2'), ('b', '3')]),
+ ("select json_agg(t order by a) from (values (1, 'x'), (2, 'y')) as t(a, b)",
+  [('json_agg', 114)],
+  [('[{"a":1,"b":"x"}, \n {"a":2,"b":"y"}]',)]),
+ ('select json_agg(x) from (values (array[1,2]), (array[3])) as t(x)',
+  [('json_agg', 114)],
+  [('[[1,2], \n [3]]',)]),
+ ('select jsonb_typeof(j -> \'b\'), jsonb_array_length(j -> \'b\') from (values (\'{"b": [1, '
+  "2]}'::jsonb)) as t(j)",
+  [('jsonb_typeof', 25), ('jsonb_array_length', 23)],
+  [('array', '2')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])

@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""Type input/output and cast errors (uuid, bytea, numeric(p,s), char(n), varchar(n), integers, booleans, intervals; 22P02, 22003, 22001, 42883) against PostgreSQL 15.
+"""Type input/output and cast errors (uuid, bytea, numeric(p,s), char(n), varchar(n), integers, booleans, intervals, NaN ordering, row values; 22P02, 22003, 22001, 42883) against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -163,7 +163,85 @@ CASES = [("select 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, "
   ('42883',
    'operator does not exist: timestamp with time zone - integer',
    'No operator matches the given name and argument types. You might need to add explicit type '
-   'casts.'))]
+   'casts.')),
+ ("select 'NaN'::float8 = 'NaN'::float8, 'NaN'::float8 > 1, 'NaN'::numeric = 'NaN'::numeric, "
+  "'NaN'::numeric > 1000, 'Infinity'::float8 > 1e308",
+  [('?column?', 16), ('?column?', 16), ('?column?', 16), ('?column?', 16), ('?column?', 16)],
+  [('t', 't', 't', 't', 't')]),
+ ('select 0.1::float4 + 0.2::float4, 1e30::float4 * 1e10::float4 is null',
+  'ERROR',
+  ('22003', 'value out of range: overflow', None)),
+ ('select 1e-300::float8 * 1e-300', 'ERROR', ('22003', 'value out of range: underflow', None)),
+ ('select 1::float8::numeric, 0.5::float4::numeric, 12.25::float8::numeric',
+  [('numeric', 1700), ('numeric', 1700), ('numeric', 1700)],
+  [('1', '0.5', '12.25')]),
+ ("select array[1.5, 2.5]::int4[], array['1', '2']::int4[], array[1, 2]::text[], 'abc'::char, "
+  "pg_typeof('abc'::char(3)), pg_typeof(1::int2)",
+  [('array', 1007),
+   ('array', 1007),
+   ('array', 1009),
+   ('bpchar', 1042),
+   ('pg_typeof', 2206),
+   ('pg_typeof', 2206)],
+  [('{2,3}', '{1,2}', '{1,2}', 'a', 'character', 'smallint')]),
+ ("select array['a'::varchar, 'b'::text], array['a'::text, 'b'::varchar]",
+  [('array', 1015), ('array', 1009)],
+  [('{a,b}', '{a,b}')]),
+ ("select 'ab'::char(5) = 'ab', 'ab'::char(5) in ('ab', 'x'), 'ab '::char(3) = 'ab'::char(5)",
+  [('?column?', 16), ('?column?', 16), ('?column?', 16)],
+  [('t', 't', 't')]),
+ ("select (1, 2) = (1, 2), (1, 2) < (1, 3), (1, null) = (1, 2), (2, 1) > (1, 5), row(1, 'a'), "
+  'row(null, 1) is null, row(null, null) is null, row(1, 2) is not null',
+  [('?column?', 16),
+   ('?column?', 16),
+   ('?column?', 16),
+   ('?column?', 16),
+   ('row', 2249),
+   ('?column?', 16),
+   ('?column?', 16),
+   ('?column?', 16)],
+  [('t', 't', None, 't', '(1,a)', 'f', 't', 't')]),
+ ("select 'a'::text = 1",
+  'ERROR',
+  ('42883',
+   'operator does not exist: text = integer',
+   'No operator matches the given name and argument types. You might need to add explicit type '
+   'casts.')),
+ ("select '2020-01-01'::text = date '2020-01-01'",
+  'ERROR',
+  ('42883',
+   'operator does not exist: text = date',
+   'No operator matches the given name and argument types. You might need to add explicit type '
+   'casts.')),
+ ("select 'a' + 'b'",
+  'ERROR',
+  ('42725',
+   'operator is not unique: unknown + unknown',
+   'Could not choose a best candidate operator. You might need to add explicit type casts.')),
+ ("select -'a'::text",
+  'ERROR',
+  ('42883',
+   'operator does not exist: - text',
+   'No operator matches the given name and argument type. You might need to add an explicit type '
+   'cast.')),
+ ('select @ (-5), @ (-2.5)', [('?column?', 23), ('?column?', 1700)], [('5', '2.5')]),
+ ("select num_nulls(1, null, null), num_nonnulls(1, null, 'a'), scale(1.230), "
+  "to_number('12,345.6', '99G999D9'), encode('\\x0102ff'::bytea, 'hex'), encode('abc'::bytea, "
+  "'base64'), decode('616263', 'hex'), get_byte('\\x0102'::bytea, 1)",
+  [('num_nulls', 23),
+   ('num_nonnulls', 23),
+   ('scale', 23),
+   ('to_number', 1700),
+   ('encode', 25),
+   ('encode', 25),
+   ('decode', 17),
+   ('get_byte', 23)],
+  [('2', '2', '3', '12345.6', '0102ff', 'YWJj', '\\x616263', '2')]),
+ ("select decode('zz', 'hex')", 'ERROR', ('22023', 'invalid hexadecimal digit: "z"', None)),
+ ("select overlay('Txxxxas' placing 'hom' from 2 for 4), '\\xdead'::bytea || '\\xbeef'::bytea",
+  [('overlay', 25), ('?column?', 17)],
+  [('Thomas', '\\xdeadbeef')]),
+ ('select @ (-2147483648)::int4', 'ERROR', ('22003', 'integer out of range', None))]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
