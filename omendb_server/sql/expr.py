@@ -1034,8 +1034,20 @@ class ExprCompiler:
         left, right = self.compare_pair(self.compile(node.this), self.compile(right_node))
         lf, rf = left.fn, right.fn
         if left.type.oid in (700, 701, 1700):
-            py = _nan_aware(py)
-        elif left.type.oid == 1042:
+            # NaN = NaN and NaN sorts above every number (checked inline: a hot path)
+            def cmp_num(r: tuple, c: ExecContext) -> Any:
+                a = lf(r, c)
+                if a is None:
+                    return None
+                b = rf(r, c)
+                if b is None:
+                    return None
+                if a != a or b != b:  # noqa: PLR0124
+                    return py(_nan_key(a), _nan_key(b))
+                return py(a, b)
+
+            return CExpr(cmp_num, T.BOOL)
+        if left.type.oid == 1042:
             lf = _rstripped(lf)
             rf = _rstripped(rf)
 
