@@ -594,7 +594,8 @@ def _comment_class(cat: Catalog, oid: int) -> int:
 def _pg_description(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     comments = getattr(cat, "comments", {}) or {}
     rows = [(oid, _comment_class(cat, oid), sub, text) for (oid, sub), text in comments.items()]
-    return list(data.PG_DESCRIPTION_ROWS) + rows
+    # COMMENT ON a built-in object (the public schema...) replaces its description
+    return [r for r in data.PG_DESCRIPTION_ROWS if (r[0], r[2]) not in comments] + rows
 
 
 #: Built-in descriptions by (objoid, classoid, objsubid): obj_description() of system objects.

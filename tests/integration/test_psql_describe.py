@@ -31,6 +31,7 @@ DDL = [
     "CREATE SCHEMA extra",
     "CREATE TABLE extra.things (k int PRIMARY KEY, v jsonb, flag int NOT NULL DEFAULT 0)",
     "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
+    "CREATE TABLE feelings (id int PRIMARY KEY, m mood NOT NULL DEFAULT 'ok')",
     "COMMENT ON TABLE authors IS 'people who write'",
     "COMMENT ON COLUMN authors.name IS 'full name'",
     'CREATE TABLE "MixedCase" ("Id" int PRIMARY KEY, "select" text, "two words" varchar(5))',
@@ -135,7 +136,7 @@ def test_list_commands_match_postgres(servers, command):
     r"\d authors", r"\d books", r"\d+ books", r"\d extra.things", r"\d cheap_books",
     r"\d books_pkey", r"\d books_author_title", r"\d counter_seq", r"\d+ counter_seq",
     r"\d no_such_relation", r'\d "MixedCase"', r"\d sales.*", r"\d ref_other",
-    r"\d sales.orders_cust_placed", r"\dt sales.*",
+    r"\d sales.orders_cust_placed", r"\dt sales.*", r"\d feelings", r"\dT+ mood",
 ])
 def test_describe_matches_postgres(servers, command):
     omendb, postgres = same_output(servers, command)
