@@ -14,14 +14,21 @@ from __future__ import annotations
 
 import operator as _op
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
 from omendb_server import errors
-from omendb_server.datatypes import DEFAULT_CONTEXT, DataType, array_of, type_by_name, typmod_for
+from omendb_server.datatypes import (
+    DEFAULT_CONTEXT,
+    DataType,
+    array_of,
+    type_by_name,
+    typmod_for,
+)
 from omendb_server.sql import functions_syntax  # noqa: F401  (parser adjustments, see module)
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
@@ -60,7 +67,7 @@ class ScopeColumn:
 @dataclass
 class Scope:
     columns: list[ScopeColumn] = field(default_factory=list)
-    outer: "Scope | None" = None
+    outer: Scope | None = None
 
     def find(self, name: str, qualifier: str | None) -> int | None:
         hits = [
@@ -93,7 +100,7 @@ class AggContext:
     group_nodes: list[exp.Expression]
     group_exprs: list[CExpr]
     aggs: list[AggSpec] = field(default_factory=list)
-    input: "ExprCompiler | None" = None
+    input: ExprCompiler | None = None
 
 
 AGGREGATES = {"count", "sum", "avg", "min", "max", "string_agg", "array_agg", "bool_and",
@@ -226,6 +233,15 @@ def _negated_literal(node: exp.Neg) -> CExpr | None:
 _LIKE_CACHE: dict[tuple[str, str | None, int], re.Pattern[str]] = {}
 
 
+def _row_reader(idx: list[int], names: tuple[str, ...], types: tuple[DataType, ...],
+                level: int) -> Fn:
+    from omendb_server.datatypes.misc import RowValue
+
+    if level == 0:
+        return lambda r, c: RowValue([r[i] for i in idx], names, types)
+    return lambda r, c: RowValue([c.outer[-level][i] for i in idx], names, types)
+
+
 def _array_shape(v: Any) -> tuple[int, ...]:
     dims = []
     while isinstance(v, list):
@@ -235,16 +251,8 @@ def _array_shape(v: Any) -> tuple[int, ...]:
 
 
 def _nan_key(v: Any) -> tuple[int, Any]:
-    return (1, 0) if v != v else (0, v)
-
-
-def _nan_aware(py: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     """PostgreSQL orders NaN above every number and NaN = NaN (float and numeric)."""
-    def compare(a: Any, b: Any) -> bool:
-        if a != a or b != b:
-            return py(_nan_key(a), _nan_key(b))
-        return py(a, b)
-    return compare
+    return (1, 0) if v != v else (0, v)  # noqa: PLR0124
 
 
 def _rstripped(f: Fn) -> Fn:
@@ -311,7 +319,7 @@ _FLT_MAX = 3.4028234663852886e38
 
 def _to_float4(v: float) -> float:
     """A float8 result narrowed to real, with real's overflow (PostgreSQL's float4 ops)."""
-    if v != v or v in (_INF, _NINF):
+    if v != v or v in (_INF, _NINF):  # noqa: PLR0124
         return v
     if abs(v) > _FLT_MAX:
         return _INF if v > 0 else _NINF
@@ -340,7 +348,7 @@ _CMP = {
 class ExprCompiler:
     """Resolves and compiles expressions against one scope."""
 
-    def __init__(self, planner: "Planner", scope: Scope, agg: AggContext | None = None,
+    def __init__(self, planner: Planner, scope: Scope, agg: AggContext | None = None,
                  depth: int = 0) -> None:
         self.planner = planner
         self.scope = scope
@@ -372,10 +380,10 @@ class ExprCompiler:
         if ce.param and ce.type.oid == 705:
             self.planner.param_types[ce.param - 1] = target
             idx = ce.param - 1
-            fn: Fn = lambda row, ctx: ctx.params[idx]  # noqa: E731
+            fn: Fn = lambda row, ctx: ctx.params[idx]
             if typmod >= 0:
                 apply = target.apply_typmod
-                fn = lambda row, ctx: (  # noqa: E731
+                fn = lambda row, ctx: (
                     None if ctx.params[idx] is None else apply(ctx.params[idx], typmod)
                 )
             return CExpr(fn, target, typmod, ce.name)
@@ -620,9 +628,9 @@ class ExprCompiler:
                         return CExpr(lambda row, ctx, i=idx: row[i], col.type, col.typmod,
                                      col.name, source=(col.table_oid, col.attnum), col_index=idx)
                     self.correlated = True
-                    lvl = level
 
-                    def outer_ref(row: tuple, ctx: ExecContext, i: int = idx) -> Any:
+                    def outer_ref(row: tuple, ctx: ExecContext, i: int = idx,
+                                  lvl: int = level) -> Any:
                         return ctx.outer[-lvl][i]
 
                     return CExpr(outer_ref, col.type, col.typmod, col.name)
@@ -645,8 +653,6 @@ class ExprCompiler:
 
     def _whole_row(self, alias: str) -> CExpr | None:
         """``t`` naming a FROM item: a record of its columns (to_json(t), row_to_json(t))."""
-        from omendb_server.datatypes.misc import RowValue
-
         scope: Scope | None = self.scope
         level = 0
         while scope is not None:
@@ -654,18 +660,10 @@ class ExprCompiler:
             if idx:
                 names = tuple(scope.columns[i].name for i in idx)
                 types = tuple(scope.columns[i].type for i in idx)
-                if level == 0:
-                    def row_value(r: tuple, c: ExecContext) -> Any:
-                        return RowValue([r[i] for i in idx], names, types)
-                else:
+                if level:
                     self.correlated = True
-                    lvl = level
-
-                    def row_value(r: tuple, c: ExecContext) -> Any:
-                        outer = c.outer[-lvl]
-                        return RowValue([outer[i] for i in idx], names, types)
-
-                return CExpr(row_value, type_by_name("record"), -1, alias)
+                return CExpr(_row_reader(idx, names, types, level), type_by_name("record"), -1,
+                             alias)
             scope = scope.outer
             level += 1
         return None
