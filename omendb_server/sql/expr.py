@@ -312,6 +312,7 @@ def _mod(a: Any, b: Any, t: DataType) -> Any:
 
 
 _DT_OIDS = frozenset((1082, 1083, 1114, 1184, 1186))
+_CMP_SYMBOLS = {_op.eq: "=", _op.ne: "<>", _op.lt: "<", _op.le: "<=", _op.gt: ">", _op.ge: ">="}
 _INF = float("inf")
 _NINF = float("-inf")
 _FLT_MAX = 3.4028234663852886e38
@@ -975,13 +976,13 @@ class ExprCompiler:
             return ce
         return self.coerce(ce, T.TEXT, explicit=True)
 
-    def compare_pair(self, left: CExpr, right: CExpr) -> tuple[CExpr, CExpr]:
+    def compare_pair(self, left: CExpr, right: CExpr, op: str = "=") -> tuple[CExpr, CExpr]:
         lt, rt = left.type, right.type
         if lt.oid == 705 and rt.oid == 705:
             return self.coerce(left, T.TEXT), self.coerce(right, T.TEXT)
         if lt.category == "A" and rt.oid == 705:
             return left, self.coerce(right, lt)
-        target = T.common_type(lt, rt)
+        target = T.common_type(lt, rt, op)
         return self.coerce(left, target), self.coerce(right, target)
 
     def _c_Tuple(self, node: exp.Tuple) -> CExpr:
@@ -1029,7 +1030,8 @@ class ExprCompiler:
             right_node = exp.All(this=right_node.expressions[0])
         if isinstance(right_node, (exp.Any, exp.All)):
             return self._quantified(node.this, right_node, py)
-        left, right = self.compare_pair(self.compile(node.this), self.compile(right_node))
+        left, right = self.compare_pair(self.compile(node.this), self.compile(right_node),
+                                        _CMP_SYMBOLS.get(py, "="))
         lf, rf = left.fn, right.fn
         if left.type.oid in (700, 701, 1700):
             # NaN = NaN and NaN sorts above every number (checked inline: a hot path)

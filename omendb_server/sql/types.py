@@ -78,7 +78,7 @@ def numeric_result(a: DataType, b: DataType) -> DataType:
     return a if NUMERIC_RANK[a.oid] >= NUMERIC_RANK[b.oid] else b
 
 
-def common_type(a: DataType, b: DataType) -> DataType:
+def common_type(a: DataType, b: DataType, op: str = "=") -> DataType:
     """The type both sides of a comparison are brought to (unknown adopts the other)."""
     if a.oid == b.oid:
         return a
@@ -102,7 +102,7 @@ def common_type(a: DataType, b: DataType) -> DataType:
             is_string(b) and a.category in ("N", "B", "D", "T") and a.oid not in REG_OIDS:
         # a typed string never converts implicitly to a number/bool/date (only 'literals' do)
         raise errors.UndefinedFunction(
-            f"operator does not exist: {format_type(a, -1)} = {format_type(b, -1)}",
+            f"operator does not exist: {format_type(a, -1)} {op} {format_type(b, -1)}",
             hint="No operator matches the given name and argument types. "
             "You might need to add explicit type casts.",
         )
@@ -111,7 +111,7 @@ def common_type(a: DataType, b: DataType) -> DataType:
     if is_string(b):
         return a
     raise errors.UndefinedFunction(
-        f"operator does not exist: {format_type(a, -1)} = {format_type(b, -1)}",
+        f"operator does not exist: {format_type(a, -1)} {op} {format_type(b, -1)}",
         hint="No operator matches the given name and argument types. "
         "You might need to add explicit type casts.",
     )
