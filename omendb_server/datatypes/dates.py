@@ -9,9 +9,10 @@ and time '24:00:00' are rejected instead of stored (22008, or 0A000 for infinity
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
 import struct
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 from omendb_server import errors
 from omendb_server.datatypes import datetime_parse as dp
@@ -171,6 +172,48 @@ class TimeCodec(Codec):
         if not 0 <= micros < _USECS_PER_DAY:
             raise errors.DatetimeFieldOverflow("time out of range")
         return (datetime.min + timedelta(microseconds=micros)).time()
+
+
+class TimeTzCodec(Codec):
+    """time with time zone: a ``time`` carrying a fixed-offset ``tzinfo`` (what current_time
+    returns). The binary form is PostgreSQL's int64 microseconds + int32 seconds *west*."""
+
+    def encode_text(self, value: Any, ctx: FormatContext) -> str:
+        return format_clock(value) + format_offset(value.utcoffset())
+
+    def decode_text(self, text: str, ctx: FormatContext) -> time:
+        def build(p: dp.Parsed) -> time:
+            if p.special == "allballs":
+                return time(tzinfo=timezone.utc)
+            if p.special in ("now",):
+                now = _now_local(ctx)
+                return now.time().replace(tzinfo=timezone(now.utcoffset() or timedelta(0)))
+            if p.special or p.clock is None:
+                raise ValueError(text)
+            delta = dp.clock_delta(p.clock)
+            if delta > timedelta(days=1):
+                raise OverflowError("time out of range")
+            zone = p.zone if p.zone is not None else session_zone(ctx.timezone)
+            offset = zone.utcoffset(datetime.now()) if not isinstance(zone, timezone) \
+                else zone.utcoffset(None)
+            return (datetime.min + delta).time().replace(tzinfo=timezone(offset or timedelta(0)))
+
+        return _parse_guarded("time with time zone", text, ctx, build)
+
+    def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
+        micros = ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+        offset = value.utcoffset() or timedelta(0)
+        return _I64.pack(micros) + struct.pack(">i", -int(offset.total_seconds()))
+
+    def decode_binary(self, data: bytes, ctx: FormatContext) -> time:
+        if len(data) != 12:
+            raise bad_binary()
+        micros = _I64.unpack(data[:8])[0]
+        west = struct.unpack(">i", data[8:])[0]
+        if not 0 <= micros <= _USECS_PER_DAY:
+            raise errors.DatetimeFieldOverflow("time out of range")
+        t = (datetime.min + timedelta(microseconds=min(micros, _USECS_PER_DAY - 1))).time()
+        return t.replace(tzinfo=timezone(timedelta(seconds=-west)))
 
 
 class TimestampCodec(Codec):

@@ -11,13 +11,31 @@ import re
 from omendb_server import errors
 from omendb_server.datatypes.arrays import ArrayCodec, VectorCodec
 from omendb_server.datatypes.core import Codec, DataType
-from omendb_server.datatypes.dates import DateCodec, TimeCodec, TimestampCodec
+from omendb_server.datatypes.dates import (
+    DateCodec,
+    TimeCodec,
+    TimestampCodec,
+    TimeTzCodec,
+)
 from omendb_server.datatypes.floats import FloatCodec
 from omendb_server.datatypes.interval import IntervalCodec
 from omendb_server.datatypes.ints import IntCodec, OidCodec, RegTypeCodec
-from omendb_server.datatypes.misc import BoolCodec, ByteaCodec, RecordCodec, UuidCodec, VoidCodec
+from omendb_server.datatypes.misc import (
+    BoolCodec,
+    ByteaCodec,
+    RecordCodec,
+    UuidCodec,
+    VoidCodec,
+)
 from omendb_server.datatypes.numeric import NumericCodec
-from omendb_server.datatypes.text import BpcharCodec, CharCodec, JsonCodec, NameCodec, TextCodec, VarcharCodec
+from omendb_server.datatypes.text import (
+    BpcharCodec,
+    CharCodec,
+    JsonCodec,
+    NameCodec,
+    TextCodec,
+    VarcharCodec,
+)
 
 TYPES_BY_OID: dict[int, DataType] = {}
 TYPES_BY_NAME: dict[str, DataType] = {}
@@ -55,6 +73,7 @@ TIME = _base("time", 1083, 8, "D", 1183, TimeCodec())
 TIMESTAMP = _base("timestamp", 1114, 8, "D", 1115, TimestampCodec(with_tz=False))
 TIMESTAMPTZ = _base("timestamptz", 1184, 8, "D", 1185, TimestampCodec(with_tz=True))
 INTERVAL = _base("interval", 1186, 16, "T", 1187, IntervalCodec())
+TIMETZ = _base("timetz", 1266, 12, "D", 1270, TimeTzCodec())
 NUMERIC = _base("numeric", 1700, -1, "N", 1231, NumericCodec())
 REGCLASS = _base("regclass", 2205, 4, "N", 2210, OidCodec("regclass"))
 REGTYPE = _base("regtype", 2206, 4, "N", 2211, RegTypeCodec())
@@ -88,7 +107,7 @@ _ALIASES = {
     "character varying": "varchar", "char varying": "varchar",
     "character": "bpchar", "char": "bpchar", '"char"': "char",
     "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
-    "time without time zone": "time",
+    "time without time zone": "time", "time with time zone": "timetz",
 }
 _ARRAY_SUFFIX_RE = re.compile(r"(?:\s*\[\s*\d*\s*\])+\s*$|\s+array(?:\s*\[\s*\d*\s*\])?\s*$", re.IGNORECASE)
 _MODIFIER_RE = re.compile(r"\s*\([^)]*\)")

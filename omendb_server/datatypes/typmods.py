@@ -43,9 +43,9 @@ def format_type(t: DataType, typmod: int) -> str:
             precision, scale = decode_numeric_typmod(typmod)
             return f"numeric({precision},{scale})"
         return "numeric"
-    if name in ("timestamp", "timestamptz", "time"):
-        base = "time" if name == "time" else "timestamp"
-        zone = "with time zone" if name == "timestamptz" else "without time zone"
+    if name in ("timestamp", "timestamptz", "time", "timetz"):
+        base = "time" if name in ("time", "timetz") else "timestamp"
+        zone = "with time zone" if name in ("timestamptz", "timetz") else "without time zone"
         return f"{base}({typmod}) {zone}" if typmod >= 0 else f"{base} {zone}"
     if name == "interval":
         precision = typmod & 0xFFFF if typmod >= 0 else INTERVAL_FULL_PRECISION

@@ -21,7 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from omendb_server import errors
-from omendb_server.datatypes import Interval
+from omendb_server.datatypes import Interval, type_by_name
 from omendb_server.datatypes.timezones import UTC, format_offset, session_zone
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
@@ -497,6 +497,25 @@ def compile_extract(comp: Any, node: exp.Extract) -> Any:
     src = comp.compile(node.expression)
     if src.type.oid == 705:
         src = comp.coerce(src, T.TIMESTAMPTZ)
+    if src.type.oid == 1266:  # time with time zone: the clock fields, plus its offset
+        tf = src.fn
+
+        def extract_timetz(r: tuple, c: ExecContext) -> Any:
+            v = tf(r, c)
+            if v is None:
+                return None
+            offset = int((v.utcoffset() or _dt.timedelta(0)).total_seconds())
+            if field == "timezone":
+                return Decimal(offset)
+            if field == "timezone_hour":
+                return Decimal(int(offset / 3600))
+            if field == "timezone_minute":
+                return Decimal(int(offset % 3600 / 60) if offset >= 0 else -int(-offset % 3600 / 60))
+            if field == "epoch":
+                return (_time_field("epoch", _us_of_day(v), True) - offset).quantize(Decimal("0.000001"))
+            return extract_value(field, v.replace(tzinfo=None), 1083, c)
+
+        return CExpr(extract_timetz, T.NUMERIC, -1, "extract")
     if src.type.oid not in DT_OIDS:
         raise errors.UndefinedFunction(
             f"function pg_catalog.extract(unknown, {T.type_label(src.type)}) does not exist",
@@ -809,8 +828,16 @@ def _isfinite(call: Call) -> Any:
 
 @register("localtime", "current_time")
 def _localtime(call: Call) -> Any:
-    return call.make(lambda r, c: c.stmt_ts.astimezone(zone(c)).time().replace(tzinfo=None),
-                     T.TIME, call.name)
+    if call.name == "localtime":
+        return call.make(lambda r, c: c.stmt_ts.astimezone(zone(c)).time().replace(tzinfo=None),
+                         T.TIME, call.name)
+    timetz = type_by_name("timetz")
+
+    def current_time(r: tuple, c: ExecContext) -> Any:
+        local = c.stmt_ts.astimezone(zone(c))
+        return local.time().replace(tzinfo=_dt.timezone(local.utcoffset() or _dt.timedelta(0)))
+
+    return call.make(current_time, timetz, call.name)
 
 
 @register("timeofday")

@@ -235,6 +235,13 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
             return to_float
     if d == 16 and s == 23:
         return lambda v, ctx: v != 0
+    if s == 1266 and d == 1083:
+        return with_typmod(lambda v, ctx: v.replace(tzinfo=None))
+    if s == 1083 and d == 1266:
+        def time_to_timetz(v: Any, ctx: FormatContext) -> Any:
+            offset = _dt.datetime.now(_zone(ctx)).utcoffset() or _dt.timedelta(0)
+            return v.replace(tzinfo=_dt.timezone(offset))
+        return with_typmod(time_to_timetz)
     if s == 1082 and d in (1114, 1184):
         return lambda v, ctx: _date_to_ts(v, d, ctx)
     if s in (1114, 1184) and d == 1082:

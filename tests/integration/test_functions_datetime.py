@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""Date/time functions and operators (interval arithmetic, extract/date_part, date_trunc, age, to_char, to_date, to_timestamp, make_*, justify_*, AT TIME ZONE, OVERLAPS) against PostgreSQL 15.
+"""Date/time functions and operators (interval arithmetic, extract/date_part, date_trunc, age, to_char, to_date, to_timestamp, make_*, justify_*, AT TIME ZONE, OVERLAPS, timetz) against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -323,7 +323,15 @@ CASES = [("select interval '1 day 2 hours', interval '1 year 2 months 3 days 04:
   [('t', 'f', 't')]),
  ("select interval '1 mon' / 7, interval '1 year 1 day' * 0.3, interval '35 days' / 3",
   [('?column?', 1186), ('?column?', 1186), ('?column?', 1186)],
-  [('4 days 06:51:25.6896', '3 mons 18 days 07:12:00', '11 days 16:00:00')])]
+  [('4 days 06:51:25.6896', '3 mons 18 days 07:12:00', '11 days 16:00:00')]),
+ ("select current_time is not null, pg_typeof(current_time), '10:11:12+02'::timetz, "
+  "'10:11:12.5-05:30'::time with time zone, '10:11'::timetz",
+  [('?column?', 16), ('pg_typeof', 2206), ('timetz', 1266), ('timetz', 1266), ('timetz', 1266)],
+  [('t', 'time with time zone', '10:11:12+02', '10:11:12.5-05:30', '10:11:00+00')]),
+ ("select current_time::time <= localtime + interval '1 second', extract(hour from "
+  "'10:11:12+02'::timetz)",
+  [('?column?', 16), ('extract', 1700)],
+  [('t', '10')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])

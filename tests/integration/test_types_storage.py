@@ -127,3 +127,13 @@ def test_interval_styles_and_bytea_output(omendb_server):
             == ("abc\\001", "\\000\\377\\\\")
         c.execute("SET bytea_output = 'hex'")
         assert c.execute(r"SELECT ('abc\001'::bytea)::text").fetchone() == ("\\x61626301",)
+
+
+def test_timetz_both_formats(ac):
+    """current_time and timetz values decode in text and binary (int64 usecs + seconds west)."""
+    import datetime as dt
+
+    for binary in (False, True):
+        row = ac.execute("SELECT '10:11:12.5+02'::timetz, current_time", binary=binary).fetchone()
+        assert row[0] == dt.time(10, 11, 12, 500000, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+        assert isinstance(row[1], dt.time) and row[1].tzinfo is not None
