@@ -322,8 +322,14 @@ def catalog_index(cat: Catalog) -> CatalogIndex:
     (committed catalogs are immutable; a DDL transaction's private copy changes its counts)."""
     import weakref
 
+    # counts and OIDs catch CREATE/DROP; the names catch an in-place RENAME inside the DDL
+    # transaction that owns a private copy of the catalog (its version moves at commit)
+    names = hash((tuple((t.name, t.schema, t.pk_name) for t in cat.tables.values()),
+                  tuple(i.name for i in cat.indexes.values()),
+                  tuple(q.name for q in cat.sequences.values()),
+                  tuple(v.name for v in views_of(cat)), tuple(cat.schemas)))
     stamp = (cat.version, cat.next_oid, len(cat.tables), len(cat.indexes), len(cat.sequences),
-             len(views_of(cat)), len(enums_of(cat)), len(cat.schemas))
+             len(views_of(cat)), len(enums_of(cat)), names)
     hit = _INDEX_CACHE.get(id(cat))
     if hit is not None and hit[0]() is cat and hit[1] == stamp:
         return hit[2]

@@ -413,3 +413,16 @@ def test_table_row_types(conn, schema):
                      "format_type(a.oid, NULL) FROM pg_type t JOIN pg_type a "
                      "ON a.oid = t.typarray WHERE t.typname = %s", (a,)) == (
         "c", "A", True, f"{a}[]")
+
+
+def test_catalog_inside_a_ddl_transaction(conn, unique_name):
+    """A DDL transaction sees its own catalog (created, renamed) and nothing survives ROLLBACK."""
+    t, u = unique_name("txa"), unique_name("txb")
+    conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)")
+    assert one(conn, f"SELECT '{t}'::regclass::text, pg_table_is_visible('{t}'::regclass)") == (
+        t, True)
+    conn.execute(f"ALTER TABLE {t} RENAME TO {u}")
+    assert one(conn, f"SELECT '{u}'::regclass::text, (SELECT count(*) FROM pg_class "
+                     f"WHERE relname = '{t}')") == (u, 0)
+    conn.rollback()
+    assert one(conn, "SELECT count(*) FROM pg_class WHERE relname IN (%s, %s)", (t, u)) == (0,)
