@@ -438,13 +438,21 @@ def _items_of(node: exp.Expression, spans: list[tuple[int, int]], scope: RelScop
     return used
 
 
+def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
+    """``a AND (b AND c)`` → [a, b, c] (also through parentheses)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.And):
+        return _conjuncts(node.this) + _conjuncts(node.expression)
+    return [node]
+
+
 def _simple_comma_from(from_: exp.Expression | None, joins: list[exp.Join]) -> bool:
     if from_ is None or not joins:
         return False
     items = [from_.this] + [j.this for j in joins]
     for j in joins:
-        if j.args.get("on") is not None or j.args.get("using") or j.args.get("method") or \
-                _join_kind(j) not in ("inner", "cross"):
+        if j.args.get("using") or j.args.get("method") or _join_kind(j) not in ("inner", "cross"):
             return False
     return all(isinstance(i, exp.Table) and not isinstance(i.this, (exp.Func, exp.Anonymous))
                or isinstance(i, exp.Subquery) and not isinstance(i.this, exp.Values)
@@ -459,10 +467,14 @@ def plan_from_where(planner: Planner, from_: exp.Expression | None, joins: list[
     equalities between tables become hash-join keys, joining tables in an order where
     each one is connected to those before it. Returns the remaining WHERE (or None).
     Other FROM shapes are planned as written, with the whole WHERE left to filter."""
-    if where is None or not _simple_comma_from(from_, joins):
+    ons = [j.args["on"] for j in joins if j.args.get("on") is not None]
+    if where is None and not ons or not _simple_comma_from(from_, joins):
         source, scope = plan_from(planner, from_, joins, outer)
         return source, scope, where
     assert from_ is not None
+    # INNER JOIN ... ON conditions mean the same as WHERE conjuncts: pool them
+    for on in ons:
+        where = on if where is None else exp.and_(where, on)
     nodes = [from_.this] + [j.this for j in joins]
     planned = [from_item(planner, n, outer, None) for n in nodes]
     full = RelScope([], outer)
@@ -471,7 +483,8 @@ def plan_from_where(planner: Planner, from_: exp.Expression | None, joins: list[
         lo = len(full.columns)
         full = combine(full, sc, outer)
         spans.append((lo, len(full.columns)))
-    conjuncts = list(where.flatten()) if isinstance(where, exp.And) else [where]
+    assert where is not None
+    conjuncts = _conjuncts(where)
     per_item: dict[int, list[exp.Expression]] = {}
     links: list[tuple[set[int], exp.Expression]] = []
     rest: list[exp.Expression] = []

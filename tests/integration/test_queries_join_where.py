@@ -1,0 +1,51 @@
+"""Inner joins whose ON and WHERE conjuncts are pooled: single-table filters pushed to their scan (indexes), equalities as hash keys, the rest above the join.
+
+Expected results were produced by PostgreSQL 15 (see ``_query_cases.py``).
+"""
+
+from __future__ import annotations
+
+import datetime  # noqa: F401  (used by expected values)
+from decimal import Decimal
+
+import pytest
+
+from ._query_cases import check_case, tables_fixture
+
+CASES = [
+    ('select qa.name, qb.score from qa join qb on qb.a_id = qa.id where qa.id = 1 order by 2',
+     ['name', 'score'],
+     [('one', 90), ('one', 100)]),
+    ("select * from qa join qb on qa.id = qb.a_id join qc on qc.k = qb.a_id and qc.label <> 'b' order by qb.id, qc.label",
+     ['id', 'name', 'grp', 'val', 'id', 'a_id', 'score', 'tag', 'k', 'label'],
+     [(1, 'one', 1, Decimal('10.5'), 10, 1, 100, 'x', 1, 'a'), (1, 'one', 1, Decimal('10.5'), 11, 1, 90, 'y', 1, 'a'), (2, 'two', 1, Decimal(20), 12, 2, 80, 'x', 2, 'b2')]),
+    ("select qa.id, qc.label from qa join qb on qa.id = qb.a_id join qc on qc.k = qa.id where qb.score > 80 or qc.label = 'b2' order by 1, 2",
+     ['id', 'label'],
+     [(1, 'a'), (1, 'a'), (2, 'b2')]),
+    ('select count(*) from qa join qb on true join qc on qc.k = qb.a_id where qa.grp = 2',
+     ['count'],
+     [(8,)]),
+    ("select qa.id from qa inner join qb on qa.id = qb.a_id and (qb.tag = 'x' or qb.tag is null) order by 1",
+     ['id'],
+     [(1,), (2,)]),
+    ('select qa.id, qb.id from qa join qb on qa.id = qb.a_id where exists (select 1 from qc where qc.k = qb.a_id) order by 1, 2',
+     ['id', 'id'],
+     [(1, 10), (1, 11), (2, 12)]),
+    ('select qa.id from qa join qb on qb.a_id = qa.id join qc on qc.k = qa.id where qa.id in (1, 2) order by 1',
+     ['id'],
+     [(1,), (1,), (2,), (2,)]),
+    ('select a1.id, a2.id from qa a1 join qa a2 on a1.grp = a2.grp join qa a3 on a3.id = a2.id where a1.id < a2.id order by 1, 2',
+     ['id', 'id'],
+     [(1, 2), (3, 5)]),
+]
+
+
+@pytest.fixture(scope="module")
+def tables(omendb_server):
+    yield from tables_fixture(omendb_server)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0][:60] for c in CASES])
+def test_joinwhere(tables, case):
+    conn, names = tables
+    check_case(conn, names, *case)
