@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import re
 import uuid
 from decimal import Decimal
 from functools import lru_cache
@@ -284,3 +285,85 @@ def _jsonb_kind(v: Any) -> str:
     if isinstance(v, list):
         return "array"
     return "numeric"
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _ws(text: str, i: int) -> int:
+    return _WS.match(text, i).end()  # type: ignore[union-attr]
+
+
+def split_json(text: str) -> tuple[str, Any]:
+    """Top level of json text with each member's *original* text, as PostgreSQL's json
+    (not jsonb) functions return them: ('object', [(key, text)...]) keeping duplicates,
+    ('array', [text...]) or ('scalar', text)."""
+    from json.decoder import scanstring
+
+    i = _ws(text, 0)
+    if i >= len(text):
+        return ("scalar", text.strip())
+    ch = text[i]
+    if ch == "{":
+        items: list[Any] = []
+        i = _ws(text, i + 1)
+        if text[i] == "}":
+            return ("object", items)
+        while True:
+            key, i = scanstring(text, i + 1)
+            i = _ws(text, i)
+            i = _ws(text, i + 1)  # past ':'
+            _, end = _DECODER.raw_decode(text, i)
+            items.append((key, text[i:end]))
+            i = _ws(text, end)
+            if text[i] == ",":
+                i = _ws(text, i + 1)
+                continue
+            return ("object", items)
+    if ch == "[":
+        elems: list[str] = []
+        i = _ws(text, i + 1)
+        if text[i] == "]":
+            return ("array", elems)
+        while True:
+            _, end = _DECODER.raw_decode(text, i)
+            elems.append(text[i:end])
+            i = _ws(text, end)
+            if text[i] == ",":
+                i = _ws(text, i + 1)
+                continue
+            return ("array", elems)
+    return ("scalar", text.strip())
+
+
+def json_get(text: str, key: Any) -> str | None:
+    """json -> key|index on the original text (the last duplicate key wins)."""
+    kind, items = split_json(text)
+    if kind == "object" and isinstance(key, str):
+        found = None
+        for k, v in items:
+            if k == key:
+                found = v
+        return found
+    if kind == "array":
+        idx: int
+        if isinstance(key, int):
+            idx = key
+        else:
+            try:
+                idx = int(key)
+            except ValueError:
+                return None
+        idx = idx if idx >= 0 else len(items) + idx
+        return items[idx] if 0 <= idx < len(items) else None
+    return None
+
+
+def json_text_value(member: str) -> str | None:
+    """->> of a json member: strings unquoted, null is SQL NULL, anything else verbatim."""
+    stripped = member.strip()
+    if stripped == "null":
+        return None
+    if stripped.startswith('"'):
+        return loads(stripped)
+    return stripped

@@ -110,6 +110,24 @@ def extract(comp: Any, node: exp.Expression, as_text: bool, path: bool) -> CExpr
             hint="No operator matches the given name and argument types. "
             "You might need to add explicit type casts.")
     lf, kf = left.fn, key.fn
+    if oid == 114:
+        # json keeps the input text: members come back exactly as written
+        def run_json(r: tuple, c: ExecContext) -> Any:
+            text = lf(r, c)
+            if text is None:
+                return None
+            k = kf(r, c)
+            if k is None:
+                return None
+            for step in (k if path else [k]):
+                if step is None or text is None:
+                    return None
+                text = J.json_get(text, step)
+            if text is None:
+                return None
+            return J.json_text_value(text) if as_text else text
+
+        return CExpr(run_json, T.TEXT if as_text else left.type)
 
     def run(r: tuple, c: ExecContext) -> Any:
         text = lf(r, c)
@@ -556,11 +574,11 @@ def _each(comp: Any, args: list[CExpr], name: str) -> Any:
         if t is None:
             return
         if oid == 114:
-            v = J.loads_pairs(t)
-            if not isinstance(v, J.JsonPairs):
+            kind, items = J.split_json(t)
+            if kind != "object":
                 raise errors.InvalidParameterValue(f"cannot call {name} on a non-object")
-            for k, x in v:
-                yield (k, _as_text(x) if as_text else _dump(x, oid))
+            for k, x in items:
+                yield (k, J.json_text_value(x) if as_text else x)
             return
         v = J.loads(t)
         if not isinstance(v, dict):
@@ -580,6 +598,15 @@ def _elements(comp: Any, args: list[CExpr], name: str) -> Any:
     def produce(values: list[Any], ctx: ExecContext) -> Any:
         t = values[0]
         if t is None:
+            return
+        if oid == 114:
+            kind, items = J.split_json(t)
+            if kind != "array":
+                raise errors.InvalidParameterValue(
+                    "cannot extract elements from a scalar" if kind == "scalar"
+                    else "cannot extract elements from an object")
+            for x in items:
+                yield (J.json_text_value(x) if as_text else x,)
             return
         v = J.loads(t)
         if not isinstance(v, list):

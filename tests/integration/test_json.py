@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""json/jsonb: canonical jsonb output, operators (->, ->>, #>, #>>, @>, <@, ?, ?|, ?&, ||, -, #-), builders, jsonb_set/insert, set-returning functions, whole-row to_json and errors, against PostgreSQL 15.
+"""json/jsonb: canonical jsonb output, json members returned as written, operators (->, ->>, #>, #>>, @>, <@, ?, ?|, ?&, ||, -, #-), builders, jsonb_set/insert, set-returning functions, whole-row to_json and errors, against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -318,7 +318,30 @@ CASES = [('select \'{"b":1,"a":[1,2,{"c":null}]}\'::jsonb, \'{"b":1,"a":2}\'::js
  ('select jsonb_typeof(j -> \'b\'), jsonb_array_length(j -> \'b\') from (values (\'{"b": [1, '
   "2]}'::jsonb)) as t(j)",
   [('jsonb_typeof', 25), ('jsonb_array_length', 23)],
-  [('array', '2')])]
+  [('array', '2')]),
+ ('select \'{"a": [1,  2], "b" : {"c":1}}\'::json -> \'a\', \'{"a": [1,  2]}\'::json ->> \'a\', '
+  '\'{"a":1, "a":2}\'::json -> \'a\', \'[1, {"x" :  2}]\'::json -> 1, \'[1, {"x" :  2}]\'::json #> '
+  '\'{1,x}\', \'{"a": "s"}\'::json ->> \'a\', \'{"a": {"b":  [1 ,2]}}\'::json #>> \'{a,b}\'',
+  [('?column?', 114),
+   ('?column?', 25),
+   ('?column?', 114),
+   ('?column?', 114),
+   ('?column?', 114),
+   ('?column?', 25),
+   ('?column?', 25)],
+  [('[1,  2]', '[1,  2]', '2', '{"x" :  2}', '2', 's', '[1 ,2]')]),
+ ('select * from json_array_elements(\'[1, {"a" :  1}, "x"]\')',
+  [('value', 114)],
+  [('1',), ('{"a" :  1}',), ('"x"',)]),
+ ('select * from json_each(\'{"a": [1,  2], "b":"x"}\')',
+  [('key', 25), ('value', 114)],
+  [('a', '[1,  2]'), ('b', '"x"')]),
+ ('select * from json_each_text(\'{"a": [1,  2], "b":"x"}\')',
+  [('key', 25), ('value', 25)],
+  [('a', '[1,  2]'), ('b', 'x')]),
+ ('select json_array_length(\'[1, 2 ,3]\'), json_typeof(\'{"a" : 1}\' ::json -> \'a\')',
+  [('json_array_length', 23), ('json_typeof', 25)],
+  [('3', 'number')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
