@@ -89,6 +89,8 @@ class AggImpl:
     def final(self, st: AggState) -> Any:
         acc = st.acc
         if self.buffer and st.rows is not None:
+            # replay into a fresh accumulator: a window may ask for the value repeatedly
+            acc = self.kernel.init()
             rows = st.rows
             if self.order:
                 rows = sorted(rows, key=cmp_to_key(self._compare))

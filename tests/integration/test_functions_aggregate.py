@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""Aggregates (DISTINCT, ORDER BY inside the call, FILTER, WITHIN GROUP, statistics, JSON aggregates, arrays as group keys) against PostgreSQL 15.
+"""Aggregates (DISTINCT, ORDER BY inside the call, FILTER, WITHIN GROUP, statistics, JSON aggregates, arrays as group keys, as running window aggregates) against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -255,7 +255,11 @@ CASES = [("select g, count(distinct x), count(*), count(x), string_agg(s, ',' or
   [('{1,2}', '2'), ('{3}', '1')]),
  ('select array_agg(a) from (values (array[1,2]), (array[3])) as t(a)',
   'ERROR',
-  ('2202E', 'cannot accumulate arrays of different dimensionality', None))]
+  ('2202E', 'cannot accumulate arrays of different dimensionality', None)),
+ ("select x, string_agg(x::text, ',' order by x desc) over (order by x), array_agg(distinct x % 2) "
+  'over (order by x), count(*) filter (where x > 1) over (order by x) from generate_series(1, 4) x',
+  'ERROR',
+  ('0A000', 'aggregate ORDER BY is not implemented for window functions', None))]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
