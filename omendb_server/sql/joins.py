@@ -469,6 +469,8 @@ def plan_from_where(planner: Planner, from_: exp.Expression | None, joins: list[
     Other FROM shapes are planned as written, with the whole WHERE left to filter."""
     ons = [j.args["on"] for j in joins if j.args.get("on") is not None]
     if where is None and not ons or not _simple_comma_from(from_, joins):
+        if where is not None and joins:
+            return _left_chain_where(planner, from_, joins, where, outer)
         source, scope = plan_from(planner, from_, joins, outer)
         return source, scope, where
     assert from_ is not None
@@ -548,6 +550,42 @@ def plan_from_where(planner: Planner, from_: exp.Expression | None, joins: list[
     if rest:
         remaining_where = rest[0] if len(rest) == 1 else exp.and_(*rest)
     return acc_op, full, remaining_where
+
+
+def _left_chain_where(planner: Planner, from_: exp.Expression | None, joins: list[exp.Join],
+                      where: exp.Expression, outer: Scope | None
+                      ) -> tuple[ops.Operator, RelScope, exp.Expression | None]:
+    """``FROM a LEFT JOIN b ... WHERE a.x = 1``: conjuncts that name only the first
+    table (qualified, so they cannot mean another item's column) filter its scan
+    before the joins; that is exact while every join keeps the left rows (INNER,
+    LEFT, CROSS). The rest of the WHERE stays above the joins."""
+    first = from_.this if from_ is not None else None
+    if not isinstance(first, exp.Table) or isinstance(first.this, (exp.Func, exp.Anonymous)) \
+            or any(_join_kind(j) in ("right", "full") for j in joins):
+        source, scope = plan_from(planner, from_, joins, outer)
+        return source, scope, where
+    alias = first.alias_or_name
+    pushed: list[exp.Expression] = []
+    rest: list[exp.Expression] = []
+    for c in _conjuncts(where):
+        cols = list(c.find_all(exp.Column))
+        if cols and _pushable(c) and all(col.table == alias and not isinstance(col.this, exp.Star)
+                                         for col in cols):
+            pushed.append(c)
+        else:
+            rest.append(c)
+    if not pushed:
+        source, scope = plan_from(planner, from_, joins, outer)
+        return source, scope, where
+    op, sc = from_item(planner, first, outer, None)
+    item_scope = RelScope(sc.columns, outer, sc.star, sc.hidden, sc.aliases)
+    cond = pushed[0] if len(pushed) == 1 else exp.and_(*pushed)
+    op = planner._filter(op, item_scope, cond, QueryCompiler(planner, item_scope))
+    scope = sc
+    for join in joins:
+        op, scope = plan_join(planner, op, scope, join, outer)
+    scope.outer = outer
+    return op, scope, (rest[0] if len(rest) == 1 else exp.and_(*rest)) if rest else None
 
 
 def _join_planned(planner: Planner, left: ops.Operator, lscope: RelScope,

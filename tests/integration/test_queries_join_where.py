@@ -1,4 +1,4 @@
-"""Inner joins whose ON and WHERE conjuncts are pooled: single-table filters pushed to their scan (indexes), equalities as hash keys, the rest above the join.
+"""Joins with WHERE: inner-join ON and WHERE conjuncts pooled (single-table filters pushed to their scan, equalities as hash keys); conditions on the first table of INNER/LEFT chains filter its scan; RIGHT/FULL joins keep the WHERE above.
 
 Expected results were produced by PostgreSQL 15 (see ``_query_cases.py``).
 """
@@ -37,6 +37,30 @@ CASES = [
     ('select a1.id, a2.id from qa a1 join qa a2 on a1.grp = a2.grp join qa a3 on a3.id = a2.id where a1.id < a2.id order by 1, 2',
      ['id', 'id'],
      [(1, 2), (3, 5)]),
+    ('select qa.id, qb.id from qa left join qb on qb.a_id = qa.id where qa.id = 1 order by 2',
+     ['id', 'id'],
+     [(1, 10), (1, 11)]),
+    ('select qa.id, qb.id from qa left join qb on qb.a_id = qa.id where qa.id > 2 and qb.id is null order by 1',
+     ['id', 'id'],
+     [(4, None), (5, None)]),
+    ('select qa.id, qb.id from qa left join qb on qb.a_id = qa.id left join qc on qc.k = qb.a_id where qa.grp = 1 order by 1, 2',
+     ['id', 'id'],
+     [(1, 10), (1, 11), (2, 12), (2, 12)]),
+    ('select qa.id, qb.id from qa right join qb on qb.a_id = qa.id where qa.id = 1 order by 2',
+     ['id', 'id'],
+     [(1, 10), (1, 11)]),
+    ('select qa.id, qb.id from qa full join qb on qb.a_id = qa.id where qa.id = 1 order by 2',
+     ['id', 'id'],
+     [(1, 10), (1, 11)]),
+    ("select a.id, b.id from qa a left join qb b on b.a_id = a.id where a.name like 't%' order by 1, 2",
+     ['id', 'id'],
+     [(2, 12), (3, 15)]),
+    ('select a.id from qa a left join qb b on b.a_id = a.id where a.id = (select max(id) from qa) order by 1',
+     ['id'],
+     [(5,)]),
+    ('select qa.id, qb.id from qa left join qb on qb.a_id = qa.id where qa.id = 1 or qb.id = 12 order by 1, 2',
+     ['id', 'id'],
+     [(1, 10), (1, 11), (2, 12)]),
 ]
 
 
