@@ -13,12 +13,14 @@ import base64
 import datetime as _dt
 import logging
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from omendb_server import errors
 from omendb_server.catalog import Catalog
+from omendb_server.catalog.model import SEARCH_PATH  # unqualified-name resolution (H-ddl)
 from omendb_server.datatypes import TYPES_BY_OID, DataType
 from omendb_server.sql import ExecContext, Plan, Result, compile_statement
 from omendb_server.sql.context import SessionInfo
@@ -47,8 +49,12 @@ class Database:
             self.dir_lock.release()
             raise
         self.tm = TransactionManager(self.store, self.lock, data_dir / "segments", row_cache_rows)
+        started = time.monotonic()
         replayed = self.tm.recover()
-        log.info("recovered %d logged row changes; %d tables", replayed, len(self.tm.catalog.tables))
+        base_rows = sum(len(d.base) for d in self.tm.tables.values() if d.base is not None)
+        log.info("recovered %s: %d checkpointed rows, %d logged row changes replayed, %d tables "
+                 "in %.2f s", data_dir, base_rows, replayed, len(self.tm.catalog.tables),
+                 time.monotonic() - started)
         self._plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
         self._stop_maintenance = threading.Event()
         #: The cluster.Cluster serving this database (CREATE/DROP DATABASE, pg_database
@@ -73,8 +79,9 @@ class Database:
         with self.lock:
             started = _dt.datetime.now()
             out = self.tm.checkpoint()
-            log.info("checkpoint: %d tables, %d rows written in %.2fs", out["tables"], out["rows"],
-                     (_dt.datetime.now() - started).total_seconds())
+            log.info("checkpoint: %d tables, %d rows written in %.2fs; %d tables now served "
+                     "from the new segments", out["tables"], out["rows"],
+                     (_dt.datetime.now() - started).total_seconds(), out.get("folded", 0))
             return out
 
     def vacuum(self) -> int:
@@ -130,7 +137,7 @@ class Database:
         with self.lock:
             catalog = self.tm.catalog_for(txn)
             private = txn is not None and txn.catalog is not None
-            key = (sql, tuple(param_oids), catalog.version)
+            key = (sql, tuple(param_oids), catalog.version, SEARCH_PATH.get())
             if not private:
                 plan = self._plans.get(key)
                 if plan is not None:

@@ -54,6 +54,13 @@ def _values_view(arr: pa.Array, fmt: str) -> memoryview:
     return view[arr.offset:arr.offset + len(arr)]
 
 
+def decimal_view(arr: pa.Array) -> memoryview:
+    """A decimal128 column with precision <= 18 as its scaled int64 values, zero-copy:
+    such values fit the low 64-bit word of each little-endian 128-bit value."""
+    view = memoryview(arr.buffers()[1]).cast("q")[2 * arr.offset:2 * (arr.offset + len(arr))]
+    return view[::2]
+
+
 def _utf8_getter(arr: pa.Array) -> Getter:
     """Decode a slice of Arrow's UTF-8 buffer in place: no copy of the column."""
     if pa.types.is_large_string(arr.type):
@@ -82,6 +89,12 @@ def column_getter(arr: pa.Array, t: DataType) -> Getter:
     if fmt is not None and pa.types.is_floating(at):
         view = _values_view(arr, fmt)
         return _with_nulls(arr, view.__getitem__)
+    if pa.types.is_decimal128(at):
+        if at.precision <= 18:
+            scaled = decimal_view(arr)
+            exp = -at.scale
+            return _with_nulls(arr, lambda p: Decimal(scaled[p]).scaleb(exp))
+        return lambda p: arr[p].as_py()
     if pa.types.is_boolean(at):
         np_vals = np.asarray(arr.fill_null(False))
         return _with_nulls(arr, lambda p: bool(np_vals[p]))

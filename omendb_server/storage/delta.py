@@ -140,6 +140,20 @@ class TableData:
             if key is not None:
                 index.map.add(key, ~pos)
 
+    def replace_with_base(self, base: "BaseRows") -> None:
+        """Serve exactly ``base`` (a checkpoint just written): empty delta, indexes rebuilt.
+        Only when nothing refers to a vid of the table (see ``TransactionManager._fold``)."""
+        self.delta = {}
+        self.base = None
+        pk = self.pk_index
+        if isinstance(pk, AlexPrimaryIndex):
+            self.pk_index = AlexPrimaryIndex(pk._to_int)
+        elif pk is not None:
+            self.pk_index = HashPrimaryIndex()
+        self.indexes = {oid: SecondaryIndex(list(ix.cols), ix.unique)
+                        for oid, ix in self.indexes.items()}
+        self.load_base(base)
+
     def promote(self, pos: int) -> RowVersion:
         """Move base row ``pos`` into the delta as a RowVersion (before writing to it)."""
         base = self.base

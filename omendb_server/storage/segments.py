@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from omendb_server.datatypes import DEFAULT_CONTEXT, DataType
+from omendb_server.storage.base import BaseRows
 from omendb_server.storage.fs import atomic_write
 
 META_COLUMNS = ("__vid", "__begin", "__end")
@@ -69,12 +70,34 @@ def _from_arrow(t: DataType) -> Callable[[Any], Any] | None:
     return lambda s: t.text_in(s, -1, DEFAULT_CONTEXT)
 
 
-def write_segment(path: Path, types: list[DataType], names: list[str],
+def decimal_type(t: DataType, typmod: int) -> pa.DataType | None:
+    """decimal128(p, s) for ``numeric(p,s)`` Arrow can hold exactly, else None (text)."""
+    if t.oid != 1700 or typmod < 4:
+        return None
+    from omendb_server.datatypes.numeric import decode_typmod
+
+    p, s = decode_typmod(typmod)
+    return pa.decimal128(p, s) if 1 <= p <= 38 and 0 <= s <= p else None
+
+
+def _column_array(t: DataType, typmod: int, col: list[Any]) -> pa.Array:
+    dec = decimal_type(t, typmod)
+    if dec is not None:
+        try:
+            return pa.array(col, dec)  # NaN/Infinity or an out-of-range value: keep text
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ArithmeticError, ValueError, TypeError):
+            pass
+    conv = _to_arrow(t)
+    if conv is not None and t.oid not in _NATIVE:
+        col = [None if v is None else conv(v) for v in col]
+    return pa.array(col, arrow_type(t))
+
+
+def segment_table(types: list[DataType], names: list[str],
                   versions: Iterable[tuple[int, int, int, tuple[Any, ...]]],
-                  base: pa.Table | None = None) -> int:
-    """Write (vid, begin, end, values) rows, after the rows of ``base`` (a table in
-    segment layout: the live rows of the previous checkpoint, kept columnar), to
-    ``path`` atomically, ordered by vid; returns the row count."""
+                  base: pa.Table | None = None, typmods: list[int] | None = None) -> pa.Table:
+    """(vid, begin, end, values) rows after the rows of ``base`` (a table in segment layout:
+    the live rows of the previous checkpoint, kept columnar), as one table ordered by vid."""
     vids: list[int] = []
     begins: list[int] = []
     ends: list[int] = []
@@ -85,19 +108,32 @@ def write_segment(path: Path, types: list[DataType], names: list[str],
         ends.append(end)
         for i, v in enumerate(values):
             cols[i].append(v)
+    mods = typmods or [-1] * len(types)
     arrays = [pa.array(vids, pa.int64()), pa.array(begins, pa.int64()), pa.array(ends, pa.int64())]
-    for t, col in zip(types, cols):
-        conv = _to_arrow(t)
-        if conv is not None and t.oid not in _NATIVE:
-            col = [None if v is None else conv(v) for v in col]
-        arrays.append(pa.array(col, arrow_type(t)))
+    base_cols = base.num_columns if base is not None and base.num_rows else 0
+    for i, (t, mod, col) in enumerate(zip(types, mods, cols)):
+        arr = _column_array(t, mod, col)
+        if base_cols and arr.type != base.schema.field(3 + i).type:  # type: ignore[union-attr]
+            # one type for the whole column: the base's, unless the new rows need text
+            want = base.schema.field(3 + i).type  # type: ignore[union-attr]
+            try:
+                arr = arr.cast(want) if len(arr) else pa.array([], want)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        arrays.append(arr)
     schema_names = list(META_COLUMNS) + [f"c{i}_{n}" for i, n in enumerate(names)]
     table = pa.Table.from_arrays(arrays, names=schema_names)
-    if base is not None and base.num_rows:
+    if base_cols:
+        assert base is not None
         base = pa.Table.from_arrays([base.column(i).cast(table.schema.field(i).type)
                                      for i in range(base.num_columns)], names=schema_names)
         table = pa.concat_tables([base, table]) if table.num_rows else base
         table = table.sort_by("__vid")
+    return table
+
+
+def write_table(path: Path, table: pa.Table) -> int:
+    """Write a segment table to ``path`` atomically; returns its row count."""
 
     def write(tmp: Path) -> None:
         # one row group: recovery then maps each column to one Arrow array without merging
@@ -107,28 +143,13 @@ def write_segment(path: Path, types: list[DataType], names: list[str],
     return table.num_rows
 
 
-def read_base(path: Path, types: list[DataType]) -> "BaseRows":
+def write_segment(path: Path, types: list[DataType], names: list[str],
+                  versions: Iterable[tuple[int, int, int, tuple[Any, ...]]],
+                  base: pa.Table | None = None, typmods: list[int] | None = None) -> int:
+    """``segment_table`` written to ``path`` atomically; returns the row count."""
+    return write_table(path, segment_table(types, names, versions, base, typmods))
+
+
+def read_base(path: Path, types: list[DataType]) -> BaseRows:
     """A segment as base rows: columns stay in Arrow (see ``storage/base.py``)."""
-    from omendb_server.storage.base import BaseRows
-
     return BaseRows(pq.read_table(path), types)
-
-
-def read_segment(path: Path, types: list[DataType]) -> list[tuple[int, int, int, tuple[Any, ...]]]:
-    table = pq.read_table(path)
-    vids = table.column(0).to_pylist()
-    begins = table.column(1).to_pylist()
-    ends = table.column(2).to_pylist()
-    cols = []
-    for i, t in enumerate(types):
-        values = table.column(3 + i).to_pylist()
-        conv = _from_arrow(t)
-        if conv is not None:
-            values = [None if v is None else conv(v) for v in values]
-        elif t.oid == 1184:
-            import datetime as _dt
-
-            values = [None if v is None else v.astimezone(_dt.timezone.utc) for v in values]
-        cols.append(values)
-    rows = list(zip(*cols)) if cols else [() for _ in vids]
-    return list(zip(vids, begins, ends, rows))
