@@ -3,6 +3,7 @@
 
     .venv/bin/python tests/differential/update_known_failures.py            # start both servers, rewrite the list
     .venv/bin/python tests/differential/update_known_failures.py --dry-run  # print the diff only
+    .venv/bin/python tests/differential/update_known_failures.py --check    # exit 1 if the list is stale
     .venv/bin/python tests/differential/update_known_failures.py --only joins window
 
 By default it starts a throwaway PostgreSQL 15 cluster (bench/pgcluster.py) and a fresh OmenDB
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--omendb-dsn", help="use this OmenDB server instead of starting one")
     ap.add_argument("--only", nargs="+", metavar="FILE", help="corpus file stems to run (list not rewritten)")
     ap.add_argument("--dry-run", action="store_true", help="print, do not rewrite known_failures.txt")
+    ap.add_argument("--check", action="store_true",
+                    help="do not rewrite; exit 1 when the list is not exactly the current mismatches")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every mismatch with its SQL")
     args = ap.parse_args(argv)
 
@@ -90,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     new = sorted(set(found) - set(old))
     print(f"now passing (removed): {len(fixed)} {' '.join(fixed)}")
     print(f"new mismatches (added): {len(new)} {' '.join(new)}")
+    if args.check:
+        return 1 if fixed or new else 0
     if args.dry_run or args.only:
         return 0
     lines = [
