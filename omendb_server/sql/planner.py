@@ -472,6 +472,7 @@ class Planner:
                 (e.this if isinstance(e, exp.Alias) else e).sql(dialect="postgres")
                 for e in selects))
         plain = not has_aggs and distinct is None and windows is None and not srfs.items
+        ordered_keys = list(sort_keys)
         if sort_keys and plain:
             ordered = self._order_by_pk(source, scope, order, out_exprs, sort_keys)
             if ordered is not None:
@@ -480,6 +481,7 @@ class Planner:
                     source.child = ordered
                 else:
                     root.child = ordered  # type: ignore[attr-defined]  # the projection
+        ties_keys = list(sort_keys) or ordered_keys
         if sort_keys:
             root = ops.Sort(root, sort_keys).explain(
                 "Sort Key: " + ", ".join(o.sql(dialect="postgres") for o in order.expressions))
@@ -487,7 +489,7 @@ class Planner:
             from omendb_server.sql.grouping import DistinctOn
 
             root = DistinctOn(root, distinct_on)
-        root = self._limit(node, root, scope)
+        root = self._limit(node, root, scope, ties_keys)
         if hidden:
             root = ops.Strip(root, width)
         if correlated is not None and (compiler.correlated or out_compiler.correlated):
@@ -527,7 +529,8 @@ class Planner:
             sort_keys[m:]
         return positions
 
-    def _limit(self, node: exp.Expression, root: ops.Operator, scope: Scope) -> ops.Operator:
+    def _limit(self, node: exp.Expression, root: ops.Operator, scope: Scope,
+               sort_keys: list[tuple[int, bool, bool]] | None = None) -> ops.Operator:
         limit = node.args.get("limit")
         offset = node.args.get("offset")
         if limit is None and offset is None:
@@ -537,13 +540,20 @@ class Planner:
         if limit is not None:
             lim_node = limit.expression if limit.expression is not None else limit.this
             if isinstance(limit, exp.Fetch):
-                lim_node = limit.args.get("count")
+                lim_node = limit.args.get("count") or exp.Literal.number(1)  # FIRST ROW ONLY
             if lim_node is not None and not isinstance(lim_node, (exp.Null, exp.All)) and not (
                     isinstance(lim_node, exp.Var) and lim_node.name.upper() == "ALL"):
                 lim_fn = comp.coerce(comp.compile(lim_node), T.INT8).fn
         if offset is not None:
             off_node = offset.expression if offset.expression is not None else offset.this
             off_fn = comp.coerce(comp.compile(off_node), T.INT8).fn
+        options = limit.args.get("limit_options") if isinstance(limit, exp.Fetch) else None
+        if options is not None and options.args.get("with_ties"):
+            if not sort_keys:
+                raise errors.SyntaxError("WITH TIES cannot be specified without ORDER BY clause")
+            from omendb_server.sql.ties import LimitWithTies
+
+            return LimitWithTies(root, lim_fn, off_fn, [k[0] for k in sort_keys])
         return ops.Limit(root, lim_fn, off_fn)
 
     def _resolve_group_ref(self, g: exp.Expression, selects: list[exp.Expression]) -> exp.Expression:

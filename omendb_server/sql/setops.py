@@ -175,5 +175,5 @@ def plan_setop(planner: Planner, node: exp.Expression, outer: Scope | None) -> Q
             keys.append((idx, desc, desc if nf is None else bool(nf)))
         op = ops.Sort(op, keys).explain(
             "Sort Key: " + ", ".join(o.sql(dialect="postgres") for o in order.expressions))
-    op = planner._limit(node, op, Scope())
+    op = planner._limit(node, op, Scope(), keys if order is not None else None)
     return QueryPlan(columns=out_cols, root=op)
