@@ -363,7 +363,7 @@ class Planner:
                                            source=(col.table_oid, col.attnum), col_index=i))
                 if qualifier and not found:
                     raise errors.UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
-                if not scope.columns and not qualifier:
+                if from_ is None and not qualifier:
                     raise errors.SyntaxError("SELECT * with no tables specified is not valid")
                 continue
             ce = out_compiler.compile(item)
@@ -431,8 +431,13 @@ class Planner:
                                                agg.aggs, grouping.sets).explain(
                     *grouping.explain_lines())
             else:
-                source = ops.Aggregate(source, [g.fn for g in agg.group_exprs], agg.aggs,
-                                       grouped=bool(agg.group_nodes)).explain(
+                # over a checkpointed table, column-at-a-time when the query allows it
+                from omendb_server.sql.vectorized import vector_aggregate
+
+                vec = None if out_compiler.agg_orders else vector_aggregate(
+                    self, node, source, scope, agg)
+                source = (vec or ops.Aggregate(source, [g.fn for g in agg.group_exprs], agg.aggs,
+                                               grouped=bool(agg.group_nodes))).explain(
                     "Group Key: " + key_text if agg.group_nodes else "")
             if having_fn is not None:
                 source = ops.Filter(source, having_fn).explain(
