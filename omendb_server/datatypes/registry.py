@@ -91,8 +91,13 @@ def array_of(t: DataType) -> DataType:
     if t.element is not None:
         return t
     found = TYPES_BY_OID.get(t.array_oid)
-    if found is None:
-        raise errors.UndefinedObject(f"could not find array type for data type {t.name}")
+    if found is None or found.element is not t:
+        if not t.array_oid:
+            raise errors.UndefinedObject(f"could not find array type for data type {t.name}")
+        # a user-defined type (enum) whose array type was not built yet, or was built for
+        # an earlier version of the element type: register it now
+        found = DataType("_" + t.name, t.array_oid, -1, "A", 0, t, ArrayCodec(t))
+        TYPES_BY_OID[t.array_oid] = found
     return found
 
 

@@ -731,3 +731,40 @@ def _row(call: Call) -> Any:
     fns = [c.fn for c in ces]
     return call.make(lambda r, c: RowValue([f(r, c) for f in fns], names, types),
                      type_by_name("record"), "row")
+
+
+@register("enum_range", "enum_first", "enum_last")
+def _enum_range(call: Call) -> Any:
+    """Labels of an enum type in sort order (the argument's value is ignored, only its type)."""
+    from omendb_server.datatypes import array_of
+
+    ces = call.compiled()
+    if not ces or ces[0].type.category != "E" or len(ces) > 2:
+        raise call.no_such_function(ces)
+    etype = ces[0].type
+    cls = getattr(etype.codec, "cls", None)
+    if cls is None:
+        raise call.no_such_function(ces)
+
+    def labels() -> list[Any]:
+        order = cls._order
+        return [cls(lbl) for lbl in sorted(order, key=order.__getitem__)]
+
+    if call.name == "enum_first":
+        return call.make(lambda r, c: (labels() or [None])[0], etype)
+    if call.name == "enum_last":
+        return call.make(lambda r, c: (labels() or [None])[-1], etype)
+    atype = array_of(etype)
+    if len(ces) == 2:
+        lo_f, hi_f = ces[0].fn, ces[1].fn
+
+        def bounded(r: tuple, c: ExecContext) -> Any:
+            lo, hi = lo_f(r, c), hi_f(r, c)
+            out = labels()
+            names = [str(x) for x in out]
+            start = names.index(str(lo)) if lo is not None else 0
+            end = names.index(str(hi)) + 1 if hi is not None else len(out)
+            return out[start:end]
+
+        return call.make(bounded, atype)
+    return call.make(lambda r, c: labels(), atype)

@@ -148,3 +148,13 @@ def test_infinite_dates_stored(ac, table_name):
     assert rows == [(1, "infinity", "-infinity", False),
                     (2, "2024-01-01", "2024-01-01 00:00:00+00", True)]
     assert ac.execute(f"SELECT id FROM {table_name} WHERE ts < '1900-01-01'").fetchall() == [(1,)]
+
+
+def test_enum_functions(ac, unique_name):
+    mood = unique_name("mood")
+    ac.execute(f"CREATE TYPE {mood} AS ENUM ('sad', 'ok', 'happy')")
+    row = ac.execute(f"SELECT enum_range(NULL::{mood})::text, enum_first(NULL::{mood})::text, "
+                     f"enum_last('ok'::{mood})::text, enum_range('ok'::{mood}, NULL)::text, "
+                     f"enum_range('sad'::{mood}, 'ok'::{mood})::text").fetchone()
+    assert row == ("{sad,ok,happy}", "sad", "happy", "{ok,happy}", "{sad,ok}")
+    ac.execute(f"DROP TYPE {mood}")
