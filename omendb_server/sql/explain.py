@@ -86,9 +86,13 @@ class ExplainPlan(Plan):
             if st is None or st.loops == 0:
                 head += " (never executed)"
             else:
+                # like PostgreSQL: time and rows are averages per loop (a node under a
+                # nested loop or a SubPlan runs once per outer row)
                 first = (st.first or 0.0) * 1000
-                head += (f" (actual time={first:.3f}..{st.total * 1000:.3f} "
-                         f"rows={st.rows} loops={st.loops})")
+                total = st.total * 1000 / st.loops
+                rows = round(st.rows / st.loops)
+                head += (f" (actual time={first:.3f}..{total:.3f} "
+                         f"rows={rows} loops={st.loops})")
         if level == 0:
             lines.append(head)
             pad = "  "
@@ -98,7 +102,8 @@ class ExplainPlan(Plan):
         for d in list(op.details) + details:
             lines.append(pad + d)
         if removed_by_filter is not None:
-            lines.append(pad + f"Rows Removed by Filter: {removed_by_filter}")
+            loops = st.loops if st is not None and st.loops else 1
+            lines.append(pad + f"Rows Removed by Filter: {round(removed_by_filter / loops)}")
         # CTE bodies and subqueries of expressions, as PostgreSQL's "CTE x" / "SubPlan n"
         subplans = getattr(op, "subplans", None)
         for label, sub in (subplans() if callable(subplans) else []) + \
