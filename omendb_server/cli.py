@@ -13,7 +13,7 @@ from pathlib import Path
 
 from omendb_server import config, errors
 from omendb_server.auth import make_verifier
-from omendb_server.cluster import Cluster
+from omendb_server.cluster import Cluster, created_databases, database_path
 from omendb_server.config import Settings
 from omendb_server.engine import Database
 from omendb_server.obs.log import configure
@@ -120,15 +120,26 @@ def admin_main(argv: list[str] | None = None) -> int:
         print(f"omendb: {e.message}", file=sys.stderr)
         return 1
     try:
-        from omendb_server.txn.visibility import is_visible
-
-        for table in db.tm.catalog.tables.values():
-            data = db.tm.tables.get(table.oid)
-            n = 0 if data is None else sum(
-                1 for v in data.delta.values() if is_visible(v, db.tm.last_ts, 0)) + sum(
-                1 for _ in data.base_rows(db.tm.last_ts))
-            print(f"{table.schema}.{table.name}: {n} rows")
+        _print_tables(db)
         print(f"last commit timestamp: {db.tm.last_ts}")
+        # Databases made by CREATE DATABASE live in base/<name>/ (cluster.py), one line each.
+        for name in sorted(created_databases(db)):
+            other = Database(database_path(Path(args.data_dir), name))
+            try:
+                _print_tables(other, prefix=f"database {name}: ")
+            finally:
+                other.close()
     finally:
         db.close()
     return 0
+
+
+def _print_tables(db: Database, prefix: str = "") -> None:
+    from omendb_server.txn.visibility import is_visible
+
+    for table in db.tm.catalog.tables.values():
+        data = db.tm.tables.get(table.oid)
+        n = 0 if data is None else sum(
+            1 for v in data.delta.values() if is_visible(v, db.tm.last_ts, 0)) + sum(
+            1 for _ in data.base_rows(db.tm.last_ts))
+        print(f"{prefix}{table.schema}.{table.name}: {n} rows")

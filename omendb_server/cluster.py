@@ -49,6 +49,19 @@ def _dir_name(name: str) -> str:
     return encoded.replace(".", "%2E") if encoded.startswith(".") else encoded
 
 
+def database_path(data_dir: Path, name: str) -> Path:
+    """Where database ``name`` (not the default one) keeps its files."""
+    return data_dir / "base" / _dir_name(name)
+
+
+def created_databases(default: Database) -> dict[str, int]:
+    """Name → OID of the databases made by CREATE DATABASE, from the default database's store."""
+    raw = default.store.get_json(_STORE_KEY)
+    if isinstance(raw, list):  # an older format: names only
+        raw = {n: FIRST_DATABASE_OID + i for i, n in enumerate(raw)}
+    return dict(raw or {})
+
+
 def _sessions_detail(n: int) -> str:
     return f"There {'is' if n == 1 else 'are'} {n} other session{'' if n == 1 else 's'} using the database."
 
@@ -208,7 +221,7 @@ class Cluster:
 
     # -- internals -------------------------------------------------------------------------------
     def _path(self, name: str) -> Path:
-        return self.data_dir / "base" / _dir_name(name)
+        return database_path(self.data_dir, name)
 
     def _open_database(self, name: str) -> Database:
         db = Database(self._path(name), self.row_cache_rows)
@@ -219,10 +232,7 @@ class Cluster:
         return db
 
     def _registry(self) -> dict[str, int]:
-        raw = self.default.store.get_json(_STORE_KEY)
-        if isinstance(raw, list):  # an older format: names only
-            raw = {n: FIRST_DATABASE_OID + i for i, n in enumerate(raw)}
-        registry: dict[str, int] = dict(raw or {})
+        registry = created_databases(self.default)
         registry[self.default_name] = DEFAULT_DATABASE_OID
         return registry
 

@@ -249,3 +249,23 @@ def test_create_from_template_copies_it(omendb_server, dbname, table_name):
         with admin(omendb_server) as c:
             c.execute(f"DROP DATABASE IF EXISTS {copy}")
             c.execute(f"DROP DATABASE IF EXISTS {dbname}")
+
+
+def test_verify_lists_every_database(fresh_server, table_name):
+    """``omendb verify`` on a stopped server's data directory covers created databases too."""
+    import subprocess
+    import sys
+
+    with fresh_server.connect(autocommit=True) as c:
+        c.execute(f"CREATE TABLE {table_name} (id int)")
+        c.execute("CREATE DATABASE verifydb")
+    with fresh_server.connect(dbname="verifydb", autocommit=True) as d:
+        d.execute(f"CREATE TABLE {table_name} (id int)")
+        d.execute(f"INSERT INTO {table_name} VALUES (1), (2), (3)")
+    fresh_server.stop_clean()
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from omendb_server.cli import admin_main; "
+         "sys.exit(admin_main(sys.argv[1:]))", "verify", "--data-dir", str(fresh_server.data_dir)],
+        capture_output=True, text=True, timeout=120, check=True).stdout
+    assert f"public.{table_name}: 0 rows" in out.splitlines()
+    assert f"database verifydb: public.{table_name}: 3 rows" in out.splitlines()
