@@ -245,8 +245,11 @@ def _plan_join_with(planner: Planner, left: ops.Operator, lscope: RelScope,
             n = lscope.columns[i].name
             if n in rnames and n not in using:
                 using.append(n)
-        if not using and jkind == "inner":
-            jkind = "cross"
+        if not using:  # no common columns: every pair matches
+            if jkind == "inner":
+                jkind = "cross"
+            else:
+                on = exp.Boolean(this=True)
     if lateral and jkind in ("right", "full"):
         raise errors.DBError("The combining JOIN type must be INNER or LEFT for a LATERAL "
                              "reference.", "42P10")
