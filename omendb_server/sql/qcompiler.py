@@ -45,7 +45,8 @@ class QueryCompiler(ExprCompiler):
         if isinstance(node, exp.In) and _row_of(node.this) is not None and \
                 node.args.get("query") is not None:
             return self._row_in_subquery(node)
-        if isinstance(node, (exp.Func, exp.Anonymous)) and not isinstance(node.parent, exp.Window):
+        if isinstance(node, (exp.Func, exp.Anonymous)) and not isinstance(
+                node.parent, (exp.Window, exp.WithinGroup)):
             from omendb_server.sql.window import WINDOW_ONLY
 
             name = self._func_name(node)
