@@ -335,7 +335,9 @@ class Planner:
         out_compiler = compiler
         grouping = None
         if has_aggs:
+            compiler.clause = "GROUP BY"
             group_nodes, group_exprs, grouping = plan_group_by(self, group, selects, compiler)
+            compiler.clause = "aggregate arguments"  # it compiles them from here on
             agg = AggContext(group_nodes, group_exprs, input=compiler)
             # subqueries of the select list may read the group keys of plain columns
             group_scope = Scope([

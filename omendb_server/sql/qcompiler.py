@@ -55,6 +55,21 @@ class QueryCompiler(ExprCompiler):
                                      "42809")
         if self.srfs is not None and self.srfs.is_srf(node):
             return self.srfs.compile(node, self)
+        if self.srfs is None and self.clause in ("WHERE", "GROUP BY", "JOIN/ON") and \
+                isinstance(node, (exp.Func, exp.Anonymous)):
+            from omendb_server.sql.srf_project import is_srf
+
+            if is_srf(node):
+                raise errors.FeatureNotSupported(
+                    f"set-returning functions are not allowed in {self.clause}")
+        if self.agg is None and isinstance(node, (exp.Func, exp.Anonymous)) and \
+                not isinstance(node.parent, (exp.Window, exp.WithinGroup, exp.Filter)) and \
+                self._func_name(node) in AGGREGATES:
+            if self.clause == "aggregate arguments":
+                raise errors.GroupingError("aggregate function calls cannot be nested")
+            if self.clause in ("WHERE", "GROUP BY", "JOIN/ON"):
+                raise errors.GroupingError(
+                    f"aggregate functions are not allowed in {self.clause}")
         if self.agg is not None and isinstance(node, (exp.Func, exp.Anonymous)) and any(
                 isinstance(a, exp.Order) for a in [node.args.get("this"), *node.expressions]):
             try:

@@ -1,4 +1,4 @@
-"""Query-shape errors and edge semantics as PostgreSQL reports them: aliases required in FROM, IN (VALUES ...), set-operation typing and ORDER BY, window calls and frames PostgreSQL refuses, CASE column names, ANY/ALL over no rows.
+"""Query-shape errors and edge semantics as PostgreSQL reports them: aliases required in FROM, IN (VALUES ...), set-operation typing and ORDER BY, window calls and frames PostgreSQL refuses, aggregates/SRFs where they are not allowed, CASE column names, ANY/ALL over no rows.
 
 Expected results were produced by PostgreSQL 15 (see ``_query_cases.py``).
 """
@@ -87,6 +87,47 @@ CASES = [
      ('error', '0A000')),
     ('SELECT row_number(1) OVER () FROM qa',
      ('error', '42883')),
+    ('select count(*) from qa group by 1',
+     ('error', '42803')),
+    ('select grp, count(*) from qa group by 2',
+     ('error', '42803')),
+    ('select grp from qa group by 5',
+     ('error', '42P10')),
+    ('select id from qa where count(*) > 1',
+     ('error', '42803')),
+    ('select id from qa group by id having id > sum(id) order by 1',
+     ['id'],
+     []),
+    ('select sum(count(*)) from qa',
+     ('error', '42803')),
+    ('select id, sum(id) from qa',
+     ('error', '42803')),
+    ('select * from qa order by 99',
+     ('error', '42P10')),
+    ('select grp from qa group by grp order by id',
+     ('error', '42803')),
+    ('select distinct on (id) id from qa order by grp',
+     ('error', '42P10')),
+    ("select 1 from qa limit 'a'",
+     ('error', '22P02')),
+    ('select id from qa order by id limit 2.5',
+     ['id'],
+     [(1,), (2,), (3,)]),
+    ('select id from qa offset -1',
+     ('error', '2201X')),
+    ('select avg(id) over (rows between 1 preceding and 1 following) from qa',
+     ['avg'],
+     [(Decimal('1.5000000000000000'),), (Decimal('2.0000000000000000'),), (Decimal('3.0000000000000000'),), (Decimal('4.0000000000000000'),), (Decimal('4.5000000000000000'),)]),
+    ('select id, generate_series(1, 2) from qa where generate_series(1, 2) > 1',
+     ('error', '0A000')),
+    ('select a from (select 1 as a, 2 as a) s',
+     ('error', '42702')),
+    ('select * from qa join qb on qa.id = qb.a_id join qa on true',
+     ('error', '42712')),
+    ('select * from qa, qa',
+     ('error', '42712')),
+    ('select x.* from qa',
+     ('error', '42P01')),
 ]
 
 
