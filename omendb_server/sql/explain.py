@@ -114,7 +114,8 @@ class ExplainPlan(Plan):
             lines.append(pad + "  ->  " + sub_lines[0])
             lines.extend(pad + "      " + ln for ln in sub_lines[1:])
         for i, child in enumerate(op.children()):
-            if i == 1 and isinstance(op, HashJoin):
+            if i == 1 and (isinstance(op, HashJoin) or op.title().startswith("Hash ")
+                           and op.title().endswith(" Join")):
                 # the build side sits under a Hash node in PostgreSQL's plans
                 self._render(_HashNode(child), level + 1, lines)
             else:

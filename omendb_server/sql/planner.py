@@ -312,6 +312,10 @@ class Planner:
                                                   outer)
             compiler = QueryCompiler(self, scope)
             if cond is not None:
+                from omendb_server.sql.semijoin import rewrite_exists
+
+                source, cond = rewrite_exists(self, source, scope, cond, outer)
+            if cond is not None:
                 source = self._filter(source, scope, cond, compiler)
 
         selects = node.expressions

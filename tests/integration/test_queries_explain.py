@@ -85,3 +85,13 @@ def test_explain_analyze_counts_rows_and_loops(tables):
                     "from qa", analyze=True)
     sub = [ln for ln in lines if "Aggregate" in ln]
     assert sub and re.search(r"rows=1 loops=5\)$", sub[0]), lines
+
+
+def test_exists_becomes_semi_and_anti_join(tables):
+    conn, names = tables
+    lines = explain(conn, names, "select id from qa where exists "
+                    "(select 1 from qb where qb.a_id = qa.id)")
+    assert nodes(lines) == ["Hash Semi Join", "Seq Scan", "Hash", "Seq Scan"], lines
+    lines = explain(conn, names, "select id from qa where not exists "
+                    "(select 1 from qb where qb.a_id = qa.id and qb.score > 85)")
+    assert nodes(lines)[0] == "Hash Anti Join", lines
