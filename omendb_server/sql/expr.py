@@ -556,6 +556,7 @@ class ExprCompiler:
             impl = FA.AggImpl(kernel, [a.fn for a in args], filter_fn, distinct, order_keys,
                               star, [d.fn for d in direct])
         spec = AggSpec(name, args, distinct, star, rtype, impl)
+        spec.node = node  # type: ignore[attr-defined]  # the call's AST, for sql/vectorized.py
         pos = len(agg.group_nodes) + len(agg.aggs)
         agg.aggs.append(spec)
         return CExpr(lambda row, ctx: row[pos], rtype, -1, name)

@@ -130,7 +130,7 @@ def _flat(col: pa.ChunkedArray | pa.Array) -> pa.Array:
 class BaseRows:
     """Rows of one checkpoint segment: Arrow columns plus per-row vid and commit stamp."""
 
-    __slots__ = ("table", "arrays", "vids", "begins", "live", "getters", "n", "promoted")
+    __slots__ = ("table", "arrays", "vector_columns", "vids", "begins", "live", "getters", "n", "promoted")
 
     def __init__(self, table: pa.Table, types: list[DataType]) -> None:
         """``table`` has the segment layout: ``__vid``, ``__begin``, ``__end``, then columns."""
@@ -147,6 +147,8 @@ class BaseRows:
         #: False once the row was promoted into the delta (or never existed).
         self.live = np.ones(self.n, dtype=np.bool_)
         self.promoted = 0
+        #: column arrays and group codes cached by sql/vectorized.py for this base
+        self.vector_columns: Any = None
         self.getters = [column_getter(self.arrays[3 + i], t) for i, t in enumerate(types)]
         # give back what Parquet decoding and chunk merging left in Arrow's pool
         pa.default_memory_pool().release_unused()
