@@ -580,6 +580,40 @@ class ExprCompiler:
     def _c_ByteString(self, node: exp.ByteString) -> CExpr:  # E'...' strings
         return _const(node.this, T.UNKNOWN)
 
+    def _c_UnicodeString(self, node: exp.Expression) -> CExpr:
+        """U&'d\\0061t\\+000061' [UESCAPE '!']: \\XXXX and \\+XXXXXX code points."""
+        esc_node = node.args.get("escape")
+        esc = esc_node.this if isinstance(esc_node, exp.Literal) else "\\"
+        text = node.this
+        out = []
+        i = 0
+        while i < len(text):
+            ch = text[i]
+            if ch == esc:
+                if text.startswith(esc, i + 1):
+                    out.append(esc)
+                    i += 2
+                    continue
+                if text.startswith("+", i + 1) and re.fullmatch(r"[0-9a-fA-F]{6}", text[i + 2:i + 8]):
+                    out.append(chr(int(text[i + 2:i + 8], 16)))
+                    i += 8
+                    continue
+                if re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 1:i + 5]):
+                    out.append(chr(int(text[i + 1:i + 5], 16)))
+                    i += 5
+                    continue
+                raise errors.SyntaxError("invalid Unicode escape",
+                                         hint="Unicode escapes must be \\XXXX or \\+XXXXXX.")
+            out.append(ch)
+            i += 1
+        return _const("".join(out), T.UNKNOWN)
+
+    def _c_BitString(self, node: exp.Expression) -> CExpr:
+        raise errors.FeatureNotSupported("bit string types are not supported yet")
+
+    def _c_HexString(self, node: exp.Expression) -> CExpr:
+        raise errors.FeatureNotSupported("bit string types are not supported yet")
+
     def _c_RawString(self, node: exp.Expression) -> CExpr:
         return _const(node.this, T.UNKNOWN)
 

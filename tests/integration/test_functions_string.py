@@ -261,7 +261,11 @@ CASES = [("select length('abc'), char_length('héllo'), lower('ABC'), upper('abc
   ('22P02', 'invalid input syntax for type integer: "x"', None)),
  ('select 1 << 100, 1::int8 << 70, 5::int2 << 2',
   [('?column?', 23), ('?column?', 20), ('?column?', 21)],
-  [('16', '64', '20')])]
+  [('16', '64', '20')]),
+ ("select E'tab\\there', E'new\\nline', 'no\\escape', U&'\\0041\\00e9', U&'d!0061t!+000061' "
+  "UESCAPE '!'",
+  [('?column?', 25), ('?column?', 25), ('?column?', 25), ('?column?', 25), ('?column?', 25)],
+  [('tab\there', 'new\nline', 'no\\escape', 'Aé', 'data')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
