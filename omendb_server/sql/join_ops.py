@@ -143,3 +143,60 @@ class AppendComputed(Operator):
 
     def children(self) -> list[Operator]:
         return [self.child]
+
+
+class BalancedHashJoin(HashJoin):
+    """Inner equi-join that hashes whichever input turns out smaller.
+
+    There are no table statistics to choose a build side at plan time, so both inputs
+    are read a chunk at a time, alternately, until one ends: that one is hashed and the
+    other is streamed against it (so a small dimension table joined to a large fact
+    table never builds a hash table of the fact table, whatever the FROM order)."""
+
+    CHUNK = 2048
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        lit = iter(self.left.rows(ctx))
+        rit = iter(self.right.rows(ctx))
+        lbuf: list[Row] = []
+        rbuf: list[Row] = []
+        chunk = self.CHUNK
+        while True:
+            got = _take(lit, lbuf, chunk)
+            if got < chunk:
+                yield from self._join(lbuf, self.lk, rbuf, rit, self.rk, True, ctx)
+                return
+            got = _take(rit, rbuf, chunk)
+            if got < chunk:
+                yield from self._join(rbuf, self.rk, lbuf, lit, self.lk, False, ctx)
+                return
+            chunk *= 2
+
+    def _join(self, build: list[Row], bkeys: list[Fn], probe_buf: list[Row],
+              probe_rest: Iterator[Row], pkeys: list[Fn], build_is_left: bool,
+              ctx: ExecContext) -> Iterator[Row]:
+        table: dict[tuple, list[Row]] = {}
+        for row in build:
+            key = tuple(f(row, ctx) for f in bkeys)
+            if None not in key:
+                table.setdefault(key, []).append(row)
+        residual = self.residual
+        for source in (probe_buf, probe_rest):
+            for prow in source:
+                key = tuple(f(prow, ctx) for f in pkeys)
+                if None in key:
+                    continue
+                for brow in table.get(key, ()):
+                    row = brow + prow if build_is_left else prow + brow
+                    if residual is None or residual(row, ctx) is True:
+                        yield row
+
+
+def _take(it: Iterator[Row], buf: list[Row], n: int) -> int:
+    got = 0
+    for row in it:
+        buf.append(row)
+        got += 1
+        if got >= n:
+            break
+    return got

@@ -305,9 +305,10 @@ def _plan_join_with(planner: Planner, left: ops.Operator, lscope: RelScope,
         if jkind in ("right", "full"):
             op: ops.Operator = join_ops.HashOuterJoin(left, right, lkeys, rkeys, residual,
                                                       jkind, lw, rw)
+        elif jkind == "left":
+            op = ops.HashJoin(left, right, lkeys, rkeys, residual, "left", lw, rw)
         else:
-            op = ops.HashJoin(left, right, lkeys, rkeys, residual,
-                              "left" if jkind == "left" else "inner", lw, rw)
+            op = join_ops.BalancedHashJoin(left, right, lkeys, rkeys, residual, "inner", lw, rw)
         return op.explain(f"Hash Cond: ({on_text})"), scope
     if jkind == "full":
         raise errors.FeatureNotSupported(
