@@ -13,8 +13,15 @@ same codes (relkind, contype, typtype...), and OIDs that do not change across re
   from one (``derived_oid``) for rows PostgreSQL gives an OID but OmenDB does not store
   (pg_attrdef, pg_enum labels of older catalogs).
 
+* reltuples/relpages, pg_stat_user_tables counters and the size functions are estimates from
+  the stored row count (OmenDB has no 8 kB pages): -1 / 0 while a table is empty, as
+  PostgreSQL shows before its first ANALYZE.
+* ``CatalogIndex`` gives OID and name lookups in O(1): regclass output, *_is_visible and
+  pg_get_* run once per row of catalog queries, and a scan each would be quadratic.
+
 Producers take ``(catalog, info)``; ``info["ctx"]`` is the ExecContext when the planner
-passes it (pg_settings and pg_stat_activity read the session through it).
+passes it (pg_settings, pg_stat_activity and the row estimates read the engine through it).
+The regenerating script for the captured rows is scripts/gen_pg_catalog_data.py.
 """
 
 from __future__ import annotations
@@ -247,19 +254,14 @@ def indexes(cat: Catalog) -> list[IndexInfo]:
     return out
 
 
-def relations(cat: Catalog) -> list[Rel]:
+def relations(cat: Catalog, index_list: list[IndexInfo] | None = None) -> list[Rel]:
+    """Every user relation, as pg_class lists them: tables, indexes, sequences, views."""
     rels = [Rel(t.oid, t.name, t.schema, "r", t) for t in cat.tables.values()]
-    rels += [Rel(i.oid, i.name, i.table.schema, "i", i, i.table) for i in indexes(cat)]
+    rels += [Rel(i.oid, i.name, i.table.schema, "i", i, i.table)
+             for i in (index_list if index_list is not None else indexes(cat))]
     rels += [Rel(s.oid, s.name, s.schema, "S", s) for s in cat.sequences.values()]
     rels += [Rel(v.oid, v.name, v.schema, "v", v) for v in views_of(cat)]
     return rels
-
-
-def find_relation(cat: Catalog, oid: int) -> Rel | None:
-    for r in relations(cat):
-        if r.oid == oid:
-            return r
-    return None
 
 
 class CatalogIndex:
@@ -270,10 +272,7 @@ class CatalogIndex:
         self.cat = cat
         self.index_list = indexes(cat)
         self.indexes = {i.oid: i for i in self.index_list}
-        rels = [Rel(t.oid, t.name, t.schema, "r", t) for t in cat.tables.values()]
-        rels += [Rel(i.oid, i.name, i.table.schema, "i", i, i.table) for i in self.index_list]
-        rels += [Rel(q.oid, q.name, q.schema, "S", q) for q in cat.sequences.values()]
-        rels += [Rel(v.oid, v.name, v.schema, "v", v) for v in views_of(cat)]
+        rels = relations(cat, self.index_list)
         self.rels = rels
         self.by_oid = {r.oid: r for r in rels}
         self.by_name: dict[tuple[str, str], int] = {}
