@@ -360,8 +360,9 @@ def _join_using(planner: Planner, left: ops.Operator, right: ops.Operator,
     elif jkind in ("right", "full"):
         op = join_ops.HashOuterJoin(left, right, lkeys, rkeys, None, jkind, lw, rw).explain(text)
     else:
-        op = ops.HashJoin(left, right, lkeys, rkeys, None,
-                          "left" if jkind == "left" else "inner", lw, rw).explain(text)
+        join_cls = ops.HashJoin if jkind == "left" else join_ops.BalancedHashJoin
+        op = join_cls(left, right, lkeys, rkeys, None,
+                      "left" if jkind == "left" else "inner", lw, rw).explain(text)
     # the merged columns: left's value (INNER/LEFT), right's (RIGHT), COALESCE (FULL)
     merged: list[int] = []
     if jkind == "full":
