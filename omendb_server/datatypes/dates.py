@@ -3,9 +3,8 @@
 Values are Python ``date``/``time``/naive ``datetime``/UTC-aware ``datetime``; the
 binary forms count days or microseconds from PostgreSQL's epoch 2000-01-01.
 
-Known limits (Python's datetime range): years outside 1..9999, BC dates and time
-'24:00:00' are rejected instead of stored (22008). 'infinity'/'-infinity' are stored
-as the extreme Python values (see DATE_INFINITY).
+Known limits (Python's datetime range): years outside 1..9999, BC dates, infinity
+and time '24:00:00' are rejected instead of stored (22008, or 0A000 for infinity).
 """
 
 from __future__ import annotations
@@ -29,32 +28,6 @@ _I64 = struct.Struct(">q")
 _INT64_MAX = (1 << 63) - 1
 _INT64_MIN = -(1 << 63)
 _USECS_PER_DAY = 86_400_000_000
-
-
-#: 'infinity' / '-infinity' are the extreme values Python can hold (PostgreSQL keeps them
-#: as INT_MAX/INT_MIN): they order after/before every other value, print and travel in
-#: binary as PostgreSQL's infinities. The price: 9999-12-31 (23:59:59.999999) and
-#: 0001-01-01 (00:00:00) themselves read back as the infinities.
-DATE_INFINITY = date.max
-DATE_NEG_INFINITY = date.min
-TS_INFINITY = datetime.max
-TS_NEG_INFINITY = datetime.min
-TSTZ_INFINITY = datetime.max.replace(tzinfo=UTC)
-TSTZ_NEG_INFINITY = datetime.min.replace(tzinfo=UTC)
-
-
-def infinity_sign(value: Any) -> int:
-    """+1 / -1 for the infinity sentinels of date, timestamp and timestamptz, else 0."""
-    if isinstance(value, datetime):
-        naive = value.replace(tzinfo=None) if value.tzinfo is not None else value
-        if naive == datetime.max:
-            return 1
-        if naive == datetime.min:
-            return -1
-        return 0
-    if isinstance(value, date):
-        return 1 if value == date.max else -1 if value == date.min else 0
-    return 0
 
 
 def _infinite() -> errors.FeatureNotSupported:
@@ -105,10 +78,8 @@ def _now_local(ctx: FormatContext) -> datetime:
 
 def _special_naive(word: str, ctx: FormatContext) -> datetime:
     """epoch/now/today/… as wall-clock time in the session zone."""
-    if word in ("infinity", "+infinity"):
-        return TS_INFINITY
-    if word == "-infinity":
-        return TS_NEG_INFINITY
+    if word in ("infinity", "+infinity", "-infinity"):
+        raise _infinite()
     if word == "epoch":
         return datetime(1970, 1, 1)
     now = _now_local(ctx)
@@ -134,8 +105,6 @@ def _parse_guarded(label: str, text: str, ctx: FormatContext, build: Callable[[d
 
 class DateCodec(Codec):
     def encode_text(self, value: Any, ctx: FormatContext) -> str:
-        if value == DATE_INFINITY or value == DATE_NEG_INFINITY:
-            return "infinity" if value == DATE_INFINITY else "-infinity"
         return format_date(value)
 
     def decode_text(self, text: str, ctx: FormatContext) -> date:
@@ -149,10 +118,6 @@ class DateCodec(Codec):
         return _parse_guarded("date", text, ctx, build)
 
     def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
-        if value == DATE_INFINITY:
-            return _I32.pack((1 << 31) - 1)
-        if value == DATE_NEG_INFINITY:
-            return _I32.pack(-(1 << 31))
         return _I32.pack(value.toordinal() - _PG_EPOCH_ORDINAL)
 
     def decode_binary(self, data: bytes, ctx: FormatContext) -> date:
@@ -160,7 +125,7 @@ class DateCodec(Codec):
             raise bad_binary()
         days = _I32.unpack(data)[0]
         if days in (-(1 << 31), (1 << 31) - 1):
-            return DATE_INFINITY if days > 0 else DATE_NEG_INFINITY
+            raise _infinite()
         try:
             return date.fromordinal(days + _PG_EPOCH_ORDINAL)
         except (ValueError, OverflowError):
@@ -259,9 +224,6 @@ class TimestampCodec(Codec):
         self.label = "timestamp with time zone" if with_tz else "timestamp"
 
     def encode_text(self, value: Any, ctx: FormatContext) -> str:
-        inf = infinity_sign(value)
-        if inf:
-            return "infinity" if inf > 0 else "-infinity"
         if self.with_tz:
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
@@ -279,8 +241,6 @@ class TimestampCodec(Codec):
                     return datetime(1970, 1, 1, tzinfo=UTC)
                 naive = _special_naive(p.special, ctx)
                 zone = None
-                if infinity_sign(naive):
-                    return naive.replace(tzinfo=UTC) if self.with_tz else naive
             else:
                 naive = dp.build_naive(p)
                 zone = p.zone
@@ -292,8 +252,6 @@ class TimestampCodec(Codec):
         return _parse_guarded(self.label, text, ctx, build)
 
     def apply_typmod(self, value: Any, typmod: int) -> datetime:
-        if infinity_sign(value):
-            return value
         micros = timestamp_to_micros(value)
         rounded = round_micros(micros, typmod)
         if rounded == micros:
@@ -302,9 +260,6 @@ class TimestampCodec(Codec):
         return naive.replace(tzinfo=UTC) if self.with_tz else naive
 
     def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
-        inf = infinity_sign(value)
-        if inf:
-            return _I64.pack(_INT64_MAX if inf > 0 else _INT64_MIN)
         return _I64.pack(timestamp_to_micros(value))
 
     def decode_binary(self, data: bytes, ctx: FormatContext) -> datetime:
@@ -312,7 +267,6 @@ class TimestampCodec(Codec):
             raise bad_binary()
         micros = _I64.unpack(data)[0]
         if micros in (_INT64_MIN, _INT64_MAX):
-            naive = TS_INFINITY if micros > 0 else TS_NEG_INFINITY
-            return naive.replace(tzinfo=UTC) if self.with_tz else naive
+            raise _infinite()
         naive = micros_to_timestamp(micros)
         return naive.replace(tzinfo=UTC) if self.with_tz else naive

@@ -22,7 +22,6 @@ from sqlglot import exp
 
 from omendb_server import errors
 from omendb_server.datatypes import Interval, type_by_name
-from omendb_server.datatypes.dates import infinity_sign
 from omendb_server.datatypes.timezones import UTC, format_offset, session_zone
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
@@ -58,8 +57,6 @@ def add_months(ts: Any, months: int) -> Any:
 
 def ts_plus_interval(ts: _dt.datetime, iv: Interval, tz: _dt.tzinfo | None = None) -> _dt.datetime:
     """timestamp[tz] + interval; ``tz`` is the session zone for timestamptz."""
-    if infinity_sign(ts):
-        return ts  # infinity +- anything finite stays infinite
     try:
         if tz is not None:
             local = ts.astimezone(tz).replace(tzinfo=None)
@@ -78,8 +75,6 @@ def _localize(local: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:
 
 def ts_diff(a: _dt.datetime, b: _dt.datetime) -> Interval:
     """timestamp - timestamp: days and time, as PostgreSQL's timestamp_mi (justify_hours)."""
-    if infinity_sign(a) or infinity_sign(b):
-        raise errors.DatetimeFieldOverflow("cannot subtract infinite timestamps")
     delta = a - b
     micros = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
     return justify_hours(Interval(0, 0, micros))
@@ -215,8 +210,6 @@ def datetime_arith(comp: Any, sym: str, left: Any, right: Any) -> Any:
         return CExpr(run, t)
 
     def day_step(d: _dt.date, n: int) -> _dt.date:
-        if infinity_sign(d):
-            return d
         try:
             return d + _dt.timedelta(days=n)
         except OverflowError:
@@ -830,9 +823,7 @@ def _justify(call: Call) -> Any:
 @register("isfinite")
 def _isfinite(call: Call) -> Any:
     (a,) = call.compiled()
-    if a.type.oid == 705:
-        a = call.comp.coerce(a, T.DATE)
-    return call.strict([a], lambda v: infinity_sign(v) == 0, T.BOOL)
+    return call.strict([a], lambda v: True, T.BOOL)
 
 
 @register("localtime", "current_time")

@@ -311,23 +311,15 @@ def _zone(ctx: FormatContext) -> _dt.tzinfo:
 
 
 def _localize(v: _dt.datetime, ctx: FormatContext) -> _dt.datetime:
-    if v in (_dt.datetime.max, _dt.datetime.min):  # +-infinity stay infinite
-        return v.replace(tzinfo=_dt.timezone.utc)
     return v.replace(tzinfo=_zone(ctx)).astimezone(_dt.timezone.utc)
 
 
 def _ts_local(v: _dt.datetime, ctx: FormatContext) -> _dt.datetime:
-    naive = v.replace(tzinfo=None)
-    if naive in (_dt.datetime.max, _dt.datetime.min):
-        return v
     return v.astimezone(_zone(ctx))
 
 
 def _date_to_ts(v: _dt.date, d: int, ctx: FormatContext) -> _dt.datetime:
-    if v in (_dt.date.max, _dt.date.min):
-        ts = _dt.datetime.max if v == _dt.date.max else _dt.datetime.min
-    else:
-        ts = _dt.datetime(v.year, v.month, v.day)
+    ts = _dt.datetime(v.year, v.month, v.day)
     return _localize(ts, ctx) if d == 1184 else ts
 
 

@@ -139,17 +139,6 @@ def test_timetz_both_formats(ac):
         assert isinstance(row[1], dt.time) and row[1].tzinfo is not None
 
 
-def test_infinite_dates_stored(ac, table_name):
-    ac.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, d date, ts timestamptz)")
-    ac.execute(f"INSERT INTO {table_name} VALUES (1, 'infinity', '-infinity'), "
-               "(2, '2024-01-01', '2024-01-01 00:00+00')")
-    rows = ac.execute(f"SELECT id, d::text, ts::text, isfinite(d) FROM {table_name} "
-                      "ORDER BY d DESC").fetchall()
-    assert rows == [(1, "infinity", "-infinity", False),
-                    (2, "2024-01-01", "2024-01-01 00:00:00+00", True)]
-    assert ac.execute(f"SELECT id FROM {table_name} WHERE ts < '1900-01-01'").fetchall() == [(1,)]
-
-
 def test_enum_functions(ac, unique_name):
     mood = unique_name("mood")
     ac.execute(f"CREATE TYPE {mood} AS ENUM ('sad', 'ok', 'happy')")
