@@ -584,21 +584,24 @@ def _pg_constraint(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     return rows
 
 
-def _comment_class(cat: Catalog, oid: int) -> int:
-    if oid in cat.schemas.values():
-        return PG_NAMESPACE_RELID
-    if any(e.oid == oid for e in enums_of(cat)):
-        return PG_TYPE_RELID
-    for t in cat.tables.values():
-        if any(c.oid == oid for c in constraints_of(cat, t)) and oid not in (
-                t.oid, t.pk_index_oid):
-            return PG_CONSTRAINT_RELID
-    return PG_CLASS_RELID
-
-
 def _pg_description(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     comments = getattr(cat, "comments", {}) or {}
-    rows = [(oid, _comment_class(cat, oid), sub, text) for (oid, sub), text in comments.items()]
+    rows = []
+    if comments:
+        schemas = set(cat.schemas.values())
+        types = {e.oid for e in enums_of(cat)}
+        relations_ = {r.oid for r in relations(cat)}
+        constraints = {c.oid for t in cat.tables.values() for c in constraints_of(cat, t)}
+        for (oid, sub), text in comments.items():
+            if oid in schemas:
+                classoid = PG_NAMESPACE_RELID
+            elif oid in types:
+                classoid = PG_TYPE_RELID
+            elif oid in constraints and oid not in relations_:
+                classoid = PG_CONSTRAINT_RELID
+            else:
+                classoid = PG_CLASS_RELID
+            rows.append((oid, classoid, sub, text))
     # COMMENT ON a built-in object (the public schema...) replaces its description
     return [r for r in data.PG_DESCRIPTION_ROWS if (r[0], r[2]) not in comments] + rows
 
