@@ -13,6 +13,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from omendb_server import errors
 from omendb_server.catalog import Catalog
@@ -41,7 +42,8 @@ def parse_sql(sql: str) -> exp.Expression:
     if isinstance(tree, exp.Command):
         word = str(tree.this).split()[0] if tree.this else sql.split()[0]
         raise errors.SyntaxError(f'syntax error at or near "{word}"')
-    return tree
+    # PostgreSQL folds unquoted identifiers to lower case (CREATE TABLE Foo is "foo")
+    return normalize_identifiers(tree, dialect="postgres")
 
 
 def _syntax_error(sql: str, e: Exception) -> errors.DBError:

@@ -480,3 +480,14 @@ def test_create_table_as(conn, unique_name):
     with pytest.raises(pge.DuplicateTable):
         conn.execute(f"CREATE TABLE {t} AS SELECT 1")
     conn.rollback()
+
+
+def test_unquoted_identifiers_fold_to_lower_case(conn, unique_name):
+    t = unique_name("Mixed").upper()
+    conn.execute(f'CREATE TABLE {t} (Col int, "Quoted" int, CONSTRAINT Pos CHECK (Col > 0))')
+    conn.execute(f'INSERT INTO {t.lower()} (col, "Quoted") VALUES (1, 2)')
+    assert conn.execute(f'SELECT COL, "Quoted" FROM {t}').fetchall() == [(1, 2)]
+    with pytest.raises(pge.CheckViolation) as exc:
+        conn.execute(f"INSERT INTO {t} VALUES (-1, 0)")
+    assert exc.value.diag.constraint_name == "pos"
+    conn.rollback()
