@@ -8,14 +8,19 @@ Ryu port switches to exponent form when the decimal exponent is < -4 or >= 15
 
 from __future__ import annotations
 
-from decimal import Decimal
 import math
 import re
 import struct
+from decimal import Decimal
 from typing import Any
 
 from omendb_server import errors
-from omendb_server.datatypes.core import Codec, FormatContext, bad_binary, invalid_syntax
+from omendb_server.datatypes.core import (
+    Codec,
+    FormatContext,
+    bad_binary,
+    invalid_syntax,
+)
 
 _F4 = struct.Struct(">f")
 _F8 = struct.Struct(">d")
@@ -24,21 +29,36 @@ _NUM_RE = re.compile(r"\s*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 _SPECIAL_RE = re.compile(r"\s*([+-]?)(inf|infinity|nan)\s*", re.ASCII | re.IGNORECASE)
 
 
+_FLT_MAX = 3.4028234663852886e38
+#: Halfway between FLT_MAX and the next (unrepresentable) single: below it rounds to FLT_MAX.
+_FLT_ROUND_LIMIT = 3.4028235677973366e38
+
+
 def to_float4(value: float) -> float:
-    """Round a double to the nearest single-precision value (what float4 stores)."""
-    return _F4.unpack(_F4.pack(value))[0]
+    """Round a double to the nearest single-precision value (what float4 stores).
+
+    OverflowError when the value lies beyond real's range (after rounding)."""
+    try:
+        return _F4.unpack(_F4.pack(value))[0]
+    except OverflowError:
+        if abs(value) < _FLT_ROUND_LIMIT:
+            return math.copysign(_FLT_MAX, value)
+        raise
 
 
 def _shortest_digits(value: float, single: bool) -> tuple[str, int]:
     """Shortest round-trip digits of |value| and its scientific exponent."""
     if single:
-        for prec in range(0, 9):
+        for prec in range(9):
             s = f"{value:.{prec}e}"
-            if to_float4(float(s)) == value:
-                break
+            try:
+                if to_float4(float(s)) == value:
+                    break
+            except OverflowError:  # a short rounding of FLT_MAX lands beyond real's range
+                continue
     else:
         s = repr(value)
-    sign, digits, exp = Decimal(s).as_tuple()
+    _, digits, exp = Decimal(s).as_tuple()
     ds = "".join(map(str, digits)).rstrip("0") or "0"
     sci = len(digits) + int(exp) - 1
     return ds, sci
@@ -57,7 +77,7 @@ def format_float(value: float, single: bool, extra_float_digits: int = 1) -> str
     if not single and 1e-4 <= abs(value) < 1e15:
         # Fast path: here repr() already prints PostgreSQL's positional form (bar a '.0').
         r = repr(value)
-        return r[:-2] if r.endswith(".0") else r
+        return r.removesuffix(".0")
     sign = "-" if value < 0 else ""
     digits, exp = _shortest_digits(abs(value), single)
     if exp < -4 or exp >= (6 if single else 15):
@@ -106,7 +126,7 @@ class FloatCodec(Codec):
         try:
             return self.struct.pack(float(value))
         except OverflowError as exc:
-            raise errors.NumericValueOutOfRange(f"value out of range: overflow") from exc
+            raise errors.NumericValueOutOfRange("value out of range: overflow") from exc
 
     def decode_binary(self, data: bytes, ctx: FormatContext) -> float:
         if len(data) != self.struct.size:

@@ -52,6 +52,8 @@ class CExpr:
     source: tuple[int, int] = (0, 0)
     #: Position in the input row when this is a plain column reference (fast projection).
     col_index: int | None = None
+    #: (name, type) of each field when this is a row value (whole-row reference, ROW()).
+    fields: tuple[tuple[str, DataType], ...] | None = None
 
 
 @dataclass
@@ -621,7 +623,7 @@ class ExprCompiler:
         return _const(node.this, T.UNKNOWN)
 
     def _c_Boolean(self, node: exp.Boolean) -> CExpr:
-        return _const(bool(node.this), T.BOOL, "bool")
+        return _const(bool(node.this), T.BOOL)
 
     def _c_Null(self, node: exp.Null) -> CExpr:
         return _const(None, T.UNKNOWN)
@@ -699,7 +701,7 @@ class ExprCompiler:
                 if level:
                     self.correlated = True
                 return CExpr(_row_reader(idx, names, types, level), type_by_name("record"), -1,
-                             alias)
+                             alias, fields=tuple(zip(names, types)))
             scope = scope.outer
             level += 1
         return None
@@ -717,6 +719,20 @@ class ExprCompiler:
         inner = node.expression
         if isinstance(node.this, (exp.Identifier, exp.Var)) and isinstance(inner, (exp.Func, exp.Anonymous)):
             return self.compile(inner)
+        if isinstance(node.this, exp.Paren) and isinstance(inner, (exp.Identifier, exp.Var,
+                                                                    exp.Column)):
+            # (row).field: a field of a row value
+            row = self.compile(node.this.this)
+            field = inner.name
+            if row.fields is None:
+                raise errors.DBError(f"column notation .{field} applied to type "
+                                     f"{T.type_label(row.type)}, which is not a composite type",
+                                     "42809")
+            for i, (fname, ftype) in enumerate(row.fields):
+                if fname == field:
+                    return CExpr(lambda r, c, i=i, rf=row.fn: None if (v := rf(r, c)) is None
+                                 else v[i], ftype, -1, field)
+            raise errors.UndefinedColumn(f'column "{field}" not found in data type record')
         raise errors.FeatureNotSupported(f"expression not supported yet: {node.sql()}")
 
     def _c_Alias(self, node: exp.Alias) -> CExpr:
@@ -803,7 +819,7 @@ class ExprCompiler:
                 hint="No operator matches the given name and argument types. "
                 "You might need to add explicit type casts.",
             )
-        rtype = T.numeric_result(lt, rt)
+        rtype = T.arithmetic_result(lt, rt)
         if rtype.oid != lt.oid:
             left = self.coerce(left, rtype)
         if rtype.oid != rt.oid:
@@ -1582,10 +1598,24 @@ class ExprCompiler:
         return CExpr(coalesce, rtype, -1, "coalesce")
 
     def _c_Nullif(self, node: exp.Nullif) -> CExpr:
-        a, b = self.compare_pair(self.compile(node.this), self.compile(node.expression))
+        first = self.compile(node.this)
+        a, b = self.compare_pair(first, self.compile(node.expression))
         af, bf = a.fn, b.fn
-        return CExpr(lambda r, c: None if (v := af(r, c)) is not None and v == bf(r, c) else v,
-                     a.type, a.typmod, "nullif")
+        if first.type.oid in (705, a.type.oid):
+            return CExpr(lambda r, c: None if (v := af(r, c)) is not None and v == bf(r, c)
+                         else v, a.type, a.typmod, "nullif")
+        # NULLIF keeps its first argument's type; only the comparison uses the common type
+        ff = first.fn
+        conv = T.cached_cast(first.type, a.type)
+
+        def nullif(r: tuple, c: ExecContext) -> Any:
+            v = ff(r, c)
+            if v is None:
+                return None
+            w = bf(r, c)
+            return None if w is not None and conv(v, c.fmt) == w else v
+
+        return CExpr(nullif, first.type, first.typmod, "nullif")
 
     def _greatest_least(self, node: exp.Expression, pick: Callable[..., Any], name: str) -> CExpr:
         args = [self.compile(node.this)] + [self.compile(e) for e in node.expressions]

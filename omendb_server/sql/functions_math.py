@@ -114,13 +114,14 @@ def _round(call: Call) -> Any:
     name = "trunc" if call.name != "round" else "round"
     rounding = ROUND_HALF_UP if name == "round" else ROUND_DOWN
     x = ces[0]
-    if len(ces) == 1 and x.type.oid in (700, 701, 705):
+    if len(ces) == 1 and x.type.oid in (700, 701, 705, 21, 23, 20):
+        # round(int)/trunc(int) resolve to the float8 versions (float8 is preferred)
         x = call.comp.coerce(x, T.FLOAT8)
         if name == "round":
-            return call.strict([x], lambda v: float(round(v)) if math.isfinite(v) else v,
-                               T.FLOAT8, name)
-        return call.strict([x], lambda v: float(math.trunc(v)) if math.isfinite(v) else v,
-                           T.FLOAT8, name)
+            return call.strict([x], lambda v: math.copysign(float(round(v)), v)
+                               if math.isfinite(v) else v, T.FLOAT8, name)
+        return call.strict([x], lambda v: math.copysign(float(math.trunc(v)), v)
+                           if math.isfinite(v) else v, T.FLOAT8, name)
     if x.type.oid not in (21, 23, 20, 1700, 705):
         raise call.no_such_function(ces)
     x = call.comp.coerce(x, T.NUMERIC)

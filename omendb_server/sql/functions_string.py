@@ -729,8 +729,10 @@ def _row(call: Call) -> Any:
     names = tuple(f"f{i + 1}" for i in range(len(ces)))
     types = tuple(c.type for c in ces)
     fns = [c.fn for c in ces]
-    return call.make(lambda r, c: RowValue([f(r, c) for f in fns], names, types),
-                     type_by_name("record"), "row")
+    out = call.make(lambda r, c: RowValue([f(r, c) for f in fns], names, types),
+                    type_by_name("record"), "row")
+    out.fields = tuple(zip(names, types))
+    return out
 
 
 @register("enum_range", "enum_first", "enum_last")

@@ -71,11 +71,16 @@ def check_int(value: int, oid: int) -> int:
 
 
 def numeric_result(a: DataType, b: DataType) -> DataType:
-    """Result type of an arithmetic operator over two numeric types."""
-    if 700 in (a.oid, b.oid) and a.oid != b.oid:
-        # real mixed with anything else resolves to the float8 cross-type operators
-        return FLOAT8
+    """The common type of two numeric types (CASE, COALESCE, UNION, comparisons)."""
     return a if NUMERIC_RANK[a.oid] >= NUMERIC_RANK[b.oid] else b
+
+
+def arithmetic_result(a: DataType, b: DataType) -> DataType:
+    """Result type of + - * / over two numeric types: real mixed with anything else
+    resolves to PostgreSQL's float8 cross-type operators (float48pl...)."""
+    if 700 in (a.oid, b.oid) and a.oid != b.oid:
+        return FLOAT8
+    return numeric_result(a, b)
 
 
 def common_type(a: DataType, b: DataType, op: str = "=") -> DataType:
@@ -230,7 +235,15 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
                 if d == 700:
                     from omendb_server.datatypes.floats import to_float4
 
-                    return to_float4(f)
+                    try:
+                        return to_float4(f)
+                    except OverflowError:
+                        if s == 1700:  # numeric_float4 quotes the value
+                            from omendb_server.datatypes.numeric import format_numeric
+
+                            raise errors.NumericValueOutOfRange(
+                                f'"{format_numeric(v)}" is out of range for type real') from None
+                        raise errors.NumericValueOutOfRange("value out of range: overflow") from None
                 return f
             return to_float
     if d == 16 and s == 23:

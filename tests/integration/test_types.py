@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""Type input/output and cast errors (uuid, bytea, numeric(p,s), char(n), varchar(n), integers, booleans, intervals, NaN ordering, row values; 22P02, 22003, 22001, 42883) against PostgreSQL 15.
+"""Type input/output, type resolution and cast errors (uuid, bytea, numeric(p,s), char(n), varchar(n), integers, floats, booleans, intervals, NaN ordering, row values; 22P02, 22003, 22001, 42883) against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -241,7 +241,63 @@ CASES = [("select 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, "
  ("select overlay('Txxxxas' placing 'hom' from 2 for 4), '\\xdead'::bytea || '\\xbeef'::bytea",
   [('overlay', 25), ('?column?', 17)],
   [('Thomas', '\\xdeadbeef')]),
- ('select @ (-2147483648)::int4', 'ERROR', ('22003', 'integer out of range', None))]
+ ('select @ (-2147483648)::int4', 'ERROR', ('22003', 'integer out of range', None)),
+ ('SELECT 0.1::float4, 1e7::float4, 1e8::float4, 16777217::float4, 1.0e-6::float4, '
+  '3.4028235e38::float4',
+  [('float4', 700),
+   ('float4', 700),
+   ('float4', 700),
+   ('float4', 700),
+   ('float4', 700),
+   ('float4', 700)],
+  [('0.1', '1e+07', '1e+08', '1.6777216e+07', '1e-06', '3.4028235e+38')]),
+ ('SELECT round(12.5::float8), round(13.5::float8), round(-0.5::float8), round(0.5::float4), '
+  'trunc(-0.5::float8)',
+  [('round', 701), ('round', 701), ('round', 701), ('round', 701), ('trunc', 701)],
+  [('12', '14', '-0', '0', '-0')]),
+ ("SELECT true, false, true::text, 't'::bool::text",
+  [('?column?', 16), ('?column?', 16), ('text', 25), ('text', 25)],
+  [('t', 'f', 'true', 'true')]),
+ ("SELECT pg_typeof(coalesce(1, 2::int8)), pg_typeof(coalesce(NULL, 'a')), "
+  'pg_typeof(coalesce(1.5::float4, 1)), pg_typeof(nullif(1::int2, 1)), nullif(1::int2, 1), '
+  'nullif(2::int2, 1)',
+  [('pg_typeof', 2206),
+   ('pg_typeof', 2206),
+   ('pg_typeof', 2206),
+   ('pg_typeof', 2206),
+   ('nullif', 21),
+   ('nullif', 21)],
+  [('bigint', 'text', 'real', 'smallint', None, '2')]),
+ ('SELECT pg_typeof(round(1.5)), pg_typeof(round(1.5::float8)), pg_typeof(round(1::int4)), '
+  'pg_typeof(trunc(1.5)), pg_typeof(ceil(1::int8)), pg_typeof(sqrt(4)), pg_typeof(power(2, 3)), '
+  'round(7::int), round(7::int, 1)',
+  [('pg_typeof', 2206),
+   ('pg_typeof', 2206),
+   ('pg_typeof', 2206),
+   ('pg_typeof', 2206),
+   ('pg_typeof', 2206),
+   ('pg_typeof', 2206),
+   ('pg_typeof', 2206),
+   ('round', 701),
+   ('round', 1700)],
+  [('numeric',
+    'double precision',
+    'double precision',
+    'numeric',
+    'double precision',
+    'double precision',
+    'double precision',
+    '7',
+    '7.0')]),
+ ('select 1.5::float4 + 1, pg_typeof(1.5::float4 + 1), pg_typeof(1.5::float4 * 2::int2)',
+  [('?column?', 701), ('pg_typeof', 2206), ('pg_typeof', 2206)],
+  [('2.5', 'double precision', 'double precision')]),
+ ('select 3.5e38::float4',
+  'ERROR',
+  ('22003', '"350000000000000000000000000000000000000" is out of range for type real', None)),
+ ("select (t).a, (t).b, (row(1, 'x'::text)).f2 from (values (1, 'q')) as t(a, b)",
+  [('a', 23), ('b', 25), ('f2', 25)],
+  [('1', 'q', 'x')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
