@@ -271,7 +271,11 @@ def _format_type(call: Call) -> Any:
         tm = typmod(r, c)
         if tm is None and o == 1042:
             return "character"  # format_type(bpchar, NULL); with -1 PostgreSQL says bpchar
-        text = type_text(_ix(c), o, -1 if tm is None else tm)
+        tm = -1 if tm is None else tm
+        if o in TYPES_BY_OID or (tm < 0 and o in PG_TYPE_DISPLAY):
+            text = type_text(c.catalog, o, tm)  # built-in: no catalog index needed
+        else:
+            text = type_text(_ix(c), o, tm)
         return "???" if text is None else text
 
     return call.make(run, T.TEXT)
