@@ -99,6 +99,7 @@ Step = tuple[Callable[..., None], tuple[Any, ...]]
 def _plan(steps: list[Step], name: str, schema: str | None, if_exists: bool) -> CallablePlan:
     def run(ctx: ExecContext) -> Result:
         cat = ctx.tm.writable_catalog(ctx.txn)
+        ctx.catalog = cat  # expressions evaluated while rewriting see this statement's objects
         table = cat.find_table(name, schema)
         if table is None:
             if if_exists:

@@ -315,3 +315,24 @@ def test_set_constraints(conn, unique_name):
     conn.execute(f"INSERT INTO {c} VALUES (2, 20, NULL)")
     conn.execute(f"INSERT INTO {p} VALUES (20)")
     conn.commit()
+
+
+def test_generated_columns_in_copy_and_added_columns(conn, unique_name):
+    t, a = unique_name("gc"), unique_name("ga")
+    conn.execute(f"CREATE TABLE {t} (a int, b int GENERATED ALWAYS AS (a * 2) STORED)")
+    with conn.cursor() as cur, cur.copy(f"COPY {t} FROM STDIN") as cp:
+        cp.write_row((5,))  # generated columns are not in COPY's default column list
+    with conn.cursor() as cur, cur.copy(f"COPY {t} TO STDOUT") as cp:
+        assert list(cp.rows()) == [("5",)]
+    assert conn.execute(f"SELECT * FROM {t}").fetchall() == [(5, 10)]
+    conn.commit()
+    with pytest.raises(pge.InvalidColumnReference), conn.cursor() as cur, \
+            cur.copy(f"COPY {t} (a, b) FROM STDIN") as cp:
+        cp.write_row((5, 1))
+    conn.rollback()
+    conn.execute(f"CREATE TABLE {a} (a int)")
+    conn.execute(f"INSERT INTO {a} VALUES (1), (2)")
+    conn.execute(f"ALTER TABLE {a} ADD COLUMN b int GENERATED ALWAYS AS (a + 10) STORED")
+    conn.execute(f"ALTER TABLE {a} ADD COLUMN s serial")
+    assert conn.execute(f"SELECT * FROM {a} ORDER BY a").fetchall() == [(1, 11, 1), (2, 12, 2)]
+    conn.commit()
