@@ -451,7 +451,27 @@ def _identifier_renamer(old: str, new: str) -> Callable[[str], str]:
 def _rename_table(ctx: ExecContext, cat: Catalog, table: Table, new: str) -> None:
     if cat.relation_name_taken(new, table.schema):
         raise errors.DuplicateTable(f'relation "{new}" already exists')
+    old = table.name
     table.name = new
+    # views keep their query as text: point them at the new name (PostgreSQL's views
+    # reference the relation itself, so they follow renames)
+    from omendb_server.sql.ddl_objects import _print_view, view_depends_on
+
+    for view in cat.views.values():
+        if not view_depends_on(view, old):
+            continue
+        tree = sqlglot.parse_one(view.sql, read="postgres")
+        unaliased = False
+        for ref in tree.find_all(exp.Table):
+            if ref.name == old and (not ref.db or ref.db == table.schema):
+                ref.set("this", exp.to_identifier(new))
+                unaliased = unaliased or not ref.alias
+        if unaliased:  # qualifiers naming the table itself follow it
+            for col in tree.find_all(exp.Column):
+                if col.table == old:
+                    col.set("table", exp.to_identifier(new))
+        view.sql = tree.sql(dialect="postgres")
+        _print_view(view, cat)
 
 
 def _rename_constraint(ctx: ExecContext, cat: Catalog, table: Table, old: str, new: str) -> None:

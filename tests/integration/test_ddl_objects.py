@@ -491,3 +491,15 @@ def test_unquoted_identifiers_fold_to_lower_case(conn, unique_name):
         conn.execute(f"INSERT INTO {t} VALUES (-1, 0)")
     assert exc.value.diag.constraint_name == "pos"
     conn.rollback()
+
+
+def test_views_follow_table_renames(conn, unique_name):
+    t, v = unique_name("rt"), unique_name("rv")
+    conn.execute(f"CREATE TABLE {t} (id int, v text)")
+    conn.execute(f"INSERT INTO {t} VALUES (1, 'a')")
+    conn.execute(f"CREATE VIEW {v} AS SELECT id, {t}.v FROM {t} WHERE {t}.id > 0")
+    conn.execute(f"ALTER TABLE {t} RENAME TO {t}_2")
+    assert conn.execute(f"SELECT * FROM {v}").fetchall() == [(1, "a")]
+    assert conn.execute(f"SELECT pg_get_viewdef('{v}'::regclass)").fetchone() == (
+        f" SELECT {t}_2.id,\n    {t}_2.v\n   FROM {t}_2\n  WHERE ({t}_2.id > 0);",)
+    conn.rollback()
