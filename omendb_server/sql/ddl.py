@@ -9,6 +9,8 @@ schemas, enum types, comments) in ``ddl_objects``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
 
 from omendb_server import errors
@@ -84,13 +86,21 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
     if_not_exists = bool(node.args.get("exists"))
     colspecs: list[ColSpec] = []
     written: list[ConSpec] = []
+    #: ColSpecs and (LIKE source table, schema, INCLUDING options) in written order
+    layout: list[Any] = []
     for item in schema_node.expressions:
+        if isinstance(item, exp.LikeProperty):
+            opts = {str(p.args.get("value")).upper() for p in item.expressions or []
+                    if str(p.this).upper() == "INCLUDING"}
+            layout.append((item.this.name, item.this.db or None, opts))
+            continue
         if isinstance(item, exp.ColumnDef):
             spec = parse_column(item, name)
             if any(c.column.name == spec.column.name for c in colspecs):
                 raise errors.DuplicateColumn(
                     f'column "{spec.column.name}" specified more than once')
             colspecs.append(spec)
+            layout.append(spec)
             written.extend(spec.constraints)
             continue
         con = parse_table_constraint(item)
@@ -115,17 +125,19 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
                 notice(ctx, f'relation "{name}" already exists, skipping', "42P07")
                 return Result("CREATE TABLE")
             raise errors.DuplicateTable(f'relation "{name}" already exists')
-        for cs in colspecs:
+        specs, cons = _expand_like(cat, layout, ordered) if len(layout) != len(colspecs) \
+            else (colspecs, ordered)
+        for cs in specs:
             t = cs.column.type
             if t.category == "E" and t.oid not in cat.enums:
                 raise errors.UndefinedObject(f'type "{t.name}" does not exist')
         oid = cat.allocate_oid()
         cols = [Column(c.column.name, c.column.type, c.column.typmod, c.column.not_null,
                        c.column.default, c.column.identity, c.column.generated,
-                       c.column.default_src) for c in colspecs]
+                       c.column.default_src) for c in specs]
         table = Table(oid=oid, name=name, schema=schema, columns=cols,
                       rowtype_oid=cat.allocate_oid())
-        for cs, col in zip(colspecs, cols):
+        for cs, col in zip(specs, cols):
             if cs.sequence:
                 seq = add_owned_sequence(cat, table, col, cs)
                 ctx.tm.sequences.pop(seq.oid, None)  # an OID a rolled-back sequence used
@@ -139,11 +151,63 @@ def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-u
         ctx.txn.created_tables.append(oid)
         ctx.tm.table_data(table)
         # PRIMARY KEY first (its name is taken before UNIQUE ones), then the rest in order
-        for con in ordered:
+        for con in cons:
             add_constraint(ctx, cat, table, con, validate=False)
         return Result("CREATE TABLE")
 
     return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
+
+
+def _expand_like(cat: Catalog, layout: list[Any], written: list[ConSpec]
+                 ) -> tuple[list[ColSpec], list[ConSpec]]:
+    """CREATE TABLE t (LIKE src [INCLUDING ...]): the source's columns (NOT NULL always;
+    DEFAULTS, GENERATED, IDENTITY, CONSTRAINTS, INDEXES, ALL as PostgreSQL copies them)."""
+    import sqlglot
+
+    specs: list[ColSpec] = []
+    cons = list(written)
+    for entry in layout:
+        if isinstance(entry, ColSpec):
+            specs.append(entry)
+            continue
+        src_name, src_schema, opts = entry
+        src = cat.get_table(src_name, src_schema)
+
+        def want(word: str, opts: set[str] = opts) -> bool:
+            return "ALL" in opts or word in opts
+
+        for col in src.columns:
+            new = Column(col.name, col.type, col.typmod, col.not_null)
+            spec = ColSpec(new)
+            if col.generated and want("GENERATED"):
+                new.generated, new.default, new.default_src = "s", col.default, col.default_src
+            elif col.identity and want("IDENTITY"):
+                new.identity = col.identity
+                spec.sequence, spec.base = col.identity, col.type.name
+            elif col.default is not None and not col.identity and not col.generated \
+                    and want("DEFAULTS"):
+                new.default, new.default_src = col.default, col.default_src
+            specs.append(spec)
+        if want("CONSTRAINTS"):
+            for con in src.constraints:
+                if con.type == "c":
+                    cons.append(ConSpec("c", con.name, [],
+                                        check=sqlglot.parse_one(con.check or "true",
+                                                                read="postgres")))
+        if want("INDEXES"):
+            if src.primary_key:
+                cons.append(ConSpec("p", None, [src.columns[i].name for i in src.primary_key]))
+            for index in cat.indexes_of(src.oid):
+                if index.unique:
+                    cons.append(ConSpec("u", None, [src.columns[i].name for i in index.columns]))
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.column.name in seen:
+            raise errors.DuplicateColumn(f'column "{spec.column.name}" specified more than once')
+        seen.add(spec.column.name)
+    rank = {"p": 0, "u": 1, "c": 2, "f": 3}
+    cons.sort(key=lambda c: rank[c.kind])
+    return specs, cons
 
 
 def plan_create_table_as(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]

@@ -503,3 +503,22 @@ def test_views_follow_table_renames(conn, unique_name):
     assert conn.execute(f"SELECT pg_get_viewdef('{v}'::regclass)").fetchone() == (
         f" SELECT {t}_2.id,\n    {t}_2.v\n   FROM {t}_2\n  WHERE ({t}_2.id > 0);",)
     conn.rollback()
+
+
+def test_create_table_like(conn, unique_name):
+    src, l1, l2 = unique_name("src"), unique_name("l1"), unique_name("l2")
+    conn.execute(f"CREATE TABLE {src} (id serial PRIMARY KEY, v text NOT NULL DEFAULT 'x' "
+                 "CHECK (v <> ''), g int GENERATED ALWAYS AS (id * 2) STORED, u int UNIQUE)")
+    conn.execute(f"CREATE TABLE {l1} (LIKE {src})")
+    conn.execute(f"INSERT INTO {l1} (id, v) VALUES (1, 'a')")
+    with pytest.raises(pge.NotNullViolation):  # NOT NULL is always copied, defaults are not
+        conn.execute(f"INSERT INTO {l1} (id) VALUES (2)")
+    conn.rollback()
+    conn.execute(f"CREATE TABLE {src} (id serial PRIMARY KEY, v text NOT NULL DEFAULT 'x' "
+                 "CHECK (v <> ''), g int GENERATED ALWAYS AS (id * 2) STORED, u int UNIQUE)")
+    conn.execute(f"CREATE TABLE {l2} (LIKE {src} INCLUDING ALL, extra int)")
+    assert conn.execute(f"INSERT INTO {l2} (id) VALUES (3) RETURNING id, v, g, extra").fetchone() \
+        == (3, "x", 6, None)
+    with pytest.raises(pge.CheckViolation):
+        conn.execute(f"INSERT INTO {l2} (id, v) VALUES (4, '')")
+    conn.rollback()
