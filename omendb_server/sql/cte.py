@@ -156,12 +156,16 @@ def plan_with(planner: Planner, with_: exp.With, outer: Any) -> dict[str, CteDef
         if name in frame:
             raise errors.DBError(f'WITH query name "{name}" specified more than once', "42712")
         body = cte_node.this
+        alias = cte_node.args.get("alias")
+        cte = CteDef(name)
+        if isinstance(body, (exp.Insert, exp.Update, exp.Delete)):
+            _plan_modifying(planner, cte, body, alias)
+            frame[name] = cte
+            continue
         if not isinstance(body, (exp.Select, exp.Union, exp.Intersect, exp.Except,
                                  exp.Values, exp.Subquery)):
             raise errors.FeatureNotSupported(
-                "data-modifying statements in WITH are not supported yet")
-        alias = cte_node.args.get("alias")
-        cte = CteDef(name)
+                f"statement in WITH not supported: {body.sql(dialect='postgres')[:60]}")
         if recursive and _references(body, name) and not isinstance(body, exp.Union):
             raise errors.DBError(
                 f'recursive query "{name}" does not have the form non-recursive-term UNION '
@@ -176,6 +180,61 @@ def plan_with(planner: Planner, with_: exp.With, outer: Any) -> dict[str, CteDef
             cte.columns = _named(planner, alias, plan.columns or [], name)
             frame[name] = cte
     return frame
+
+
+class ModifyingCte(ops.Operator):
+    """A data-modifying CTE (``WITH d AS (DELETE ... RETURNING ...)``): runs its
+    statement once per execution and yields the RETURNING rows."""
+
+    label = "ModifyTable"
+
+    def __init__(self, cte: CteDef, plan: Any) -> None:
+        self.cte = cte
+        self.plan = plan
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        key = ("modify", id(self.cte))
+        done = ctx.subquery_cache.get(key)
+        if done is None:
+            result = self.plan.execute(ctx)
+            done = ctx.subquery_cache[key] = list(result.rows or [])
+        yield from done
+
+
+class RunModifyingCtes(ops.Operator):
+    """Runs every data-modifying CTE of the statement (PostgreSQL executes them even
+    when nothing reads them), then yields the main query's rows."""
+
+    label = "Result"
+    hidden = True
+
+    def __init__(self, child: ops.Operator, ctes: list[ModifyingCte]) -> None:
+        self.child = child
+        self.ctes = ctes
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        for cte in self.ctes:
+            for _ in cte.rows(ctx):
+                pass
+        yield from self.child.rows(ctx)
+
+    def children(self) -> list[ops.Operator]:
+        return [self.child]
+
+
+def _plan_modifying(planner: Planner, cte: CteDef, body: exp.Expression,
+                    alias: exp.Expression | None) -> None:
+    if planner.cte_frames[:-1]:
+        raise errors.FeatureNotSupported(
+            "WITH clause containing a data-modifying statement must be at the top level")
+    plan = planner.plan_dml(body)
+    if not plan.columns:
+        cte.columns = []
+    else:
+        cte.columns = _named(planner, alias, plan.columns, cte.name)
+    cte.root = ModifyingCte(cte, plan)
+    planner.modifying_ctes.append(cte.root)
+    planner.volatile = True
 
 
 def _named(planner: Planner, alias: exp.Expression | None, cols: list[OutputColumn],

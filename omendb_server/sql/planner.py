@@ -57,6 +57,8 @@ class Planner:
         self.volatile = False
         #: WITH clauses in force while planning, innermost last (name → cte.CteDef).
         self.cte_frames: list[dict[str, Any]] = []
+        #: Data-modifying CTEs of the statement (run once each, even if unread).
+        self.modifying_ctes: list[Any] = []
         #: Subqueries inside expressions, for EXPLAIN ("SubPlan n" / "InitPlan n").
         self.expr_subplans: list[tuple[str, Any]] = []
 
@@ -152,6 +154,11 @@ class Planner:
         if isinstance(node, (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery,
                              exp.Values)):
             q = self.plan_query(node, None)
+            if self.modifying_ctes and q.root is not None:
+                from omendb_server.sql.cte import RunModifyingCtes
+
+                q.root = RunModifyingCtes(q.root, list(self.modifying_ctes))
+                q.fast = None
             if self.expr_subplans and q.root is not None:
                 q.root.explain_subplans = list(self.expr_subplans)  # type: ignore[attr-defined]
             q.param_types = self.final_param_types()
@@ -193,8 +200,28 @@ class Planner:
             raise errors.FeatureNotSupported(
                 f"statement not supported yet: {node.sql(dialect='postgres')[:120]}"
             )
+        if self.modifying_ctes and isinstance(p, CallablePlan) and p.run is not None:
+            ctes, inner_run = list(self.modifying_ctes), p.run
+
+            def run_with_ctes(ctx: ExecContext) -> Any:
+                for cte in ctes:
+                    for _ in cte.rows(ctx):
+                        pass
+                return inner_run(ctx)
+
+            p.run = run_with_ctes
         p.param_types = self.final_param_types()
         return p
+
+    def plan_dml(self, node: exp.Expression) -> Plan:
+        """INSERT/UPDATE/DELETE (also as a data-modifying CTE)."""
+        from omendb_server.sql import dml
+
+        if isinstance(node, exp.Insert):
+            return dml.plan_insert(self, node)
+        if isinstance(node, exp.Update):
+            return dml.plan_update(self, node)
+        return dml.plan_delete(self, node)
 
     def subquery(self, node: exp.Expression, outer: Scope) -> tuple[QueryPlan, bool]:
         """Plan a subquery expression; also say whether it reads the enclosing row

@@ -105,3 +105,32 @@ def test_with_before_dml(tables, unique_name):
             (1, "upd"), (9, "nine")]
     finally:
         conn.execute(f"drop table {t}")
+
+
+def test_data_modifying_ctes(tables, unique_name):
+    """WITH d AS (DELETE/UPDATE/INSERT ... RETURNING) feeding a SELECT or an INSERT; an
+    unread data-modifying CTE still runs (results checked against PostgreSQL 15)."""
+    conn, _ = tables
+    t1, t2 = unique_name("tm1"), unique_name("tm2")
+    conn.execute(f"create table {t1} (a int, b text)")
+    conn.execute(f"create table {t2} (a int, b text)")
+    try:
+        conn.execute(f"insert into {t1} values (1, 'x'), (2, 'y'), (3, 'z')")
+        assert conn.execute(f"with d as (delete from {t1} where a > 1 returning *) "
+                            "select * from d order by a").fetchall() == [(2, "y"), (3, "z")]
+        assert conn.execute(f"select * from {t1}").fetchall() == [(1, "x")]
+        conn.execute(f"with d as (delete from {t1} returning a, b) "
+                     f"insert into {t2} select * from d")
+        assert conn.execute(f"select count(*) from {t1}").fetchone() == (0,)
+        assert conn.execute(f"select * from {t2}").fetchall() == [(1, "x")]
+        assert conn.execute(f"with u as (update {t2} set b = b || '!' returning a) "
+                            "select count(*) from u").fetchone() == (1,)
+        assert conn.execute(f"with i as (insert into {t1} values (7, 'q') returning a) "
+                            "select a * 2 from i").fetchall() == [(14,)]
+        assert conn.execute(f"with i as (insert into {t1} values (8, 'r')) "
+                            "select 1").fetchall() == [(1,)]
+        assert conn.execute(f"select a from {t1} order by a").fetchall() == [(7,), (8,)]
+        assert conn.execute(f"select * from {t2}").fetchall() == [(1, "x!")]
+    finally:
+        conn.execute(f"drop table {t1}")
+        conn.execute(f"drop table {t2}")
