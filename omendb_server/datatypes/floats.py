@@ -29,6 +29,42 @@ _NUM_RE = re.compile(r"\s*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 _SPECIAL_RE = re.compile(r"\s*([+-]?)(inf|infinity|nan)\s*", re.ASCII | re.IGNORECASE)
 
 
+class _FloatNaN(float):
+    """float 'NaN' as PostgreSQL orders it: equal to itself, above every number
+    (plain float NaN compares false both ways, which breaks sorting and MIN/MAX)."""
+
+    __slots__ = ()
+
+    def __new__(cls) -> _FloatNaN:  # noqa: PYI034
+        return super().__new__(cls, "nan")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, float) and math.isnan(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __le__(self, other: object) -> bool:
+        return self.__eq__(other)
+
+    def __gt__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return hash("float NaN")
+
+    def __reduce__(self) -> tuple:
+        return (_FloatNaN, ())
+
+
+FLOAT_NAN = _FloatNaN()
+
 _FLT_MAX = 3.4028234663852886e38
 #: Halfway between FLT_MAX and the next (unrepresentable) single: below it rounds to FLT_MAX.
 _FLT_ROUND_LIMIT = 3.4028235677973366e38
@@ -108,7 +144,7 @@ class FloatCodec(Codec):
             if sm is None:
                 raise invalid_syntax(self.label, text)
             if sm.group(2).lower() == "nan":
-                return math.nan
+                return FLOAT_NAN
             return -math.inf if sm.group(1) == "-" else math.inf
         literal = m.group(1)
         value = float(literal)
@@ -131,4 +167,5 @@ class FloatCodec(Codec):
     def decode_binary(self, data: bytes, ctx: FormatContext) -> float:
         if len(data) != self.struct.size:
             raise bad_binary()
-        return self.struct.unpack(data)[0]
+        value = self.struct.unpack(data)[0]
+        return FLOAT_NAN if math.isnan(value) else value

@@ -36,6 +36,46 @@ _SPECIAL_RE = re.compile(r"\s*([+-]?)(nan|inf|infinity)\s*", re.ASCII | re.IGNOR
 NUMERIC_MAX_DSCALE = 0x3FFF
 
 
+class _NumericNaN(Decimal):
+    """numeric 'NaN' as PostgreSQL orders it: equal to itself, above every number.
+
+    Decimal's own NaN raises InvalidOperation on < and >, so sorting or MIN/MAX over a
+    column holding NaN would fail; as a Decimal subclass its comparison methods also
+    win when the NaN is the right-hand operand (Python tries the subclass's reflection)."""
+
+    __slots__ = ()
+
+    def __new__(cls) -> _NumericNaN:  # noqa: PYI034
+        return super().__new__(cls, "NaN")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Decimal) and other.is_nan()
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __le__(self, other: object) -> bool:
+        return self.__eq__(other)
+
+    def __gt__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return hash("numeric NaN")
+
+    def __reduce__(self) -> tuple:
+        return (_NumericNaN, ())
+
+
+NUMERIC_NAN = _NumericNaN()
+
+
 def normalize(d: Decimal) -> Decimal:
     """Give ``d`` a non-negative scale (numeric has no positive exponents) and drop -0."""
     if not d.is_finite():
@@ -106,7 +146,7 @@ class NumericCodec(Codec):
             if word == "nan":
                 if sm.group(1):
                     raise invalid_syntax("numeric", text)
-                return Decimal("NaN")
+                return NUMERIC_NAN
             return Decimal("-Infinity" if sm.group(1) == "-" else "Infinity")
         try:
             d = Decimal(m.group(1))
@@ -154,7 +194,7 @@ class NumericCodec(Codec):
         if ndigits < 0 or len(data) != 8 + 2 * ndigits:
             raise bad_binary()
         if sign == _SIGN_NAN:
-            return Decimal("NaN")
+            return NUMERIC_NAN
         if sign == _SIGN_PINF:
             return Decimal("Infinity")
         if sign == _SIGN_NINF:

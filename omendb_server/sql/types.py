@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from omendb_server import errors
 from omendb_server.datatypes import TYPES_BY_OID, DataType, FormatContext, format_type
+from omendb_server.datatypes.numeric import NUMERIC_NAN
 
 BOOL = TYPES_BY_OID[16]
 BYTEA = TYPES_BY_OID[17]
@@ -215,7 +216,7 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
         if s in (700, 701):
             def float_to_num(v: float, ctx: FormatContext) -> Decimal:
                 if v != v:
-                    return Decimal("NaN")
+                    return NUMERIC_NAN
                 if v in (float("inf"), float("-inf")):
                     raise errors.FeatureNotSupported("cannot convert infinity to numeric")
                 if s == 700:
@@ -366,7 +367,7 @@ def numeric_div(a: Decimal, b: Decimal) -> Decimal:
     if b == 0:
         raise errors.DivisionByZero("division by zero")
     if a.is_nan() or b.is_nan():
-        return Decimal("NaN")
+        return NUMERIC_NAN
     qweight = _num_weight(a) - _num_weight(b)
     if _first_digit(a) <= _first_digit(b):
         qweight -= 1  # PostgreSQL assumes the quotient's leading group is the smaller one

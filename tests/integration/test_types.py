@@ -297,7 +297,38 @@ CASES = [("select 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, "
   ('22003', '"350000000000000000000000000000000000000" is out of range for type real', None)),
  ("select (t).a, (t).b, (row(1, 'x'::text)).f2 from (values (1, 'q')) as t(a, b)",
   [('a', 23), ('b', 25), ('f2', 25)],
-  [('1', 'q', 'x')])]
+  [('1', 'q', 'x')]),
+ ("SELECT DISTINCT x FROM (VALUES ('NaN'::numeric), ('NaN'::numeric), (1)) v(x) ORDER BY x",
+  [('x', 1700)],
+  [('1',), ('NaN',)]),
+ ("SELECT x FROM (VALUES (1.5::numeric), ('NaN'), (-1), (100)) v(x) ORDER BY x DESC",
+  [('x', 1700)],
+  [('NaN',), ('100',), ('1.5',), ('-1',)]),
+ ("SELECT min(x), max(x), count(distinct x) FROM (VALUES (1.5::numeric), ('NaN'), ('NaN'), (-1)) "
+  'v(x)',
+  [('min', 1700), ('max', 1700), ('count', 20)],
+  [('-1', 'NaN', '3')]),
+ ("SELECT 'NaN'::numeric + 1, 'NaN'::numeric * 0, 'NaN'::numeric = 'NaN'::numeric, 1 < "
+  "'NaN'::numeric",
+  [('?column?', 1700), ('?column?', 1700), ('?column?', 16), ('?column?', 16)],
+  [('NaN', 'NaN', 't', 't')]),
+ ("SELECT x FROM (VALUES (1.5::float8), ('NaN'), ('-Infinity'), ('Infinity'), (-1), (NULL)) v(x) "
+  'ORDER BY x NULLS FIRST',
+  [('x', 701)],
+  [(None,), ('-Infinity',), ('-1',), ('1.5',), ('Infinity',), ('NaN',)]),
+ ("SELECT min(f8), max(f8), min(f4), max(f4) FROM (VALUES (1.5::float8, 2::float4), ('NaN', "
+  "'NaN'), (-3, 1)) v(f8, f4)",
+  [('min', 701), ('max', 701), ('min', 700), ('max', 700)],
+  [('-3', 'NaN', '1', 'NaN')]),
+ ("SELECT count(*) FROM (VALUES (1.5::float8), ('NaN')) v(f8) WHERE f8 = 'NaN'",
+  [('count', 20)],
+  [('1',)]),
+ ("SELECT DISTINCT x FROM (VALUES ('NaN'::float8), ('NaN'::float8), (1)) v(x) ORDER BY x",
+  [('x', 701)],
+  [('1',), ('NaN',)]),
+ ("SELECT 'NaN'::float8 = 'NaN'::float8, 'NaN'::float8 > 1, 'NaN'::float8 + 1, 'NaN'::float4",
+  [('?column?', 16), ('?column?', 16), ('?column?', 701), ('float4', 700)],
+  [('t', 't', 'NaN', 'NaN')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
