@@ -168,14 +168,20 @@ class Database:
 
     def savepoint(self, txn: Transaction, name: str) -> None:
         with self.lock:
+            if txn.bulk:
+                self.tm.flush_bulk(txn)
             self.tm.savepoint(txn, name)
 
     def rollback_to(self, txn: Transaction, name: str) -> None:
         with self.lock:
+            if txn.bulk:
+                self.tm.flush_bulk(txn)
             self.tm.rollback_to(txn, name)
 
     def release(self, txn: Transaction, name: str) -> None:
         with self.lock:
+            if txn.bulk:
+                self.tm.flush_bulk(txn)
             self.tm.release(txn, name)
 
     def execute_read_only(self, plan: Plan, params: list[Any], session: SessionInfo) -> Result:
@@ -211,6 +217,8 @@ class Database:
             if txn is None:
                 snap: Any = Snapshot(self.tm.last_ts)
             else:
+                if txn.bulk:
+                    self.tm.flush_bulk(txn)
                 self.tm.statement_snapshot(txn)
                 snap = txn
             ctx = ExecContext(
@@ -223,6 +231,8 @@ class Database:
     def execute(self, plan: Plan, params: list[Any], txn: Transaction,
                 session: SessionInfo) -> Result:
         with self.lock:
+            if txn.bulk and not getattr(plan, "bulk_ok", False):
+                self.tm.flush_bulk(txn)  # COPY's staged rows become ordinary rows first
             self.tm.statement_snapshot(txn)
             txn.lock_timeout = getattr(session, "lock_timeout", 0.0)
             txn.wait_deadline = None

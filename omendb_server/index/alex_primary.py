@@ -79,6 +79,14 @@ class AlexPrimaryIndex:
         elif entry == old:
             self._slots[slot] = [new]
 
+    def add_base_refs(self, keys: np.ndarray, positions: np.ndarray) -> None:
+        """Add keys known to be absent, each for one base row (``~pos`` slots), in one
+        compiled call (COPY's columnar path appending to the base)."""
+        start = len(self._slots)
+        self._slots.extend((~positions.astype(np.int64)).tolist())
+        self._alex.insert_many(keys.astype(np.int64),
+                               np.arange(start, start + len(keys), dtype=np.int64))
+
     def bulk_load_base(self, keys: np.ndarray) -> None:
         """Index base rows by position straight from their int64 key column: each slot
         holds ``~pos`` as a bare int (no list per row), so a 1M-row restart builds no

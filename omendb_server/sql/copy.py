@@ -17,7 +17,6 @@ from typing import Any, Iterator
 from omendb_server import errors
 from omendb_server.catalog import Table
 from omendb_server.datatypes import DataType
-from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.plan import OutputColumn, Plan, QueryPlan, Result
 
@@ -227,6 +226,8 @@ def _csv_field(value: str, opts: CopyOptions) -> str:
 class CopyPlan(Plan):
     """A COPY statement; ``direction`` is 'in' (FROM STDIN) or 'out' (TO STDOUT)."""
 
+    #: Runs without flushing the transaction's staged bulk rows (it may stage more).
+    bulk_ok = True
     direction: str = "in"
     table: Table | None = None
     target_cols: list[int] = field(default_factory=list)
@@ -255,6 +256,13 @@ class CopyPlan(Plan):
             except UnicodeDecodeError as e:
                 raise errors.CharacterNotInRepertoire(
                     f'invalid byte sequence for encoding "UTF8": 0x{text_part[e.start]:02x}') from None
+            loaded = self._load_columnar(ctx, text_part, state) if text_part else None
+            if loaded is not None:
+                state["rest"] = rest
+                if final and rest:
+                    raise errors.DBError("unexpected end of COPY data", "22P04")
+                state["count"] = state.get("count", 0) + loaded
+                return Result(f"COPY {state['count']}")
             parser = parse_csv_rows if self.opts.format == "csv" else parse_text_rows
             rows = parser(text, self.opts)
             if self.opts.header and not state.get("header_done"):
@@ -266,6 +274,52 @@ class CopyPlan(Plan):
         count = self._insert(ctx, rows, state)
         state["count"] = state.get("count", 0) + count
         return Result(f"COPY {state['count']}")
+
+    def _load_columnar(self, ctx: ExecContext, chunk: bytes, state: dict[str, Any]) -> int | None:
+        """Stage the chunk as Arrow columns (sql/copy_columnar.py); None → the row path.
+
+        Once a chunk needs the row path, the rows staged so far become ordinary rows and
+        the rest of the COPY stays on the row path, so key checks see every row."""
+        from omendb_server.sql.copy_columnar import NotColumnar, columnar_copy
+        from omendb_server.sql.dml import unique_violation
+        from omendb_server.txn.manager import BulkConflict
+
+        conv = state.get("columnar")
+        if conv is None:
+            conv = state["columnar"] = columnar_copy(self, ctx, self._writer(ctx, state)) or False
+        if not conv:
+            return None
+        table = self.table
+        assert table is not None
+        skip = self.opts.header and not state.get("header_done")
+        txn = ctx.txn
+        try:
+            cols = conv.convert_chunk(chunk, skip)
+            if txn.bulk_conflict is None:
+                def conflict(t: Table, index_oid: int, key: tuple[Any, ...]) -> None:
+                    raise unique_violation(t, index_oid, key, ctx)
+
+                txn.bulk_conflict = conflict
+            n = ctx.tm.bulk_stage(txn, ctx.tm.table_data(table), table, cols)
+        except (NotColumnar, BulkConflict):
+            state["columnar"] = False
+            if txn.bulk:
+                ctx.tm.flush_bulk(txn)
+            return None
+        if skip:
+            state["header_done"] = True
+        state["line"] = state.get("line", 0) + n
+        return n
+
+    def _writer(self, ctx: ExecContext, state: dict[str, Any]) -> Any:
+        from omendb_server.sql.constraints import RowWriter
+
+        writer = state.get("writer")
+        if writer is None:
+            from omendb_server.sql.planner import Planner
+
+            writer = state["writer"] = RowWriter(Planner(ctx.catalog, []), self.table)
+        return writer
 
     def _cut(self, buf: bytes) -> int:
         """End of the last complete row in ``buf`` (CSV: outside quotes)."""
@@ -462,11 +516,15 @@ def _text_reader(t: DataType, typmod: int):  # type: ignore[no-untyped-def]
     if t.oid in (20, 21, 23) and typmod < 0:
         inp = t.text_in
 
+        lo, hi = {21: (-2**15, 2**15), 23: (-2**31, 2**31), 20: (-2**63, 2**63)}[t.oid]
+
         def read_int(v: str, ctx: ExecContext) -> int:
             try:
-                return T.check_int(int(v), t.oid)
+                n = int(v)
             except ValueError:
                 return inp(v, typmod, ctx.fmt)
+            # out of range: the type's input function words the error as PostgreSQL does
+            return n if lo <= n < hi else inp(v, typmod, ctx.fmt)
 
         return read_int
     inp = t.text_in
@@ -525,8 +583,12 @@ def plan_copy(sql: str, planner: Any) -> CopyPlan | None:
     table = planner.catalog.get_table(_unquote_ident(name), _unquote_ident(schema) if schema else None)
     if m.group("cols"):
         targets = [table.column_index(_unquote_ident(c.strip())) for c in m.group("cols").split(",")]
+        for i in targets:  # GENERATED ... STORED columns (H-ddl)
+            if table.columns[i].generated:
+                raise errors.DBError(f'column "{table.columns[i].name}" is a generated column',
+                                     "42P10", detail="Generated columns cannot be used in COPY.")
     else:
-        targets = list(range(len(table.columns)))
+        targets = [i for i, c in enumerate(table.columns) if not c.generated]
     out_cols = [OutputColumn(table.columns[i].name, table.columns[i].type, table.columns[i].typmod,
                              table.oid, i + 1) for i in targets]
     return CopyPlan(columns=None, kind="copy", writes=direction == "in", direction=direction,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from omendb_server.index import AlexPrimaryIndex, HashPrimaryIndex
 from omendb_server.storage.base import BaseRows
 
@@ -139,6 +141,44 @@ class TableData:
             key = index.key_of(values)
             if key is not None:
                 index.map.add(key, ~pos)
+
+    def append_base(self, seg: Any, types: list[Any]) -> None:
+        """Add committed rows (a table in segment layout, vids above every existing one)
+        after the base's rows: positions of existing base rows do not move, so index
+        refs stay valid. Copies the old base once (a COPY's commit, not per row)."""
+        import pyarrow as pa
+
+        old = self.base
+        if old is not None and old.table.num_columns != seg.num_columns:
+            self.promote_all()  # the table's columns changed since that base was written
+        if old is not None and old.promoted == len(old):
+            old = None  # every row moved to the delta: nothing refers to its positions
+        if old is None:
+            n_old = 0
+            base = BaseRows(seg, types)
+        else:
+            n_old = len(old)
+            schema = old.table.schema
+            seg = pa.Table.from_arrays([seg.column(i).cast(schema.field(i).type)
+                                        for i in range(seg.num_columns)], schema=schema)
+            base = BaseRows(pa.concat_tables([old.table, seg]), types)
+            base.live[:n_old] = old.live
+            base.promoted = old.promoted
+        self.base = base
+        positions = np.arange(n_old, len(base), dtype=np.int64)
+        pk = self.pk_index
+        keys = base.int_keys(self.pk_cols[0]) if isinstance(pk, AlexPrimaryIndex) else None
+        if keys is not None:
+            pk.add_base_refs(keys[n_old:], positions)
+        elif pk is not None or self.indexes:
+            for pos in positions.tolist():
+                values = base.row(pos)
+                if pk is not None:
+                    pk.add(self.pk_of(values), ~pos)
+                for index in self.indexes.values():
+                    key = index.key_of(values)
+                    if key is not None:
+                        index.map.add(key, ~pos)
 
     def replace_with_base(self, base: "BaseRows") -> None:
         """Serve exactly ``base`` (a checkpoint just written): empty delta, indexes rebuilt.

@@ -143,6 +143,21 @@ def write_table(path: Path, table: pa.Table) -> int:
     return table.num_rows
 
 
+def write_bulk_file(path: Path, table: pa.Table) -> None:
+    """A COPY's staged rows, synced before its commit record: Arrow IPC, uncompressed,
+    because it is written while the committer waits and lives only until the next
+    checkpoint folds it into a (compressed) segment."""
+    import pyarrow.feather as feather
+
+    atomic_write(path, lambda tmp: feather.write_feather(table, tmp, compression="uncompressed"))
+
+
+def read_bulk_file(path: Path) -> pa.Table:
+    import pyarrow.feather as feather
+
+    return feather.read_table(path, memory_map=False)
+
+
 def write_segment(path: Path, types: list[DataType], names: list[str],
                   versions: Iterable[tuple[int, int, int, tuple[Any, ...]]],
                   base: pa.Table | None = None, typmods: list[int] | None = None) -> int:

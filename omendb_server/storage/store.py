@@ -50,6 +50,10 @@ class CommitRecord:
     catalog_json: dict[str, Any] | None = None
     sequences: dict[int, int] = field(default_factory=dict)
     dropped_tables: list[int] = field(default_factory=list)
+    #: Bulk-loaded rows committed as Parquet files beside the log (COPY's columnar path):
+    #: (table oid, file name under segments/, first vid, row count). The file is synced
+    #: before this record, so the record is still the one commit point.
+    attached: list[tuple[int, str, int, int]] = field(default_factory=list)
     #: The committing transaction (opaque here); the publisher flips its stamps.
     owner: Any = None
     durable: bool = False
@@ -131,9 +135,10 @@ class Store:
             it.next()
         return n
 
-    def replay(self) -> Iterator[tuple[int, list[RowOp], list[int], Any, dict[int, int]]]:
-        """Every logged transaction in commit order (recovery):
-        (ts, row ops, dropped tables, catalog JSON or None, sequence positions)."""
+    def replay(self) -> Iterator[tuple[int, list[RowOp], list[int], Any, dict[int, int],
+                                     list[tuple[int, str, int, int]]]]:
+        """Every logged transaction in commit order (recovery): (ts, row ops, dropped
+        tables, catalog JSON or None, sequence positions, attached bulk files)."""
         it = self._db.iter()  # entries of the earlier in-RocksDB log format, if any
         it.seek(LOG_PREFIX)
         while it.valid():
@@ -142,17 +147,19 @@ class Store:
                 break
             ts = _TS.unpack(key[len(LOG_PREFIX):])[0]
             raw_ops, dropped = pickle.loads(it.value())
-            yield ts, [RowOp(*o) for o in raw_ops or []], dropped, None, {}
+            yield ts, [RowOp(*o) for o in raw_ops or []], dropped, None, {}, []
             it.next()
         for ts, payload in self.wal.replay():
-            raw_ops, dropped, catalog_json, sequences = pickle.loads(payload[8:])
-            yield ts, [RowOp(*o) for o in raw_ops], dropped, catalog_json, sequences
+            fields = pickle.loads(payload[8:])
+            raw_ops, dropped, catalog_json, sequences = fields[:4]
+            attached = fields[4] if len(fields) > 4 else []
+            yield ts, [RowOp(*o) for o in raw_ops], dropped, catalog_json, sequences, attached
 
 
 def _encode_record(record: CommitRecord) -> bytes:
     return _TS.pack(record.commit_ts) + pickle.dumps(
         ([(o.table_oid, o.vid, o.values) for o in record.ops], record.dropped_tables,
-         record.catalog_json, record.sequences),
+         record.catalog_json, record.sequences, record.attached),
         protocol=5,
     )
 

@@ -92,6 +92,17 @@ class Transaction:
     seq_touched: set[int] = field(default_factory=set)
     snapshot_taken: bool = False
     done: bool = False
+    #: COPY's columnar path: table oid → staged Arrow tables (segment layout) not yet
+    #: committed. Any other statement of the transaction first flushes them into the
+    #: row store (``TransactionManager.flush_bulk``), so reads see them as usual.
+    bulk: dict[int, list[Any]] = field(default_factory=dict)
+    #: (table oid, file name) of bulk files this transaction wrote (removed on abort).
+    bulk_files: list[tuple[int, str]] = field(default_factory=list)
+    #: Staged primary keys per table (an AlexIndex), to refuse duplicates across chunks.
+    bulk_keys: dict[int, Any] = field(default_factory=dict)
+    #: Raises the unique violation for (table, index oid, key) when staged rows are
+    #: flushed through the row writer (set by the SQL layer when it stages).
+    bulk_conflict: Callable[..., None] | None = None
     #: Row versions this transaction holds FOR UPDATE/SHARE locks on (released at its end).
     locked: list[RowVersion] = field(default_factory=list)
     #: Seconds a lock wait may take before 55P03 (0 = forever); set per statement.
@@ -114,6 +125,8 @@ class TransactionManager:
         self.segments_dir = segments_dir
         #: Tables changed since the last checkpoint (their segment must be rewritten).
         self.dirty_tables: set[int] = set()
+        #: Bulk files (COPY's columnar commits) → commit ts; removed once a checkpoint covers them.
+        self.bulk_files: dict[str, int] = {}
         self.ops_since_checkpoint = 0
         self.dead_versions = 0
         self._checkpointing = False
@@ -178,10 +191,19 @@ class TransactionManager:
             except BaseException:
                 self.abort(txn)
                 raise
-        if not txn.writes and txn.catalog is None and not txn.seq_touched:
+        if txn.bulk:
+            try:
+                attached = self._bulk_prepare(txn)
+            except BaseException:
+                self.abort(txn)
+                raise
+        else:
+            attached = []
+        if not txn.writes and txn.catalog is None and not txn.seq_touched and not attached:
             self._finish(txn)
             return
         record = self._commit_record(txn)
+        record.attached = attached
         record.owner = txn
         try:
             self.committer.submit(record, self.changed, self.lock,
@@ -221,6 +243,16 @@ class TransactionManager:
     def _publish(self, txn: Transaction, ts: int) -> None:
         """Flip the in-flight stamps to the commit timestamp (engine lock held)."""
         neg = -txn.txid
+        for oid, staged in txn.bulk.items():
+            data = self.tables.get(oid)
+            table = self.catalog.tables.get(oid) if txn.catalog is None else txn.catalog.tables.get(oid)
+            if data is not None and table is not None:
+                data.append_base(_stamped(staged, ts), [c.type for c in table.columns])
+                self.dirty_tables.add(oid)
+                self.ops_since_checkpoint += sum(t.num_rows for t in staged)
+        for oid, rel in txn.bulk_files:
+            self.bulk_files[rel] = ts
+        txn.bulk.clear()
         for table_oid, vid, kind in txn.writes:
             data = self.tables.get(table_oid)
             if data is None:
@@ -252,6 +284,13 @@ class TransactionManager:
     def abort(self, txn: Transaction) -> None:
         if txn.done:
             return
+        txn.bulk.clear()
+        if txn.bulk_files and self.segments_dir is not None:
+            from omendb_server.storage.fs import remove_quietly
+
+            for _, rel in txn.bulk_files:
+                remove_quietly(self.segments_dir / rel)
+            txn.bulk_files.clear()
         self._undo(txn, 0)
         for oid in txn.created_tables:
             if oid not in self.catalog.tables:
@@ -417,6 +456,109 @@ class TransactionManager:
         for row in later:
             self.insert(txn, data, row, on_conflict, unique_indexes)
         return len(rows)
+
+    # -- COPY's columnar path ------------------------------------------------------------
+    def bulk_stage(self, txn: Transaction, data: TableData, table: Table, cols: Any) -> int:
+        """Stage converted rows (an Arrow table with the table's columns) for commit as
+        base rows. Raises BulkConflict when a primary key repeats (within the chunk,
+        earlier chunks or existing rows): the caller then flushes and takes the row
+        path, whose MVCC rules decide (wait, error or insert)."""
+        import numpy as np
+        import pyarrow as pa
+
+        from omendb_server.index.alex import AlexIndex
+
+        n = cols.num_rows
+        if n == 0:
+            return 0
+        pk = data.pk_index
+        keys = None
+        if pk is not None:
+            if not isinstance(pk, AlexPrimaryIndex):
+                raise BulkConflict("primary key is not an ALEX key")
+            keys = np.asarray(cols.column(data.pk_cols[0]).cast(pa.int64()), dtype=np.int64)
+            ascending = n < 2 or bool((keys[1:] > keys[:-1]).all())
+            if not ascending and len(np.unique(keys)) != n:
+                raise BulkConflict("duplicate primary key in the chunk")
+            if bool((pk.existing_slots(keys) >= 0).any()):
+                raise BulkConflict("primary key already present")
+            # staged keys of earlier chunks: bulk loads usually arrive in key order, so
+            # a chunk entirely above all of them needs no lookup
+            staged = txn.bulk_keys.setdefault(table.oid, {"max": None, "alex": None})
+            above = staged["max"] is not None and ascending and int(keys[0]) > staged["max"]
+            if staged["max"] is not None and not above:
+                if staged["alex"] is None:
+                    staged["alex"] = AlexIndex()
+                    for seg in txn.bulk.get(table.oid, []):
+                        old = np.asarray(seg.column(3 + data.pk_cols[0]).cast(pa.int64()),
+                                         dtype=np.int64)
+                        staged["alex"].insert_many(old, np.zeros(len(old), dtype=np.int64))
+                if bool((staged["alex"].lookup_many(keys) >= 0).any()):
+                    raise BulkConflict("duplicate primary key across chunks")
+            if staged["alex"] is not None:
+                staged["alex"].insert_many(keys, np.zeros(n, dtype=np.int64))
+            top = int(keys[-1]) if ascending else int(keys.max())
+            staged["max"] = top if staged["max"] is None else max(staged["max"], top)
+        first = self._next_vid
+        self._next_vid += n
+        seg = pa.Table.from_arrays(
+            [pa.array(np.arange(first, first + n, dtype=np.int64)),
+             pa.array(np.zeros(n, dtype=np.int64)),
+             pa.array(np.full(n, INF, dtype=np.int64))] + list(cols.columns),
+            names=["__vid", "__begin", "__end"] + [f"c{i}_{c.name}" for i, c in enumerate(table.columns)])
+        txn.bulk.setdefault(table.oid, []).append(seg)
+        return n
+
+    def flush_bulk(self, txn: Transaction) -> None:
+        """Move staged bulk rows into the row store as this transaction's inserts (another
+        statement of the transaction is about to run, or a conflict needs the row rules)."""
+        from omendb_server.storage.base import BaseRows
+
+        staged_all, txn.bulk = txn.bulk, {}
+        txn.bulk_keys.clear()
+        for oid, staged in staged_all.items():
+            table = self.catalog_for(txn).tables.get(oid)
+            data = self.tables.get(oid)
+            if table is None or data is None:
+                continue
+            types = [c.type for c in table.columns]
+            conflict = txn.bulk_conflict or _default_conflict
+            for seg in staged:
+                rows = BaseRows(seg, types)
+                batch = [rows.row(p) for p in range(len(rows))]
+                for start in range(0, len(batch), 4096):
+                    self.insert_many(txn, data, batch[start:start + 4096],
+                                     lambda index_oid, key, t=table: conflict(t, index_oid, key))
+
+    def _bulk_prepare(self, txn: Transaction) -> list[tuple[int, str, int, int]]:
+        """At COMMIT: re-check staged keys against rows committed meanwhile, then write each
+        table's staged rows as a synced Parquet file the commit record will name."""
+        import numpy as np
+        import pyarrow as pa
+
+        from omendb_server.storage.segments import write_bulk_file
+
+        for oid, staged in txn.bulk.items():
+            data = self.tables.get(oid)
+            pk = data.pk_index if data is not None else None
+            if isinstance(pk, AlexPrimaryIndex):
+                for seg in staged:
+                    keys = np.asarray(seg.column(3 + data.pk_cols[0]).cast(pa.int64()),  # type: ignore[union-attr]
+                                      dtype=np.int64)
+                    if bool((pk.existing_slots(keys) >= 0).any()):
+                        self.flush_bulk(txn)  # someone inserted one of them: row rules decide
+                        return []
+        if self.segments_dir is None:
+            self.flush_bulk(txn)
+            return []
+        attached = []
+        for oid, staged in txn.bulk.items():
+            seg = pa.concat_tables(staged)
+            rel = f"bulk-{oid}-{txn.txid}-{len(txn.bulk_files)}.arrow"
+            txn.bulk_files.append((oid, rel))
+            write_bulk_file(self.segments_dir / rel, seg)
+            attached.append((oid, rel, int(seg.column(0)[0].as_py()), seg.num_rows))
+        return attached
 
     def _key_taken(self, txn: Transaction, data: TableData, key: tuple[Any, ...],
                    index_oid: int = 0) -> bool:
@@ -604,7 +746,7 @@ class TransactionManager:
             base = read_base(self.segments_dir / rel, [c.type for c in table.columns])
             max_vid = max(max_vid, data.load_base(base))
         n = 0
-        for ts, ops, dropped, catalog_json, sequences in self.store.replay():
+        for ts, ops, dropped, catalog_json, sequences, attached in self.store.replay():
             if ts > self.last_ts:
                 self.last_ts = ts
             if catalog_json is not None:
@@ -613,6 +755,21 @@ class TransactionManager:
                 self.sequences[int(oid)] = pos
             for oid in dropped:
                 self.tables.pop(oid, None)
+            for oid, rel, first_vid, count in attached:
+                table = self.catalog.tables.get(oid)
+                path = self.segments_dir / rel if self.segments_dir is not None else None
+                if table is None or path is None or not path.exists():
+                    continue  # dropped later (its file went with it)
+                data = self.table_data(table)
+                if data.base is not None and data.base.pos_of_vid(first_vid) >= 0:
+                    continue  # the checkpoint after it holds these rows already
+                from omendb_server.storage.segments import read_bulk_file
+
+                data.append_base(_stamped([read_bulk_file(path)], ts),
+                                 [c.type for c in table.columns])
+                self.bulk_files[rel] = ts
+                self.dirty_tables.add(oid)
+                max_vid = max(max_vid, first_vid + count - 1)
             for op in ops:
                 table = self.catalog.tables.get(op.table_oid)
                 if table is None:
@@ -648,6 +805,12 @@ class TransactionManager:
         for data in self.tables.values():
             for vid in [v.vid for v in data.delta.values() if v.end != INF]:
                 data.discard(vid)
+        if self.segments_dir is not None and self.segments_dir.exists():
+            from omendb_server.storage.fs import remove_quietly
+
+            for path in self.segments_dir.glob("bulk-*"):
+                if path.name not in self.bulk_files:  # an aborted COPY's, or already covered
+                    remove_quietly(path)
         self._next_vid = max_vid + 1
         self._next_ts = self.last_ts
         self.store.wal.open_for_append(self.last_ts + 1)
@@ -752,8 +915,30 @@ class TransactionManager:
             self.ops_since_checkpoint = 0
             for rel in old_files - set(segments.values()):
                 remove_quietly(self.segments_dir / rel)
+            for rel, bulk_ts in list(self.bulk_files.items()):
+                if bulk_ts <= ts:  # its rows are in the segments now
+                    remove_quietly(self.segments_dir / rel)
+                    del self.bulk_files[rel]
             folded = self._fold(written)
             return {"tables": len(work), "rows": total, "folded": folded}
         finally:
             self._checkpointing = False
 
+
+class BulkConflict(Exception):
+    """Staged bulk rows cannot stay columnar (a key conflict): use the row path."""
+
+
+def _default_conflict(table: Table, index_oid: int, key: tuple[Any, ...]) -> None:
+    raise errors.UniqueViolation(
+        f'duplicate key value violates unique constraint on "{table.name}"',
+        detail=f"Key {key!r} already exists.")
+
+
+def _stamped(staged: list[Any], ts: int) -> Any:
+    """Staged segment tables as one, with every row's __begin set to the commit ts."""
+    import numpy as np
+    import pyarrow as pa
+
+    seg = pa.concat_tables(staged) if len(staged) > 1 else staged[0]
+    return seg.set_column(1, "__begin", pa.array(np.full(seg.num_rows, ts, dtype=np.int64)))
