@@ -99,6 +99,112 @@ def dump_jsonb(v: Any) -> str:
     return _number_text(v)
 
 
+_KIND_ORDER = {type(None): 0, str: 1, bool: 3, list: 4, dict: 5}
+
+
+def _kind_rank(v: Any) -> int:
+    if isinstance(v, bool):
+        return 3
+    rank = _KIND_ORDER.get(type(v))
+    if rank is not None:
+        return rank
+    if isinstance(v, dict):
+        return 5
+    if isinstance(v, list):
+        return 4
+    return 2  # number
+
+
+def compare_jsonb(a: Any, b: Any, top: bool = True) -> int:
+    """PostgreSQL's jsonb ordering (compareJsonbContainers): Object > Array > Boolean >
+    Number > String > Null; containers by size first; a top-level scalar is a one-element
+    'raw scalar' array that sorts before a real array of the same length."""
+    if top:
+        ra, rb = not isinstance(a, (dict, list)), not isinstance(b, (dict, list))
+        if ra or rb:
+            la = [a] if ra else a
+            lb = [b] if rb else b
+            if isinstance(la, list) and isinstance(lb, list):
+                if len(la) != len(lb):
+                    return -1 if len(la) < len(lb) else 1
+                if ra != rb:
+                    return -1 if ra else 1
+                return compare_jsonb(la[0], lb[0], False) if la else 0
+            # a raw scalar against an object: arrays (raw or not) sort below objects
+            return -1 if ra else 1
+    ka, kb = _kind_rank(a), _kind_rank(b)
+    if ka != kb:
+        return -1 if ka < kb else 1
+    if isinstance(a, dict):
+        if len(a) != len(b):
+            return -1 if len(a) < len(b) else 1
+        for (k1, v1), (k2, v2) in zip(sorted(a.items(), key=lambda kv: _key_order(kv[0])),
+                                      sorted(b.items(), key=lambda kv: _key_order(kv[0]))):
+            if k1 != k2:
+                return -1 if _key_order(k1) < _key_order(k2) else 1
+            c = compare_jsonb(v1, v2, False)
+            if c:
+                return c
+        return 0
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return -1 if len(a) < len(b) else 1
+        for x, y in zip(a, b):
+            c = compare_jsonb(x, y, False)
+            if c:
+                return c
+        return 0
+    if a is None:
+        return 0
+    if isinstance(a, str):
+        ea, eb = a.encode("utf-8"), b.encode("utf-8")
+        return 0 if ea == eb else (-1 if ea < eb else 1)
+    if isinstance(a, bool):
+        return 0 if a == b else (-1 if not a else 1)
+    da, db = Decimal(a), Decimal(b)
+    return 0 if da == db else (-1 if da < db else 1)
+
+
+class JsonbText(str):
+    """A jsonb value (its canonical text) that sorts the way PostgreSQL orders jsonb."""
+
+    __slots__ = ()
+
+    def _cmp(self, other: object) -> int | None:
+        if not isinstance(other, str):
+            return None
+        try:
+            return compare_jsonb(loads(str(self)), loads(str(other)))
+        except ValueError:
+            return None
+
+    def __lt__(self, other: object) -> bool:
+        c = self._cmp(other)
+        return str.__lt__(self, other) if c is None else c < 0  # type: ignore[operator]
+
+    def __le__(self, other: object) -> bool:
+        c = self._cmp(other)
+        return str.__le__(self, other) if c is None else c <= 0  # type: ignore[operator]
+
+    def __gt__(self, other: object) -> bool:
+        c = self._cmp(other)
+        return str.__gt__(self, other) if c is None else c > 0  # type: ignore[operator]
+
+    def __ge__(self, other: object) -> bool:
+        c = self._cmp(other)
+        return str.__ge__(self, other) if c is None else c >= 0  # type: ignore[operator]
+
+    __hash__ = str.__hash__
+
+    def __reduce__(self) -> tuple:
+        return (JsonbText, (str(self),))
+
+
+def jsonb_out(v: Any) -> JsonbText:
+    """A parsed value as a jsonb result (canonical text that orders like jsonb)."""
+    return JsonbText(dump_jsonb(v))
+
+
 def sort_keys(v: Any) -> Any:
     """The value with every object's keys in jsonb order (dicts keep insertion order)."""
     if isinstance(v, dict):
@@ -130,7 +236,7 @@ def loads(text: str) -> Any:
 
 
 def normalize_jsonb(text: str) -> str:
-    return dump_jsonb(parse_json(text, "json"))
+    return jsonb_out(parse_json(text, "json"))
 
 
 def pretty(v: Any, indent: int = 0) -> str:

@@ -315,7 +315,7 @@ class JsonAgg(Kernel):
         if acc is None:
             return None
         if self.binary:
-            return J.dump_jsonb(acc)
+            return J.jsonb_out(acc)
         # PostgreSQL puts a newline before every array or composite element after the first
         sep = ", \n " if self.oid == 2249 or self.eoid else ", "
         return "[" + sep.join(J.dump_json_compact(v) for v in acc) + "]"
@@ -343,7 +343,7 @@ class JsonObjectAgg(Kernel):
         if acc is None:
             return None
         if self.binary:
-            return J.dump_jsonb(dict(acc))
+            return J.jsonb_out(dict(acc))
         return "{ " + ", ".join(J.quote(k) + " : " + J.dump_json_compact(v) for k, v in acc) + " }"
 
 
@@ -550,6 +550,8 @@ def resolve(comp: Any, name: str, args: list[Any], star: bool, direct: list[Any]
             rtype = T.FLOAT8 if oid in (700, 701) else T.NUMERIC
         return rtype, SumAvg(name == "avg", rtype), args, []
     if name in ("min", "max"):
+        if args[0].type.oid in (114, 3802, 16, 2950) and len(args) == 1:
+            raise no_function()  # PostgreSQL has no min/max for json, jsonb, boolean, uuid
         if args[0].type.oid in (705, 1043, 19):
             args = [comp.coerce(args[0], T.TEXT)]  # min(varchar) resolves to min(text)
         return args[0].type, MinMax(name == "max", args[0].type.oid in (700, 701, 1700)), args, []

@@ -455,7 +455,7 @@ def _subscript_chain(comp: Any, base_node: exp.Expression, idx_nodes: list[exp.E
                 v = _get(v, k)
                 if v is _Missing:
                     return None
-            return J.dump_jsonb(v)
+            return J.jsonb_out(v)
 
         return CExpr(jsub, base.type, -1, base.name)
     if base.type.category != "A" or base.type.element is None:

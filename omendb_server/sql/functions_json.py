@@ -30,7 +30,7 @@ JSON_OIDS = (114, 3802)
 
 
 def _dump(v: Any, oid: int) -> str:
-    return J.dump_jsonb(v) if oid == 3802 else J.dump_json_compact(v)
+    return J.jsonb_out(v) if oid == 3802 else J.dump_json_compact(v)
 
 
 def _json_side(comp: Any, ce: CExpr, default: DataType = JSONB) -> CExpr:
@@ -232,7 +232,7 @@ def concat_or_delete(comp: Any, sym: str, left: CExpr, right: CExpr) -> CExpr | 
             a, b = lf(r, c), rf(r, c)
             if a is None or b is None:
                 return None
-            return J.dump_jsonb(jsonb_concat(J.loads(a), J.loads(b)))
+            return J.jsonb_out(jsonb_concat(J.loads(a), J.loads(b)))
 
         return CExpr(concat, JSONB)
     if sym == "-":
@@ -252,12 +252,12 @@ def concat_or_delete(comp: Any, sym: str, left: CExpr, right: CExpr) -> CExpr | 
                 if not isinstance(v, list):
                     raise errors.DBError("cannot delete from scalar", "22023")
                 idx = k if k >= 0 else len(v) + k
-                return J.dump_jsonb([x for i, x in enumerate(v) if i != idx])
+                return J.jsonb_out([x for i, x in enumerate(v) if i != idx])
             keys = {k} if kind == "text" else {x for x in k if x is not None}
             if isinstance(v, dict):
-                return J.dump_jsonb({kk: vv for kk, vv in v.items() if kk not in keys})
+                return J.jsonb_out({kk: vv for kk, vv in v.items() if kk not in keys})
             if isinstance(v, list):
-                return J.dump_jsonb([x for x in v if not (isinstance(x, str) and x in keys)])
+                return J.jsonb_out([x for x in v if not (isinstance(x, str) and x in keys)])
             raise errors.DBError("cannot delete from scalar", "22023")
 
         return CExpr(delete, JSONB)
@@ -271,7 +271,7 @@ def concat_or_delete(comp: Any, sym: str, left: CExpr, right: CExpr) -> CExpr | 
                 return None
             v = copy.deepcopy(J.loads(a))
             _delete_path(v, p)
-            return J.dump_jsonb(v)
+            return J.jsonb_out(v)
 
         return CExpr(delete_path, JSONB)
     return None
@@ -344,7 +344,7 @@ def _build_object(call: Call) -> Any:
                                                    if not is_b else "argument 1: key must not be null")
             pairs.append((k, vf(r, c)))
         if is_b:
-            return J.dump_jsonb(dict(pairs))
+            return J.jsonb_out(dict(pairs))
         return "{" + ", ".join(J.quote(k) + " : " + J.dump_json_compact(v) for k, v in pairs) + "}"
 
     return call.make(build, JSONB if is_b else JSON)
@@ -365,7 +365,7 @@ def _build_array(call: Call) -> Any:
     def build(r: tuple, c: ExecContext) -> str:
         items = [vf(r, c) for vf in vals]
         if is_b:
-            return J.dump_jsonb(items)
+            return J.jsonb_out(items)
         return "[" + ", ".join(J.dump_json_compact(v) for v in items) + "]"
 
     return call.make(build, JSONB if is_b else JSON)
@@ -391,7 +391,7 @@ def _to_json(call: Call) -> Any:
     f = a.fn
     is_b = call.name == "to_jsonb"
     if is_b:
-        return call.make(lambda r, c: None if f(r, c) is None else J.dump_jsonb(vf(r, c)), JSONB)
+        return call.make(lambda r, c: None if f(r, c) is None else J.jsonb_out(vf(r, c)), JSONB)
     if a.type.oid == 114:
         return call.make(lambda r, c: f(r, c), JSON)
     return call.make(lambda r, c: None if f(r, c) is None else J.dump_json_compact(vf(r, c)), JSON)
@@ -547,7 +547,7 @@ def _jsonb_set(call: Call) -> Any:
             raise errors.InvalidParameterValue("cannot set path in scalar")
         out = _set_path(v, p, J.loads(n), create=bool(fl) and not insert, insert=insert,
                         after=bool(fl) and insert)
-        return J.dump_jsonb(out)
+        return J.jsonb_out(out)
 
     return call.make(run, JSONB)
 

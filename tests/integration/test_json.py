@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""json/jsonb: canonical jsonb output, json members returned as written, operators (->, ->>, #>, #>>, @>, <@, ?, ?|, ?&, ||, -, #-), builders, jsonb_set/insert, set-returning functions, whole-row to_json and errors, against PostgreSQL 15.
+"""json/jsonb: canonical jsonb output and ordering, json members returned as written, operators (->, ->>, #>, #>>, @>, <@, ?, ?|, ?&, ||, -, #-), builders, jsonb_set/insert, set-returning functions, whole-row to_json and errors, against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -341,7 +341,35 @@ CASES = [('select \'{"b":1,"a":[1,2,{"c":null}]}\'::jsonb, \'{"b":1,"a":2}\'::js
   [('a', '[1,  2]'), ('b', 'x')]),
  ('select json_array_length(\'[1, 2 ,3]\'), json_typeof(\'{"a" : 1}\' ::json -> \'a\')',
   [('json_array_length', 23), ('json_typeof', 25)],
-  [('3', 'number')])]
+  [('3', 'number')]),
+ ('SELECT x FROM (VALUES (\'1\'::jsonb), (\'"a"\'), (\'null\'), (\'true\'), (\'[1]\'), (\'{"a": '
+  '1}\'), (\'[]\'), (\'{}\'), (\'1.5\'), (\'false\'), (\'{"b": 1, "a": 2}\'), (\'[0, 1]\'), '
+  '(\'"b"\'), (\'{"a": 0}\')) v(x) ORDER BY x',
+  [('x', 3802)],
+  [('[]',),
+   ('null',),
+   ('"a"',),
+   ('"b"',),
+   ('1',),
+   ('1.5',),
+   ('false',),
+   ('true',),
+   ('[1]',),
+   ('[0, 1]',),
+   ('{}',),
+   ('{"a": 0}',),
+   ('{"a": 1}',),
+   ('{"a": 2, "b": 1}',)]),
+ ('SELECT \'{"a":1}\'::jsonb > \'[1,2,3]\'::jsonb, \'2\'::jsonb > \'10\'::jsonb, \'"b"\'::jsonb < '
+  '\'"a"\'::jsonb',
+  [('?column?', 16), ('?column?', 16), ('?column?', 16)],
+  [('t', 'f', 'f')]),
+ ("SELECT max(x) FROM (VALUES ('1'::jsonb)) v(x)",
+  'ERROR',
+  ('42883',
+   'function max(jsonb) does not exist',
+   'No function matches the given name and argument types. You might need to add explicit type '
+   'casts.'))]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])

@@ -147,3 +147,11 @@ def test_enum_functions(ac, unique_name):
                      f"enum_range('sad'::{mood}, 'ok'::{mood})::text").fetchone()
     assert row == ("{sad,ok,happy}", "sad", "happy", "{ok,happy}", "{sad,ok}")
     ac.execute(f"DROP TYPE {mood}")
+
+
+def test_jsonb_column_orders_like_postgres(ac, table_name):
+    ac.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, jb jsonb)")
+    ac.execute(f"""INSERT INTO {table_name} VALUES (1, '{{"nested": {{"k": {{"deep": true}}}}}}'),
+                   (2, '{{"a": 1, "b": 2}}'), (3, '[1,2]'), (4, NULL), (5, '"s"'), (6, '[]')""")
+    ids = [r[0] for r in ac.execute(f"SELECT id FROM {table_name} ORDER BY jb NULLS FIRST, id")]
+    assert ids == [4, 6, 5, 3, 1, 2]
