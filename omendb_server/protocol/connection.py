@@ -293,6 +293,9 @@ class Connection:
         types = stmt.param_types
         if len(bind.params) != len(types):
             return False
+        nres = len(bind.result_formats)
+        if nres > 1 and nres != len(plan.columns or ()):
+            return False  # the general path reports it
         ctx = session.format_context()
         fast = getattr(plan, "fast", None)
         try:
@@ -561,17 +564,19 @@ class Connection:
         stmt = session.statement(msg.statement)
         types = stmt.param_types
         if len(msg.params) != len(types):
-            raise errors.ProtocolViolation(
+            # an ERROR in PostgreSQL (exec_bind_message), not FATAL: the session goes on
+            raise errors.DBError(
                 f"bind message supplies {len(msg.params)} parameters, but prepared statement "
-                f'"{msg.statement}" requires {len(types)}')
+                f'"{msg.statement}" requires {len(types)}', "08P01")
         values = self._decode_params(msg, types, session.format_context())
         if msg.portal == "":
             session.portals.pop("", None)
         rf = list(msg.result_formats)
         ncols = len(stmt.plan.columns or [])
         if len(rf) > 1 and len(rf) != ncols:
-            raise errors.ProtocolViolation(
-                f"bind message has {len(rf)} result formats but query has {ncols} columns")
+            raise errors.DBError(
+                f"bind message has {len(rf)} result formats but query has {ncols} columns",
+                "08P01")
         session.bind(msg.portal, stmt, values, rf)
         self._send(be.BIND_COMPLETE)
 

@@ -391,6 +391,29 @@ def test_prepared_bind_execute_sync_in_one_packet(omendb_server, table_name):
         wire.close()
 
 
+def test_bind_with_wrong_counts_is_an_error_not_a_disconnect(omendb_server):
+    """PostgreSQL answers a Bind with the wrong number of parameters or result formats
+    with an ERROR (08P01) and keeps the session, as exec_bind_message does."""
+    wire = pw.connect(omendb_server)
+    try:
+        wire.send(pw.parse("two", "SELECT $1::int + $2::int, 1", [23, 23]), pw.sync())
+        assert "".join(m.type for m in wire.read_until("Z")) == "1Z"
+        wire.send(pw.bind("", "two", [b"1"]), pw.execute("", 0), pw.sync())
+        got = wire.read_until("Z")
+        assert "".join(m.type for m in got) == "EZ"
+        assert (got[0].sqlstate, got[0].fields()["M"]) == (
+            "08P01", 'bind message supplies 1 parameters, but prepared statement "two" requires 2')
+        wire.send(pw.bind("", "two", [b"1", b"2"], result_formats=[0, 0, 0]),
+                  pw.execute("", 0), pw.sync())
+        got = wire.read_until("Z")
+        assert (got[0].sqlstate, got[0].fields()["M"]) == (
+            "08P01", "bind message has 3 result formats but query has 2 columns")
+        wire.send(pw.bind("", "two", [b"1", b"2"]), pw.execute("", 0), pw.sync())
+        assert [m.text_row() for m in wire.read_until("Z") if m.type == "D"] == [["3", "1"]]
+    finally:
+        wire.close()
+
+
 def test_unnamed_parse_bind_execute_sync_in_one_packet(omendb_server, table_name):
     with omendb_server.connect(autocommit=True) as setup:
         setup.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY, v text)")
