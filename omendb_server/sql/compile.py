@@ -27,9 +27,24 @@ from omendb_server.sql.utility import (
     space_out_parameters,
 )
 
+_OVERRIDING = re.compile(r"\bOVERRIDING\s+(SYSTEM|USER)\s+VALUE\b", re.IGNORECASE)
+
 
 @lru_cache(maxsize=4096)
 def parse_sql(sql: str) -> exp.Expression:
+    overriding = None
+    if sql[:6].upper() == "INSERT" or sql.lstrip()[:6].upper() == "INSERT":
+        m = _OVERRIDING.search(sql)  # INSERT ... OVERRIDING {SYSTEM|USER} VALUE (H-ddl)
+        if m:  # sqlglot does not parse it: cut it out, keep it on the tree
+            overriding = m.group(1).upper()
+            sql = sql[:m.start()] + sql[m.end():]
+    tree = _parse_one(sql)
+    if overriding is not None and isinstance(tree, exp.Insert):
+        tree.set("overriding", overriding)
+    return tree
+
+
+def _parse_one(sql: str) -> exp.Expression:
     try:
         trees = sqlglot.parse(qualify_oid_arrays(space_out_parameters(sql)), read="postgres")
     except (ParseError, TokenError) as e:

@@ -113,9 +113,12 @@ def _is_default(item: exp.Expression) -> bool:
         and not item.this.args.get("quoted"))
 
 
-def _refuse_generated(table: Table, pos: int, verb: str) -> None:
-    """428C9 for explicit values in generated / GENERATED ALWAYS identity columns."""
+def _refuse_generated(table: Table, pos: int, verb: str, overriding: str | None = None) -> None:
+    """428C9 for explicit values in generated / GENERATED ALWAYS identity columns
+    (OVERRIDING SYSTEM VALUE lets an INSERT set an identity column)."""
     col = table.columns[pos]
+    if col.identity and overriding == "SYSTEM":
+        return
     if col.generated:
         detail = f'Column "{col.name}" is a generated column.'
     elif col.identity == "a":
@@ -188,6 +191,7 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
     else:
         targets = list(range(len(table.columns)))
     defaults = default_exprs(planner, table)
+    overriding = node.args.get("overriding")
     source = node.expression
     comp = ExprCompiler(planner, Scope())
     row_fns: list[list[Any]] | None = None
@@ -203,9 +207,9 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
             fns: list[Any] = [None] * len(table.columns)
             for pos, item in zip(targets, items):
                 col = table.columns[pos]
-                if _is_default(item):
+                if _is_default(item) or (overriding == "USER" and col.identity):
                     continue
-                _refuse_generated(table, pos, "insert")
+                _refuse_generated(table, pos, "insert", overriding)
                 fns[pos] = comp.coerce(comp.compile(item), col.type, col.typmod).fn
             row_fns.append(fns)
     elif source is None and node.args.get("default"):
@@ -216,7 +220,7 @@ def plan_insert(planner, node: exp.Insert) -> CallablePlan:  # type: ignore[no-u
             raise errors.SyntaxError("INSERT has more expressions than target columns")
         casts = []
         for pos, oc in zip(targets, query_plan.columns or []):
-            _refuse_generated(table, pos, "insert")
+            _refuse_generated(table, pos, "insert", overriding)
             col = table.columns[pos]
             if oc.type.oid == col.type.oid and col.typmod < 0:
                 casts.append(None)

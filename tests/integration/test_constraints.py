@@ -336,3 +336,16 @@ def test_generated_columns_in_copy_and_added_columns(conn, unique_name):
     conn.execute(f"ALTER TABLE {a} ADD COLUMN s serial")
     assert conn.execute(f"SELECT * FROM {a} ORDER BY a").fetchall() == [(1, 11, 1), (2, 12, 2)]
     conn.commit()
+
+
+def test_insert_overriding_system_and_user_value(conn, unique_name):
+    t = unique_name("ov")
+    conn.execute(f"CREATE TABLE {t} (id int GENERATED ALWAYS AS IDENTITY, v text, "
+                 "g int GENERATED ALWAYS AS (1) STORED)")
+    assert conn.execute(f"INSERT INTO {t} (id, v) OVERRIDING SYSTEM VALUE VALUES (10, 'a') "
+                        "RETURNING id").fetchone() == (10,)
+    assert conn.execute(f"INSERT INTO {t} (id, v) OVERRIDING USER VALUE VALUES (99, 'b') "
+                        "RETURNING id").fetchone() == (1,)
+    with pytest.raises(pge.GeneratedAlways):
+        conn.execute(f"INSERT INTO {t} (v, g) OVERRIDING SYSTEM VALUE VALUES ('c', 5)")
+    conn.rollback()
