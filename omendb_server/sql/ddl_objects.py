@@ -229,9 +229,10 @@ def _print_view(view: View, cat: Catalog) -> None:
 
 
 def _create_schema(node: exp.Create) -> CallablePlan:
-    name = node.this.db or node.this.name
-    if_not_exists = bool(node.args.get("exists"))
+    return _schema_plan(node.this.db or node.this.name, bool(node.args.get("exists")))
 
+
+def _schema_plan(name: str, if_not_exists: bool) -> CallablePlan:
     def run(ctx: ExecContext) -> Result:
         cat = ctx.tm.writable_catalog(ctx.txn)
         if name in cat.schemas or name in ("pg_catalog", "information_schema"):
@@ -403,6 +404,9 @@ _DROP = re.compile(rf"^DROP\s+(SEQUENCE|VIEW|TYPE|SCHEMA)\s+(IF\s+EXISTS\s+)?"
 _COMMENT = re.compile(r"^COMMENT\s+ON\s+(TABLE|COLUMN|VIEW|SEQUENCE|SCHEMA|TYPE|INDEX|"
                       r"CONSTRAINT)\s+(.+?)\s+IS\s+(NULL|'(?:[^']|'')*')\s*$", re.IGNORECASE | re.DOTALL)
 _ALTER_SEQ = re.compile(rf"^ALTER\s+SEQUENCE\s+(IF\s+EXISTS\s+)?{_QNAME}\s+(.*)$", re.IGNORECASE | re.DOTALL)
+_CREATE_SCHEMA_AUTH = re.compile(
+    rf"^CREATE\s+SCHEMA\s+(IF\s+NOT\s+EXISTS\s+)?(?:({_ID})\s+)?AUTHORIZATION\s+({_ID})\s*$",
+    re.IGNORECASE | re.DOTALL)
 
 
 def _ident(raw: str) -> str:
@@ -427,6 +431,10 @@ def parse_text(text: str) -> Plan | None:
     if head.startswith("CREATE"):
         if re.match(r"^CREATE\s+(?:TEMP(?:ORARY)?\s+)?SEQUENCE\b", text, re.IGNORECASE):
             return create_sequence_text(text)
+        m = _CREATE_SCHEMA_AUTH.match(text)
+        if m:  # CREATE SCHEMA [IF NOT EXISTS] [name] AUTHORIZATION role (one owner here)
+            name = _ident(m.group(2) or m.group(3))
+            return _schema_plan(name, bool(m.group(1)))
         return None
     if head.startswith("DROP"):
         m = _DROP.match(text)

@@ -522,3 +522,12 @@ def test_create_table_like(conn, unique_name):
     with pytest.raises(pge.CheckViolation):
         conn.execute(f"INSERT INTO {l2} (id, v) VALUES (4, '')")
     conn.rollback()
+
+
+def test_create_schema_authorization(conn, unique_name):
+    s = unique_name("auth")
+    conn.execute(f"CREATE SCHEMA {s} AUTHORIZATION {conn.info.user}")
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {s} AUTHORIZATION {conn.info.user}")
+    conn.execute(f"CREATE TABLE {s}.t (id int)")
+    assert conn.execute(f"SELECT count(*) FROM {s}.t").fetchone() == (0,)
+    conn.rollback()
