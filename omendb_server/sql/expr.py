@@ -12,6 +12,7 @@ cast to, as PostgreSQL infers it.
 
 from __future__ import annotations
 
+import math
 import operator as _op
 import re
 from collections.abc import Callable
@@ -254,7 +255,7 @@ def _array_shape(v: Any) -> tuple[int, ...]:
 
 def _nan_key(v: Any) -> tuple[int, Any]:
     """PostgreSQL orders NaN above every number and NaN = NaN (float and numeric)."""
-    return (1, 0) if v != v else (0, v)  # noqa: PLR0124
+    return (1, 0) if T.is_nan(v) else (0, v)
 
 
 def _rstripped(f: Fn) -> Fn:
@@ -289,8 +290,8 @@ def _like_match(text: str, pattern: str, escape: str | None, flags: int) -> bool
 
 def _div(a: Any, b: Any, t: DataType) -> Any:
     if b == 0:
-        if t.oid in (700, 701) and not isinstance(b, int):
-            raise errors.DivisionByZero("division by zero")
+        if t.oid in (700, 701, 1700) and T.is_nan(a):  # NaN / 0 is NaN
+            return a
         raise errors.DivisionByZero("division by zero")
     if T.is_integer(t):
         q = abs(a) // abs(b)
@@ -301,6 +302,10 @@ def _div(a: Any, b: Any, t: DataType) -> Any:
 
 
 def _mod(a: Any, b: Any, t: DataType) -> Any:
+    if t.oid == 1700 and (T.is_nan(a) or T.is_nan(b)):  # NaN % x is NaN
+        from omendb_server.datatypes.numeric import NUMERIC_NAN
+
+        return NUMERIC_NAN
     if b == 0:
         raise errors.DivisionByZero("division by zero")
     if T.is_integer(t):
@@ -322,7 +327,7 @@ _FLT_MAX = 3.4028234663852886e38
 
 def _to_float4(v: float) -> float:
     """A float8 result narrowed to real, with real's overflow (PostgreSQL's float4 ops)."""
-    if v != v or v in (_INF, _NINF):  # noqa: PLR0124
+    if math.isnan(v) or v in (_INF, _NINF):
         return v
     if abs(v) > _FLT_MAX:
         return _INF if v > 0 else _NINF
@@ -1093,7 +1098,7 @@ class ExprCompiler:
                 b = rf(r, c)
                 if b is None:
                     return None
-                if a != a or b != b:  # noqa: PLR0124
+                if a != a or b != b:  # noqa: PLR0124 (plain NaN; PostgreSQL-ordered NaN sorts itself)
                     return py(_nan_key(a), _nan_key(b))
                 return py(a, b)
 

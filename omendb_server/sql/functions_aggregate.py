@@ -207,9 +207,9 @@ class MinMax(Kernel):
             return acc
         if acc is None:
             return v
-        if self.nan_aware and (v != v or acc != acc):  # noqa: PLR0124 (NaN test, also for Decimal)
+        if self.nan_aware and (T.is_nan(v) or T.is_nan(acc)):
             # NaN sorts above every number in PostgreSQL
-            v_nan, acc_nan = v != v, acc != acc  # noqa: PLR0124
+            v_nan, acc_nan = T.is_nan(v), T.is_nan(acc)
             if self.is_max:
                 return v if v_nan and not acc_nan else acc
             return v if acc_nan and not v_nan else acc

@@ -9,6 +9,7 @@ the other side's type, and casts with PostgreSQL's errors (22P02, 22003).
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable
 
@@ -50,6 +51,16 @@ INT_RANGES = {
 NUMERIC_RANK = {21: 1, 23: 2, 20: 3, 1700: 4, 700: 5, 701: 6}
 STRING_OIDS = {25, 1043, 1042, 19, 705}
 REG_OIDS = {26, 2205, 2206, 24, 4089}
+
+
+def is_nan(v: Any) -> bool:
+    """NaN test for float and numeric values (also PostgreSQL-ordered NaN singletons,
+    which compare equal to themselves, so ``v != v`` would miss them)."""
+    if isinstance(v, float):
+        return math.isnan(v)
+    if isinstance(v, Decimal):
+        return v.is_nan()
+    return False
 
 
 def is_numeric(t: DataType) -> bool:
@@ -204,7 +215,7 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
             return num_to_int
         if s in (700, 701):
             def float_to_int(v: float, ctx: FormatContext) -> int:
-                if v != v or v in (float("inf"), float("-inf")):
+                if math.isnan(v) or math.isinf(v):
                     raise errors.NumericValueOutOfRange(f"{INT_RANGES[d][2]} out of range")
                 return check_int(int(Decimal(v).to_integral_value(rounding=ROUND_HALF_EVEN)), d)
             return float_to_int
@@ -215,7 +226,7 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
             return with_typmod(lambda v, ctx: Decimal(v))
         if s in (700, 701):
             def float_to_num(v: float, ctx: FormatContext) -> Decimal:
-                if v != v:
+                if math.isnan(v):
                     return NUMERIC_NAN
                 if v in (float("inf"), float("-inf")):
                     raise errors.FeatureNotSupported("cannot convert infinity to numeric")
@@ -364,10 +375,10 @@ def numeric_div(a: Decimal, b: Decimal) -> Decimal:
     """numeric / numeric with PostgreSQL's result scale (select_div_scale)."""
     from decimal import ROUND_HALF_UP, localcontext
 
-    if b == 0:
-        raise errors.DivisionByZero("division by zero")
     if a.is_nan() or b.is_nan():
         return NUMERIC_NAN
+    if b == 0:
+        raise errors.DivisionByZero("division by zero")
     qweight = _num_weight(a) - _num_weight(b)
     if _first_digit(a) <= _first_digit(b):
         qweight -= 1  # PostgreSQL assumes the quotient's leading group is the smaller one

@@ -328,7 +328,12 @@ CASES = [("select 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, "
   [('1',), ('NaN',)]),
  ("SELECT 'NaN'::float8 = 'NaN'::float8, 'NaN'::float8 > 1, 'NaN'::float8 + 1, 'NaN'::float4",
   [('?column?', 16), ('?column?', 16), ('?column?', 701), ('float4', 700)],
-  [('t', 't', 'NaN', 'NaN')])]
+  [('t', 't', 'NaN', 'NaN')]),
+ ("select 'NaN'::numeric / 0, 1 / 'NaN'::numeric, 'NaN'::float8 / 0, 'NaN'::numeric % 0",
+  [('?column?', 1700), ('?column?', 1700), ('?column?', 701), ('?column?', 1700)],
+  [('NaN', 'NaN', 'NaN', 'NaN')]),
+ ('select 1.0 / 0', 'ERROR', ('22012', 'division by zero', None)),
+ ('select 1::float8 / 0', 'ERROR', ('22012', 'division by zero', None))]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
