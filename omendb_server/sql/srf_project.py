@@ -53,7 +53,7 @@ class ProjectSet(ops.Operator):
                      for args, produce in self.calls]
             n = max((len(x) for x in lists), default=0)
             for i in range(n):
-                cache[key] = [x[i][0] if i < len(x) else None for x in lists]
+                cache[key] = [x[i] if i < len(x) else None for x in lists]
                 yield tuple(f(row, ctx) for f in fns)
 
     def children(self) -> list[ops.Operator]:
@@ -85,13 +85,20 @@ class SrfCollector:
         finally:
             comp.srfs = outer_srfs  # type: ignore[attr-defined]
         fn = srf.resolve(comp, name, args)
-        if len(fn.columns) != 1:
-            raise errors.FeatureNotSupported(
-                f"{name}() returning several columns is supported in FROM only")
         slot = len(self.items)
         self.items.append(fn)
         key = self.key
-        return CExpr(lambda r, c: c.subquery_cache[key][slot], fn.columns[0][1], -1, name)
+        if len(fn.columns) == 1:
+            return CExpr(lambda r, c: None if (v := c.subquery_cache[key][slot]) is None
+                         else v[0], fn.columns[0][1], -1, name)
+        # several output columns: one anonymous record, as PostgreSQL shows (key,value)
+        from omendb_server.datatypes import TYPES_BY_OID
+        from omendb_server.datatypes.misc import RowValue
+
+        names = tuple(n for n, _ in fn.columns)
+        types = tuple(t for _, t in fn.columns)
+        return CExpr(lambda r, c: None if (v := c.subquery_cache[key][slot]) is None
+                     else RowValue(v, names, types), TYPES_BY_OID[2249], -1, name)
 
     def project_set(self, child: ops.Operator, fns: list[Fn]) -> ProjectSet:
         calls = [([a.fn for a in fn.args], fn.produce) for fn in self.items]

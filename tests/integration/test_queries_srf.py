@@ -1,4 +1,4 @@
-"""Set-returning functions in FROM (WITH ORDINALITY) and in the select list: generate_series, unnest, jsonb/json element and key functions, regexp_matches, regexp_split_to_table, string_to_table.
+"""Set-returning functions in FROM (WITH ORDINALITY) and in the select list (several SRFs in lock-step, records for multi-column ones): generate_series, unnest, jsonb/json element and key functions, regexp_matches, regexp_split_to_table, string_to_table.
 
 Expected results were produced by PostgreSQL 15 (see ``_query_cases.py``).
 """
@@ -99,6 +99,15 @@ CASES = [
     ("select * from jsonb_array_elements('[1,2]') with ordinality as t(v, n)",
      ['v', 'n'],
      [(1, 1), (2, 2)]),
+    ('select jsonb_each(\'{"a": 1, "b": "x y"}\')',
+     ['jsonb_each'],
+     [(('a', '1'),), (('b', '"x y"'),)]),
+    ('select jsonb_each_text(\'{"a": null, "b": "x"}\'), 1',
+     ['jsonb_each_text', '?column?'],
+     [(('a', None), 1), (('b', 'x'), 1)]),
+    ("select generate_series(1, 3), unnest(array['a'])",
+     ['generate_series', 'unnest'],
+     [(1, 'a'), (2, None), (3, None)]),
 ]
 
 
