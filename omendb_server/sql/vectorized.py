@@ -59,7 +59,7 @@ class Vec:
     ``valid`` (bool array, None = no NULLs) and its kind: int, dec (scaled int64 with
     ``scale`` digits), float, date (int days), text (Arrow array), bool."""
 
-    __slots__ = ("kind", "data", "valid", "scale", "int_width", "blank_padded")
+    __slots__ = ("kind", "data", "valid", "scale", "int_width", "blank_padded", "bound")
 
     def __init__(self, kind: str, data: Any, valid: Any = None, scale: int = 0,
                  int_width: int = 8) -> None:
@@ -70,6 +70,9 @@ class Vec:
         self.int_width = int_width
         #: char(n): comparisons ignore trailing spaces, as PostgreSQL's bpchar does
         self.blank_padded = False
+        #: An upper bound of |value| (ints/decimals), known without looking at the rows:
+        #: lets arithmetic skip overflow checks. None = unknown.
+        self.bound: int | None = abs(data) if isinstance(data, int) else None
 
 
 class Bool3:
@@ -214,6 +217,7 @@ class _Columns:
         self.base = base
         self._vecs: dict[int, Vec] = {}
         self._codes: dict[int, tuple[np.ndarray, int, np.ndarray]] = {}
+        self._gids: dict[tuple[int, ...], tuple[np.ndarray, int, list[np.ndarray]]] = {}
 
     def column(self, i: int, type_oid: int = 0) -> Vec:
         v = self._vecs.get(i)
@@ -221,6 +225,24 @@ class _Columns:
             v = self._vecs[i] = _column_vec(self.base.column(i))
             v.blank_padded = type_oid == 1042
         return v
+
+    def group_ids(self, group_cols: tuple[int, ...]) -> tuple[np.ndarray, int, list[np.ndarray]]:
+        """(dense group id per row, number of ids, representative rows per column's codes),
+        cached: the base's values never change, only its live mask."""
+        got = self._gids.get(group_cols)
+        if got is None:
+            n_groups = 1
+            gid = np.zeros(self.base.n, dtype=np.int64)
+            reps: list[np.ndarray] = []
+            for col in group_cols:
+                codes, k, first = self.codes(col)
+                if n_groups * k > 1 << 24:
+                    raise _Fallback("too many group combinations for dense ids")
+                gid = gid * k + codes
+                n_groups *= k
+                reps.append(first)
+            got = self._gids[group_cols] = (gid, n_groups, reps)
+        return got
 
     def codes(self, i: int) -> tuple[np.ndarray, int, np.ndarray]:
         """(code per row, number of codes, one row position per code): NULL has its own code."""
@@ -244,15 +266,22 @@ def _column_vec(arr: pa.Array) -> Vec:
     valid = np.asarray(arr.is_valid()) if arr.null_count else None
     if pa.types.is_integer(at):
         # int64 always: numpy would wrap int32 arithmetic silently
-        return Vec("int", np.asarray(arr.fill_null(0) if valid is not None else arr,
-                                     dtype=np.int64), valid, int_width=at.bit_width // 8)
+        data = np.asarray(arr.fill_null(0) if valid is not None else arr, dtype=np.int64)
+        v = Vec("int", data, valid, int_width=at.bit_width // 8)
+        v.bound = _abs_max(data)
+        return v
     if pa.types.is_floating(at):
         return Vec("float", np.asarray(arr.fill_null(0) if valid is not None else arr,
                                        dtype=np.float64), valid)
     if pa.types.is_decimal128(at) and at.precision <= 18:
         words = np.frombuffer(arr.buffers()[1], dtype=np.int64)
-        data = words[2 * arr.offset:2 * (arr.offset + len(arr)):2]
-        return Vec("dec", data, valid, scale=at.scale)
+        # contiguous once per base: every later numpy operation on it is faster
+        data = np.ascontiguousarray(words[2 * arr.offset:2 * (arr.offset + len(arr)):2])
+        if valid is not None:
+            data = np.where(valid, data, 0)
+        v = Vec("dec", data, valid, scale=at.scale)
+        v.bound = _abs_max(data)
+        return v
     if pa.types.is_date32(at):
         return Vec("date", np.asarray(arr.cast(pa.int32()).fill_null(0)), valid)
     if pa.types.is_string(at):
@@ -260,6 +289,12 @@ def _column_vec(arr: pa.Array) -> Vec:
     if pa.types.is_boolean(at):
         return Vec("bool", np.asarray(arr.fill_null(False)), valid)
     raise _Fallback(f"column type {at}")
+
+
+def _abs_max(data: np.ndarray) -> int:
+    if not len(data):
+        return 0
+    return max(abs(int(data.min())), abs(int(data.max())))
 
 
 def _scalar(value: Any) -> Vec:
@@ -276,7 +311,10 @@ def _scalar(value: Any) -> Vec:
             raise _Fallback("non-finite numeric")
         exp_ = value.as_tuple().exponent
         scale = max(0, -int(exp_))  # type: ignore[arg-type]
-        return Vec("dec", int(value.scaleb(scale)), scale=scale)
+        scaled = int(value.scaleb(scale))
+        v = Vec("dec", scaled, scale=scale)
+        v.bound = abs(scaled)
+        return v
     if isinstance(value, _dt.datetime):
         raise _Fallback("timestamp")
     if isinstance(value, _dt.date):
@@ -299,10 +337,15 @@ def _rescale(v: Vec, scale: int) -> Any:
         return v.data
     factor = 10 ** (scale - v.scale)
     if isinstance(v.data, np.ndarray):
-        if np.abs(v.data).max(initial=0) > (2**62) // factor:
+        bound = v.bound if v.bound is not None else _abs_max(v.data)
+        if bound > (2**62) // factor:
             raise _Fallback("rescale overflow")
         return v.data * factor
     return v.data * factor
+
+
+def _bound_after_rescale(v: Vec, scale: int) -> int | None:
+    return None if v.bound is None else v.bound * 10 ** (scale - v.scale)
 
 
 def _as_float(v: Vec) -> Any:
@@ -339,6 +382,7 @@ class _Evaluator:
         self.scope = scope
         self.ctx = ctx
         self.consts = consts
+        self.memo: dict[str, Vec] = {}
 
     def value(self, node: exp.Expression) -> Vec:
         fn = self.consts.get(id(node))
@@ -356,36 +400,52 @@ class _Evaluator:
                 raise _Fallback("negation")
             return Vec(v.kind, -v.data, v.valid, v.scale, v.int_width)
         if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
-            a, b = self.value(node.left), self.value(node.right)
-            if a.kind == "null" or b.kind == "null":
-                return Vec("null", None)
-            if a.kind == "date" or b.kind == "date":
-                raise _Fallback("date arithmetic")
-            if a.kind not in _NUMERIC_KINDS or b.kind not in _NUMERIC_KINDS:
-                raise _Fallback("arithmetic on non-numbers")
-            valid = _and_valid(a.valid, b.valid)
-            if isinstance(node, exp.Mul):
-                if a.kind == "float" or b.kind == "float":
-                    return Vec("float", _as_float(a) * _as_float(b), valid)
-                kind = "dec" if "dec" in (a.kind, b.kind) else "int"
-                out = np.multiply(a.data, b.data) if isinstance(a.data, np.ndarray) or isinstance(
-                    b.data, np.ndarray) else a.data * b.data
+            key = node.sql()  # one evaluation per distinct subexpression (Q1 repeats some)
+            memo = self.memo.get(key)
+            if memo is None:
+                memo = self.memo[key] = self._arith(node)
+            return memo
+        raise _Fallback(f"value {type(node).__name__}")
+
+    def _arith(self, node: exp.Expression) -> Vec:
+        a, b = self.value(node.left), self.value(node.right)
+        if a.kind == "null" or b.kind == "null":
+            return Vec("null", None)
+        if a.kind == "date" or b.kind == "date":
+            raise _Fallback("date arithmetic")
+        if a.kind not in _NUMERIC_KINDS or b.kind not in _NUMERIC_KINDS:
+            raise _Fallback("arithmetic on non-numbers")
+        valid = _and_valid(a.valid, b.valid)
+        if isinstance(node, exp.Mul):
+            if a.kind == "float" or b.kind == "float":
+                return Vec("float", _as_float(a) * _as_float(b), valid)
+            kind = "dec" if "dec" in (a.kind, b.kind) else "int"
+            out = np.multiply(a.data, b.data) if isinstance(a.data, np.ndarray) or isinstance(
+                b.data, np.ndarray) else a.data * b.data
+            bound = None if a.bound is None or b.bound is None else a.bound * b.bound
+            if bound is None or bound >= 2**62:
                 # int64 products can wrap: check in floating point
                 approx = np.multiply(np.asarray(a.data, dtype=np.float64),
                                      np.asarray(b.data, dtype=np.float64))
                 if np.any(np.abs(approx) > 2.0**62):
                     raise _Fallback("product overflow")
-                width = max(a.int_width, b.int_width)
-                if kind == "int":
-                    _int_check(out, width)
-                return Vec(kind, out, valid, a.scale + b.scale, width)
-            kind, x, y, s = _unify(a, b)
-            out = x + y if isinstance(node, exp.Add) else x - y
+                bound = None
             width = max(a.int_width, b.int_width)
-            if kind == "int":
+            if kind == "int" and (bound is None or bound >= 2**31):
                 _int_check(out, width)
-            return Vec(kind, out, valid, s, width)
-        raise _Fallback(f"value {type(node).__name__}")
+            v = Vec(kind, out, valid, a.scale + b.scale, width)
+            v.bound = bound
+            return v
+        kind, x, y, s = _unify(a, b)
+        out = x + y if isinstance(node, exp.Add) else x - y
+        width = max(a.int_width, b.int_width)
+        ba, bb = _bound_after_rescale(a, s), _bound_after_rescale(b, s)
+        bound = None if kind == "float" or ba is None or bb is None else ba + bb
+        if kind == "int" and (bound is None or bound >= 2**15):
+            _int_check(out, width)
+        v = Vec(kind, out, valid, s, width)
+        v.bound = bound
+        return v
 
     def boolean(self, node: exp.Expression) -> Bool3:
         n = self.cols.base.n
@@ -555,17 +615,7 @@ class VectorAggregate(ops.Aggregate):
         mask = base.live & (begins > 0) & (begins <= ctx.txn.read_ts)
         if self.cond is not None:
             mask &= ev.boolean(self.cond).true()
-        # dense group ids
-        n_groups = 1
-        gid = np.zeros(base.n, dtype=np.int64)
-        reps: list[np.ndarray] = []
-        for col in self.group_cols:
-            codes, k, first = cols.codes(col)
-            if n_groups * k > 1 << 24:
-                raise _Fallback("too many group combinations for dense ids")
-            gid = gid * k + codes
-            n_groups *= k
-            reps.append(first)
+        gid, n_groups, reps = cols.group_ids(tuple(self.group_cols))
         counts = K.group_count(gid, mask, n_groups)
         present = np.flatnonzero(counts)
         if not self.grouped and not len(present):
@@ -578,7 +628,8 @@ class VectorAggregate(ops.Aggregate):
                     states_by_gid[int(g)][j].count = int(counts[g])
                 continue
             v = ev.value(arg)
-            self._aggregate(spec, j, v, gid, mask, n_groups, present, states_by_gid, K, base.n)
+            self._aggregate(spec, j, v, gid, mask, n_groups, present, states_by_gid, K, base.n,
+                            counts)
         # group key values exactly as the row path reads them
         out: dict[tuple, list[Any]] = {}
         getters = base.getters
@@ -596,12 +647,13 @@ class VectorAggregate(ops.Aggregate):
 
     def _aggregate(self, spec: AggSpec, j: int, v: Vec, gid: np.ndarray, mask: np.ndarray,
                    n_groups: int, present: np.ndarray, states: dict[int, list[Any]], K: Any,
-                   n: int) -> None:
+                   n: int, row_counts: np.ndarray) -> None:
         if v.kind == "null":
             return
         m = mask if v.valid is None else mask & v.valid
         name = spec.name
-        counts = K.group_count(gid, m, n_groups)
+        # the rows counted per group already, unless the argument has NULLs to skip
+        counts = row_counts if v.valid is None else K.group_count(gid, m, n_groups)
         if name == "count":
             for g in present:
                 states[int(g)][j].count = int(counts[g])
@@ -614,9 +666,9 @@ class VectorAggregate(ops.Aggregate):
         to_py = _to_python(v, spec)
         if name in ("sum", "avg"):
             if v.kind == "float":
-                sums = K.group_sum_f64(gid, m, data.astype(np.float64), n_groups)
+                sums = K.group_sum_f64(gid, m, np.asarray(data, dtype=np.float64), n_groups)
             elif v.kind in ("int", "dec"):
-                sums, overflow = K.group_sum_i64(gid, m, data.astype(np.int64), n_groups)
+                sums, overflow = K.group_sum_i64(gid, m, np.asarray(data, dtype=np.int64), n_groups)
                 if overflow:
                     raise _Fallback("sum overflow")
             else:
@@ -633,9 +685,9 @@ class VectorAggregate(ops.Aggregate):
         if v.kind == "float":
             if np.isnan(data[m]).any():
                 raise _Fallback("NaN ordering")
-            lo, hi = K.group_minmax_f64(gid, m, data.astype(np.float64), n_groups)
+            lo, hi = K.group_minmax_f64(gid, m, np.asarray(data, dtype=np.float64), n_groups)
         else:
-            lo, hi = K.group_minmax_i64(gid, m, data.astype(np.int64), n_groups)
+            lo, hi = K.group_minmax_i64(gid, m, np.asarray(data, dtype=np.int64), n_groups)
         pick = lo if name == "min" else hi
         for g in present:
             c = int(counts[g])
