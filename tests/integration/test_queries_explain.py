@@ -13,6 +13,9 @@ import pytest
 
 from ._query_cases import substitute, tables_fixture
 
+# OmenDB's own plan output (PostgreSQL prints costs and may choose other plans).
+pytestmark = pytest.mark.usefixtures("managed_only")
+
 
 @pytest.fixture(scope="module")
 def tables(omendb_server):
