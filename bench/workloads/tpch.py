@@ -41,7 +41,9 @@ def tables_from(res: tpch.TpchResult, ctx: Context | None = None) -> list[Table]
         f"TPC-H-style queries, lineitem {res.rows:,} rows (best of up to 3 runs, wall seconds incl. fetch)",
         cmp=cmp_rows,
         notes=[f"{q}: {tpch.QUERY_NOTES[q]}" for q in res.timings]
-        + ["Targets (issue 4): Q1 and Q6 at least 10x faster than PostgreSQL and within 3x of DuckDB."],
+        + [("Each figure is the best of up to 3 runs, all runs listed: the first one includes one-time "
+           "work (OmenDB converting a checkpointed base to arrays, PostgreSQL filling its buffer cache)."),
+           "Targets (issue 4): Q1 and Q6 at least 10x faster than PostgreSQL and within 3x of DuckDB."],
     )]
     if duck_rows:
         out.append(Table("DuckDB (in-process, same data) for reference",
