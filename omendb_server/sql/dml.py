@@ -474,17 +474,78 @@ def _extra_source(planner, items: list[exp.Expression]):  # type: ignore[no-unty
     return plan_from(planner, exp.From(this=first), joins, None)
 
 
-def _matches(ctx: ExecContext, pred: Any, values: Row, extra_rows: list[Row] | None
-             ) -> Row | None:
+def _matches(ctx: ExecContext, pred: Any, values: Row, extra_rows: Any) -> Row | None:
     """The row the predicate sees for a target version: itself, or itself joined with the
     first FROM/USING row that satisfies it (None: no match)."""
     if extra_rows is None:
         return values if pred is None or pred(values, ctx) is True else None
-    for er in extra_rows:
+    for er in extra_rows.candidates(values):
         both = values + er
         if pred is None or pred(both, ctx) is True:
             return both
     return None
+
+
+class _ExtraRows:
+    """FROM/USING rows of one execution, hashed on the equality conjuncts that join them
+    to the target (``t.a = s.b``), so UPDATE ... FROM is not a nested loop."""
+
+    __slots__ = ("by_key", "rows", "target_idx")
+
+    def __init__(self, rows: list[Row], keys: tuple[list[int], list[int]] | None) -> None:
+        self.rows = rows
+        self.target_idx = None
+        self.by_key: dict[tuple[Any, ...], list[Row]] | None = None
+        if keys is not None:
+            target_idx, extra_idx = keys
+            self.target_idx = target_idx
+            by_key: dict[tuple[Any, ...], list[Row]] = {}
+            for r in rows:
+                key = tuple(r[j] for j in extra_idx)
+                if None not in key:
+                    by_key.setdefault(key, []).append(r)
+            self.by_key = by_key
+
+    def candidates(self, values: Row) -> list[Row]:
+        if self.by_key is None:
+            return self.rows
+        key = tuple(values[i] for i in self.target_idx)  # type: ignore[union-attr]
+        return self.by_key.get(key, [])
+
+
+def _join_keys(where: exp.Expression | None, scope: Scope, n: int
+               ) -> tuple[list[int], list[int]] | None:
+    """Positions of ``target.col = extra.col`` conjuncts of WHERE (same type family)."""
+    if where is None:
+        return None
+    cond = where.this
+    conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
+    t_idx: list[int] = []
+    e_idx: list[int] = []
+    for c in conjuncts:
+        while isinstance(c, exp.Paren):
+            c = c.this
+        if not isinstance(c, exp.EQ) or not isinstance(c.this, exp.Column) or \
+                not isinstance(c.expression, exp.Column):
+            continue
+        try:
+            a = scope.find(c.this.name, c.this.table or None)
+            b = scope.find(c.expression.name, c.expression.table or None)
+        except errors.DBError:
+            continue
+        if a is None or b is None:
+            continue
+        if a >= n > b:
+            a, b = b, a
+        if not (a < n <= b):
+            continue
+        ta, tb = scope.columns[a].type, scope.columns[b].type
+        if ta.category != tb.category or ta.category not in ("N", "S", "D", "B") and \
+                ta.oid != tb.oid:
+            continue
+        t_idx.append(a)
+        e_idx.append(b - n)
+    return (t_idx, e_idx) if t_idx else None
 
 
 def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-untyped-def]
@@ -493,8 +554,10 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
     extra_op = extra_scope = None
     if from_ is not None:
         extra_op, extra_scope = _extra_source(planner, [from_.this])
-    _scope, comp, pred, key_fns = _scan_matches(planner, table, alias, node.args.get("where"),
+    scope, comp, pred, key_fns = _scan_matches(planner, table, alias, node.args.get("where"),
                                                extra_scope)
+    join_keys = _join_keys(node.args.get("where"), scope, len(table.columns)) \
+        if extra_scope is not None else None
     assigns: list[tuple[int, Any]] = []
     defaults = default_exprs(planner, table)
     for eq in node.expressions:
@@ -526,7 +589,8 @@ def plan_update(planner, node: exp.Update) -> CallablePlan:  # type: ignore[no-u
         out_rows: list[Row] = []
         count = 0
         st = StatementState()
-        extra_rows = list(extra_op.rows(ctx)) if extra_op is not None else None
+        extra_rows = _ExtraRows(list(extra_op.rows(ctx)), join_keys) \
+            if extra_op is not None else None
         done: set[int] = set()
 
         def conflict(index_oid: int, key: tuple[Any, ...]) -> None:
@@ -574,8 +638,10 @@ def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-u
     extra_op = extra_scope = None
     if node.args.get("using"):
         extra_op, extra_scope = _extra_source(planner, list(node.args["using"]))
-    _scope, _comp, pred, key_fns = _scan_matches(planner, table, alias, node.args.get("where"),
+    scope, _comp, pred, key_fns = _scan_matches(planner, table, alias, node.args.get("where"),
                                                extra_scope)
+    join_keys = _join_keys(node.args.get("where"), scope, len(table.columns)) \
+        if extra_scope is not None else None
     ret_cols, ret_fns = _returning(planner, node, table, alias, extra_scope)
     writer = RowWriter(planner, table)
 
@@ -588,7 +654,8 @@ def plan_delete(planner, node: exp.Delete) -> CallablePlan:  # type: ignore[no-u
         out_rows: list[Row] = []
         count = 0
         st = StatementState()
-        extra_rows = list(extra_op.rows(ctx)) if extra_op is not None else None
+        extra_rows = _ExtraRows(list(extra_op.rows(ctx)), join_keys) \
+            if extra_op is not None else None
         for version in candidate_versions(ctx, data, *key_fns):
             if _matches(ctx, pred, version.values, extra_rows) is None:
                 continue

@@ -103,3 +103,18 @@ def test_prepared_insert_replans_after_alter_table(omendb_server, unique_name):
     finally:
         a.close()
         b.close()
+
+
+def test_update_from_hash_join_many_rows(conn, unique_name):
+    big, upd = unique_name("big"), unique_name("upd")
+    conn.execute(f"CREATE TABLE {big} (id int PRIMARY KEY, v int)")
+    conn.execute(f"CREATE TABLE {upd} (k bigint, nv int)")
+    conn.execute(f"INSERT INTO {big} SELECT g, 0 FROM generate_series(0, 2999) g")
+    conn.execute(f"INSERT INTO {upd} SELECT g, g FROM generate_series(0, 2999, 2) g")
+    cur = conn.execute(f"UPDATE {big} SET v = u.nv FROM {upd} u WHERE {big}.id = u.k")
+    assert cur.statusmessage == "UPDATE 1500"
+    cur = conn.execute(f"DELETE FROM {big} USING {upd} WHERE {upd}.k = {big}.id "
+                       f"AND {upd}.nv > 1000")
+    assert cur.statusmessage == "DELETE 999"
+    assert conn.execute(f"SELECT count(*), sum(v) FROM {big}").fetchone() == (2001, 250500)
+    conn.rollback()
