@@ -183,6 +183,34 @@ class PgArray(list):
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(PgArray(v) if isinstance(v, list) else v for v in self))
 
+    # PostgreSQL's array_cmp: element by element in storage order, NULL after any value,
+    # then the shorter array first.
+    def _cmp(self, other: object) -> int:
+        a: list[Any] = []
+        b: list[Any] = []
+        _flatten(self, a)
+        _flatten(other, b)  # type: ignore[arg-type]
+        for x, y in zip(a, b):
+            if x is None or y is None:
+                if x is None and y is None:
+                    continue
+                return 1 if x is None else -1
+            if x != y:
+                return -1 if x < y else 1
+        return (len(a) > len(b)) - (len(a) < len(b))
+
+    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+        return self._cmp(other) < 0 if isinstance(other, list) else NotImplemented
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        return self._cmp(other) <= 0 if isinstance(other, list) else NotImplemented
+
+    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+        return self._cmp(other) > 0 if isinstance(other, list) else NotImplemented
+
+    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+        return self._cmp(other) >= 0 if isinstance(other, list) else NotImplemented
+
 
 def hashable_array(value: list[Any]) -> PgArray:
     return value if isinstance(value, PgArray) else PgArray(value)

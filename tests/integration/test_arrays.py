@@ -1,5 +1,5 @@
 # ruff: noqa: ISC004  (expectations are pprint output of PostgreSQL results)
-"""Arrays: constructors, subscripts and slices (also multi-dimensional and jsonb subscripts), @> <@ && ||, ANY/ALL, unnest and array functions, against PostgreSQL 15.
+"""Arrays: constructors, subscripts and slices (also multi-dimensional and jsonb subscripts), @> <@ && ||, ANY/ALL, unnest, array functions and ordering, against PostgreSQL 15.
 
 Every expectation below was produced by PostgreSQL 15 itself (a throwaway cluster,
 TimeZone=UTC, values in text format), so the tests pin PostgreSQL's output format,
@@ -164,7 +164,15 @@ CASES = [("select array[1,2,3], array['a','b'], array[1.5, 2], array[]::int[], a
   [('3', None, '2', None, '1')]),
  ('select (array[1,2,3])[1], (array[[1,2],[3,4]])[1]',
   [('array', 23), ('array', 23)],
-  [('1', None)])]
+  [('1', None)]),
+ ('SELECT x FROM (VALUES (ARRAY[1, NULL]), (ARRAY[1, 2]), (ARRAY[NULL::int]), (ARRAY[1])) v(x) '
+  'ORDER BY x',
+  [('x', 1007)],
+  [('{1}',), ('{1,2}',), ('{1,NULL}',), ('{NULL}',)]),
+ ('select array[1,null] < array[1,2], array[1] < array[1,2], array[2] > array[1,5], max(x) from '
+  '(values (array[1,2]), (array[1,null])) v(x)',
+  [('?column?', 16), ('?column?', 16), ('?column?', 16), ('max', 1007)],
+  [('f', 't', 't', '{1,NULL}')])]
 
 
 @pytest.mark.parametrize("sql,cols,expected", CASES, ids=[c[0][:60] for c in CASES])
