@@ -324,16 +324,21 @@ def _drop_column(ctx: ExecContext, cat: Catalog, table: Table, name: str, if_exi
         raise errors.UndefinedColumn(f'column "{name}" of relation "{table.name}" does not exist')
     deps = [(child, con) for child, con in cat.referencing_fks(table.oid)
             if pos in con.ref_columns and child.oid != table.oid]
-    if deps and not cascade:
-        child, con = deps[0]
+    views = [v for v in cat.views.values() if _view_uses_column(v, table, name)]
+    if (deps or views) and not cascade:
+        lines = [f"constraint {c.name} on table {t.name} depends on column {name} of table "
+                 f"{table.name}" for t, c in deps]
+        lines += [f"view {v.name} depends on column {name} of table {table.name}" for v in views]
         raise errors.DBError(
             f"cannot drop column {name} of table {table.name} because other objects depend on it",
-            "2BP01", detail="\n".join(f"constraint {c.name} on table {t.name} depends on column "
-                                      f"{name} of table {table.name}" for t, c in deps),
+            "2BP01", detail="\n".join(lines),
             hint="Use DROP ... CASCADE to drop the dependent objects too.")
     for child, con in deps:
         _notice(ctx, f"drop cascades to constraint {con.name} on table {child.name}")
         child.constraints = [c for c in child.constraints if c is not con]
+    for view in views:
+        _notice(ctx, f"drop cascades to view {view.name}")
+        del cat.views[view.oid]
 
     def remap(cols: list[int]) -> list[int]:
         return [c - 1 if c > pos else c for c in cols]
@@ -368,6 +373,19 @@ def _drop_column(ctx: ExecContext, cat: Catalog, table: Table, name: str, if_exi
     del table.columns[pos]
     _rewrite(ctx, table, lambda values: values[:pos] + values[pos + 1:],
              lambda: _reindex(ctx, cat, table))
+
+
+def _view_uses_column(view: Any, table: Table, column: str) -> bool:
+    """Does the view read ``column`` of ``table``? (``*`` reads every column.)"""
+    from omendb_server.sql.ddl_objects import view_depends_on
+
+    if not view_depends_on(view, table.name):
+        return False
+    tree = sqlglot.parse_one(view.sql, read="postgres")
+    if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
+           for s in tree.find_all(exp.Star, exp.Column)):
+        return True
+    return any(c.name == column for c in tree.find_all(exp.Column))
 
 
 def _drop_constraint(ctx: ExecContext, cat: Catalog, table: Table, name: str, if_exists: bool,

@@ -531,3 +531,20 @@ def test_create_schema_authorization(conn, unique_name):
     conn.execute(f"CREATE TABLE {s}.t (id int)")
     assert conn.execute(f"SELECT count(*) FROM {s}.t").fetchone() == (0,)
     conn.rollback()
+
+
+def test_drop_column_used_by_view(conn, unique_name):
+    t, v = unique_name("dv"), unique_name("dvv")
+    conn.execute(f"CREATE TABLE {t} (id int, a int, b int)")
+    conn.execute(f"CREATE VIEW {v} AS SELECT id, a FROM {t}")
+    conn.execute(f"ALTER TABLE {t} DROP COLUMN b")
+    with pytest.raises(pge.DependentObjectsStillExist) as exc:
+        conn.execute(f"ALTER TABLE {t} DROP COLUMN a")
+    assert exc.value.diag.message_detail == f"view {v} depends on column a of table {t}"
+    conn.rollback()
+    conn.execute(f"CREATE TABLE {t} (id int, a int, b int)")
+    conn.execute(f"CREATE VIEW {v} AS SELECT id, a FROM {t}")
+    conn.execute(f"ALTER TABLE {t} DROP COLUMN a CASCADE")
+    with pytest.raises(pge.UndefinedTable):
+        conn.execute(f"SELECT * FROM {v}")
+    conn.rollback()
