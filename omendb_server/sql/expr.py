@@ -120,8 +120,6 @@ _AGG_ALIASES = {"j_s_o_n_array_agg": "json_agg", "json_arrayagg": "json_agg",
                 "logical_and": "bool_and", "logical_or": "bool_or"}
 #: The operator's built-in fast path (no FILTER / ORDER BY inside the call).
 _FAST_AGGS = {"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every"}
-#: Argument types the fast path mishandles (interval sums, NaN ordering).
-_SLOW_AGG_TYPES = frozenset((1186, 700, 701, 1700))
 
 
 def _const(value: Any, t: DataType, name: str = "?column?", typmod: int = -1) -> CExpr:
@@ -557,8 +555,9 @@ class ExprCompiler:
             if any(o.this.sql() not in arg_sql for o in order_node.expressions):  # type: ignore[union-attr]
                 raise errors.DBError("in an aggregate with DISTINCT, ORDER BY expressions must "
                                      "appear in argument list", "42P10")
-        slow_type = any(a.type.oid in _SLOW_AGG_TYPES for a in args) and name in ("min", "max") \
-            or any(a.type.oid == 1186 for a in args)
+        # min/max over float/numeric stay on the fast path: NaN read from input is a
+        # PostgreSQL-ordered singleton (datatypes.floats/numeric), so plain < and > hold
+        slow_type = any(a.type.oid == 1186 for a in args)
         if not (name in _FAST_AGGS and filter_fn is None and not order_keys and not slow_type):
             impl = FA.AggImpl(kernel, [a.fn for a in args], filter_fn, distinct, order_keys,
                               star, [d.fn for d in direct])
