@@ -61,11 +61,11 @@ _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRST
 
 def ascii_lower(s: str) -> str:
     """Case mapping of the C locale (the collation OmenDB sorts by): ASCII letters only."""
-    return s.translate(_ASCII_LOWER)
+    return s.lower() if s.isascii() else s.translate(_ASCII_LOWER)
 
 
 def ascii_upper(s: str) -> str:
-    return s.translate(_ASCII_UPPER)
+    return s.upper() if s.isascii() else s.translate(_ASCII_UPPER)
 
 
 @register("lower", "upper")
