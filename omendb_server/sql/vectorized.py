@@ -461,10 +461,13 @@ class _Evaluator:
         if isinstance(node, exp.Is):
             v = self.value(node.this)
             if v.kind == "null":
-                return Bool3(np.ones(n, dtype=bool), None)
-            if not isinstance(v.data, (np.ndarray, pa.Array)):
-                return Bool3(np.zeros(n, dtype=bool), None)
-            return Bool3(np.zeros(n, dtype=bool) if v.valid is None else ~v.valid, None)
+                is_null = np.ones(n, dtype=bool)
+            elif not isinstance(v.data, (np.ndarray, pa.Array)):
+                is_null = np.zeros(n, dtype=bool)
+            else:
+                is_null = np.zeros(n, dtype=bool) if v.valid is None else ~v.valid
+            # sqlglot parses "x IS NOT NULL" as Is(..., negate=True)
+            return Bool3(~is_null if node.args.get("negate") else is_null, None)
         if isinstance(node, exp.Between):
             x = self.value(node.this)
             low = self.compare_values(exp.GTE, x, self.value(node.args["low"]))
