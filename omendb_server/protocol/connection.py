@@ -220,6 +220,10 @@ class Connection:
             except errors.DBError as e:
                 self._error(e)
                 self._skip_until_sync = True
+            except Exception as e:  # an engine bug: an ERROR for this statement, not a disconnect
+                log.exception("internal error in a %r message", type_byte)
+                self._error(errors.InternalError(f"internal error: {type(e).__name__}: {e}"))
+                self._skip_until_sync = True
             return
         msg = fe.decode_message(type_byte, payload)
         if isinstance(msg, fe.Sync):
@@ -304,9 +308,12 @@ class Connection:
                 rows = session.db.point_rows(fast, values, session, ctx)
             else:
                 rows = session.db.execute_read_only(plan, values, session).rows or []
-        except errors.DBError as e:
+        except Exception as e:
             if isinstance(e, errors.ProtocolViolation):
                 raise
+            if not isinstance(e, errors.DBError):  # an engine bug: report it, keep the session
+                log.exception("internal error in a prepared statement's fast path")
+                e = errors.InternalError(f"internal error: {type(e).__name__}: {e}")
             self._error(e)
             self._send(be.READY_IDLE)
             self.flush_now = True

@@ -271,8 +271,10 @@ def _column_vec(arr: pa.Array) -> Vec:
         v.bound = _abs_max(data)
         return v
     if pa.types.is_floating(at):
-        return Vec("float", np.asarray(arr.fill_null(0) if valid is not None else arr,
-                                       dtype=np.float64), valid)
+        data = np.asarray(arr.fill_null(0) if valid is not None else arr, dtype=np.float64)
+        if np.isnan(data).any():
+            raise _Fallback("NaN compares above every number in PostgreSQL, not in numpy")
+        return Vec("float", data, valid)
     if pa.types.is_decimal128(at) and at.precision <= 18:
         words = np.frombuffer(arr.buffers()[1], dtype=np.int64)
         # contiguous once per base: every later numpy operation on it is faster

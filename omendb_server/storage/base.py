@@ -88,7 +88,14 @@ def column_getter(arr: pa.Array, t: DataType) -> Getter:
         return _with_nulls(arr, view.__getitem__)
     if fmt is not None and pa.types.is_floating(at):
         view = _values_view(arr, fmt)
-        return _with_nulls(arr, view.__getitem__)
+        # NaN is a value object of the type (PostgreSQL sorts it above every number)
+        nan = t.text_in("NaN", -1, DEFAULT_CONTEXT) if hasattr(t, "text_in") else float("nan")
+
+        def get_float(p: int) -> float:
+            v = view[p]
+            return v if v == v else nan
+
+        return _with_nulls(arr, get_float)
     if pa.types.is_decimal128(at):
         if at.precision <= 18:
             scaled = decimal_view(arr)
@@ -100,12 +107,12 @@ def column_getter(arr: pa.Array, t: DataType) -> Getter:
         return _with_nulls(arr, lambda p: bool(np_vals[p]))
     if pa.types.is_string(at) or pa.types.is_large_string(at):
         get = _utf8_getter(arr)
-        if t.oid == 1700:
-            return _with_nulls(arr, lambda p: Decimal(get(p)))
         if t.oid == 2950:
             return _with_nulls(arr, lambda p: uuid.UUID(get(p)))
-        if t.oid in (25, 1043, 1042, 19, 114, 3802, 705):
+        if t.oid in (25, 1043, 1042, 19, 114, 705):
             return _with_nulls(arr, get)
+        # numeric kept as text (NaN, unconstrained), jsonb, arrays...: the type's own value
+        # objects, which carry PostgreSQL's ordering
         text_in = t.text_in
         return _with_nulls(arr, lambda p: text_in(get(p), -1, DEFAULT_CONTEXT))
     if pa.types.is_binary(at):

@@ -135,3 +135,22 @@ def test_checkpoint_folds_delta_into_base_without_restart(fresh_server):
         assert str(c.execute("SELECT amount FROM money WHERE id = 5").fetchone()[0]) == "NaN"
         assert c.execute("SELECT amount, note FROM money WHERE id = 290").fetchone() == (
             Decimal("262.50"), "n290")
+
+
+def test_value_objects_keep_postgresql_ordering_after_checkpoint(fresh_server):
+    """float/numeric NaN sort above every number and jsonb compares as jsonb, also when
+    the rows are read back from the checkpoint's Arrow columns."""
+    queries = ["SELECT f FROM vo ORDER BY f", "SELECT n FROM vo ORDER BY n",
+               "SELECT j FROM vo ORDER BY j", "SELECT max(f), min(f), count(*) FROM vo WHERE f > 1"]
+    with _connect(fresh_server) as c:
+        c.execute("CREATE TABLE vo (id int PRIMARY KEY, f float8, n numeric, j jsonb)")
+        c.execute("""INSERT INTO vo SELECT g, CASE WHEN g % 500 = 0 THEN 'NaN'::float8 ELSE g END,
+                     CASE WHEN g % 700 = 0 THEN 'NaN'::numeric ELSE g / 3.0 END,
+                     jsonb_build_object('k', g % 7, 'a', g) FROM generate_series(1, 3000) g""")
+        before = [c.execute(q).fetchall() for q in queries]
+        c.execute("CHECKPOINT")
+        after = [c.execute(q).fetchall() for q in queries]
+    assert [str(r) for r in after] == [str(r) for r in before]
+    fresh_server.restart()
+    with _connect(fresh_server) as c:
+        assert [str(c.execute(q).fetchall()) for q in queries] == [str(r) for r in before]
