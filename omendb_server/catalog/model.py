@@ -196,6 +196,8 @@ class Table:
     constraints: list[Constraint] = field(default_factory=list)
     #: OID of the PRIMARY KEY's pg_constraint row.
     pk_constraint_oid: int = 0
+    #: For a materialized view: its defining query (REFRESH re-runs it); None for tables.
+    matview: str | None = None
 
     def find_constraint(self, name: str) -> Constraint | None:
         for con in self.constraints:
@@ -229,6 +231,7 @@ class Table:
             "rowtype_oid": self.rowtype_oid,
             "constraints": [c.to_json() for c in self.constraints],
             "pk_constraint_oid": self.pk_constraint_oid,
+            "matview": self.matview,
         }
 
     @classmethod
@@ -244,6 +247,7 @@ class Table:
             rowtype_oid=d.get("rowtype_oid", 0),
             constraints=[Constraint.from_json(c) for c in d.get("constraints", [])],
             pk_constraint_oid=d.get("pk_constraint_oid", 0),
+            matview=d.get("matview"),
         )
 
 
@@ -467,18 +471,31 @@ class Catalog:
     def indexes_of(self, table_oid: int) -> list[Index]:
         return [i for i in self.indexes.values() if i.table_oid == table_oid]
 
-    def find_index(self, name: str) -> Index | None:
-        for index in self.indexes.values():
-            if index.name == name:
-                return index
-        return None
+    def index_schema(self, index: Index) -> str:
+        table = self.tables.get(index.table_oid)
+        return table.schema if table is not None else "public"
+
+    def find_index(self, name: str, schema: str | None = None) -> Index | None:
+        """An index lives in its table's schema, so two schemas may each have an index of
+        the same name (SQLAlchemy's reflection suite relies on it). Unqualified: the first
+        search_path schema that has one, else any."""
+        hits = [i for i in self.indexes.values() if i.name == name]
+        if schema is not None:
+            return next((i for i in hits if self.index_schema(i) == schema), None)
+        if len(hits) <= 1:
+            return hits[0] if hits else None
+        for path_schema in SEARCH_PATH.get():
+            for index in hits:
+                if self.index_schema(index) == path_schema:
+                    return index
+        return hits[0]
 
     def relation_name_taken(self, name: str, schema: str) -> bool:
         if self.find_table(name, schema) or self.find_sequence(name, schema):
             return True
         if self.find_view(name, schema) is not None:
             return True
-        if self.find_index(name) is not None:
+        if self.find_index(name, schema) is not None:
             return True
         return any(
             t.pk_name == name and t.schema == schema for t in self.tables.values()

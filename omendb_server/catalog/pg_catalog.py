@@ -452,7 +452,8 @@ def _pg_class(cat: Catalog, info: dict[str, Any]) -> list[Row]:
             # afterwards the stored row count stands in for ANALYZE's estimate
             n = live_rows(info, r.oid)
             row = (r.oid, r.name, nsp, o.rowtype_oid, 0, BOOTSTRAP_SUPERUSER_OID, 2, r.oid, 0,
-                   estimated_pages(o, n), float(n) if n else -1.0, 0, 0, r.oid in index_owner, False, "p", "r", len(o.columns), checks,
+                   estimated_pages(o, n), float(n) if n else -1.0, 0, 0, r.oid in index_owner, False, "p",
+                   "m" if getattr(o, "matview", None) else "r", len(o.columns), checks,
                    False, r.oid in fk_tables, False, False, False, True, "d", False, 0, 0, 1,
                    None, None, None)
         elif r.kind == "i":
@@ -834,7 +835,19 @@ def _pg_tables(cat: Catalog, info: dict[str, Any]) -> list[Row]:
     has_index = {i.table.oid for i in indexes(cat)}
     fk_tables = _fk_tables(cat)
     return [(t.schema, t.name, owner, None, t.oid in has_index, False, t.oid in fk_tables,
-             False) for t in cat.tables.values()]
+             False) for t in cat.tables.values() if not getattr(t, "matview", None)]
+
+
+def matview_definition(t: Any) -> str:
+    """pg_get_viewdef / pg_matviews.definition of a materialized view."""
+    return f" {(t.matview or '').strip().rstrip(';')};"
+
+
+def _pg_matviews(cat: Catalog, info: dict[str, Any]) -> list[Row]:
+    owner = _users(info)[0]
+    has_index = {i.table.oid for i in indexes(cat)}
+    return [(t.schema, t.name, owner, None, t.oid in has_index, True, matview_definition(t))
+            for t in cat.tables.values() if getattr(t, "matview", None)]
 
 
 def _pg_views(cat: Catalog, info: dict[str, Any]) -> list[Row]:
@@ -949,6 +962,7 @@ _PRODUCERS: dict[str, Producer] = {
     "pg_opclass": _pg_opclass, "pg_collation": _pg_collation, "pg_language": _pg_language,
     "pg_range": _pg_range, "pg_proc": _pg_proc, "pg_settings": _pg_settings,
     "pg_stat_activity": _pg_stat_activity, "pg_tables": _pg_tables, "pg_views": _pg_views,
+    "pg_matviews": _pg_matviews,
     "pg_indexes": _pg_indexes, "pg_sequences": _pg_sequences,
     "pg_stat_user_tables": _pg_stat_user_tables, "pg_stat_all_tables": _pg_stat_user_tables,
     "pg_extension": _pg_extension, "pg_auth_members": _pg_auth_members, "pg_cast": _pg_cast,

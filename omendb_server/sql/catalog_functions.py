@@ -358,7 +358,10 @@ def _pg_get_viewdef(call: Call) -> Any:
             return None
         oid = lookup_relation(_ix(c), v, search_path(c)) if by_name else v
         view = next((w for w in pgc.views_of(c.catalog) if w.oid == oid), None)
-        return None if view is None else pgc.view_definition(view, bool(pretty(r, c)))
+        if view is None:
+            mat = c.catalog.tables.get(oid)
+            return pgc.matview_definition(mat) if getattr(mat, "matview", None) else None
+        return pgc.view_definition(view, bool(pretty(r, c)))
 
     return call.make(run, T.TEXT)
 

@@ -111,6 +111,11 @@ def compile_statement(sql: str, catalog: Catalog, param_types: list[DataType | N
         return plan
     if sql.lstrip()[:4].upper() in ("CREA", "DROP") and is_database_statement(sql):
         return plan_database_statement(sql)
+    if sql.lstrip()[:4].upper() in ("CREA", "REFR"):
+        from omendb_server.sql.matviews import is_matview_statement, plan_matview_statement
+
+        if is_matview_statement(sql):
+            return plan_matview_statement(sql, Planner(catalog, param_types))
     if sql[:5].upper() == "COPY " or sql[:5].upper() == "COPY\t" or sql[:5].upper() == "COPY\n":
         from omendb_server.sql.copy import plan_copy
 

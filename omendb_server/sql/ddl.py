@@ -448,12 +448,12 @@ def _check_existing_unique(ctx: ExecContext, table: Table, index: Index, structu
 
 def plan_drop_index(node: exp.Drop) -> CallablePlan:
     if_exists = bool(node.args.get("exists"))
-    names = [t.name for t in (node.args.get("tables") or [node.this])]
+    names = [(t.name, t.db or None) for t in (node.args.get("tables") or [node.this])]
 
     def run(ctx: ExecContext) -> Result:
         cat = ctx.tm.writable_catalog(ctx.txn)
-        for name in names:
-            index = cat.find_index(name)
+        for name, schema in names:
+            index = cat.find_index(name, schema)
             if index is None:
                 if if_exists:
                     ctx.session.notice(errors.DBError(  # type: ignore[attr-defined]
@@ -477,6 +477,20 @@ def plan_drop(planner, node: exp.Drop) -> CallablePlan:  # type: ignore[no-untyp
     kind = (node.args.get("kind") or "").upper()
     if kind == "INDEX":
         return plan_drop_index(node)
+    if kind == "VIEW" and node.args.get("materialized"):
+        # a materialized view is a table with a stored query
+        node = node.copy()
+        node.set("kind", "TABLE")
+        node.set("materialized", False)
+        inner = plan_drop(planner, node)
+        run_table = inner.run
+
+        def run_matview(ctx: ExecContext) -> Result:
+            run_table(ctx)  # type: ignore[misc]
+            return Result("DROP MATERIALIZED VIEW")
+
+        inner.run = run_matview
+        return inner
     if kind in ("SEQUENCE", "VIEW", "SCHEMA", "TYPE"):
         from omendb_server.sql import ddl_objects
 
