@@ -198,6 +198,8 @@ class Table:
     pk_constraint_oid: int = 0
     #: For a materialized view: its defining query (REFRESH re-runs it); None for tables.
     matview: str | None = None
+    #: CREATE TEMPORARY TABLE: pg_class.relpersistence 't', dropped when its session ends.
+    temporary: bool = False
 
     def find_constraint(self, name: str) -> Constraint | None:
         for con in self.constraints:
@@ -232,6 +234,7 @@ class Table:
             "constraints": [c.to_json() for c in self.constraints],
             "pk_constraint_oid": self.pk_constraint_oid,
             "matview": self.matview,
+            "temporary": self.temporary,
         }
 
     @classmethod
@@ -248,6 +251,7 @@ class Table:
             constraints=[Constraint.from_json(c) for c in d.get("constraints", [])],
             pk_constraint_oid=d.get("pk_constraint_oid", 0),
             matview=d.get("matview"),
+            temporary=d.get("temporary", False),
         )
 
 
@@ -290,18 +294,22 @@ class View:
     #: (None when the query's shape is not printed yet: fall back to ``sql``).
     definition: str | None = None
     definition_pretty: str | None = None
+    #: CREATE TEMPORARY VIEW: pg_class.relpersistence 't', dropped when its session ends.
+    temporary: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"oid": self.oid, "name": self.name, "schema": self.schema, "sql": self.sql,
                 "columns": [c.to_json() for c in self.columns], "rowtype_oid": self.rowtype_oid,
-                "definition": self.definition, "definition_pretty": self.definition_pretty}
+                "definition": self.definition, "definition_pretty": self.definition_pretty,
+                "temporary": self.temporary}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> View:
         return cls(oid=d["oid"], name=d["name"], schema=d["schema"], sql=d["sql"],
                    columns=[Column.from_json(c) for c in d["columns"]],
                    rowtype_oid=d.get("rowtype_oid", 0), definition=d.get("definition"),
-                   definition_pretty=d.get("definition_pretty"))
+                   definition_pretty=d.get("definition_pretty"),
+                   temporary=d.get("temporary", False))
 
 
 @dataclass

@@ -452,7 +452,8 @@ def _pg_class(cat: Catalog, info: dict[str, Any]) -> list[Row]:
             # afterwards the stored row count stands in for ANALYZE's estimate
             n = live_rows(info, r.oid)
             row = (r.oid, r.name, nsp, o.rowtype_oid, 0, BOOTSTRAP_SUPERUSER_OID, 2, r.oid, 0,
-                   estimated_pages(o, n), float(n) if n else -1.0, 0, 0, r.oid in index_owner, False, "p",
+                   estimated_pages(o, n), float(n) if n else -1.0, 0, 0, r.oid in index_owner, False,
+                   "t" if getattr(o, "temporary", False) else "p",
                    "m" if getattr(o, "matview", None) else "r", len(o.columns), checks,
                    False, r.oid in fk_tables, False, False, False, True, "d", False, 0, 0, 1,
                    None, None, None)
@@ -469,7 +470,8 @@ def _pg_class(cat: Catalog, info: dict[str, Any]) -> list[Row]:
                    False, 0, 0, 0, None, None, None)
         else:  # view
             row = (r.oid, r.name, nsp, getattr(o, "rowtype_oid", 0), 0, BOOTSTRAP_SUPERUSER_OID,
-                   0, 0, 0, 0, -1.0, 0, 0, False, False, "p", "v", len(o.columns), 0, True,
+                   0, 0, 0, 0, -1.0, 0, 0, False, False,
+                   "t" if getattr(o, "temporary", False) else "p", "v", len(o.columns), 0, True,
                    False, False, False, False, True, "n", False, 0, 0, 0, None, None, None)
         rows.append(row)
     return rows

@@ -9,6 +9,7 @@ statement gets 25P02 until ROLLBACK, and savepoints.
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,8 @@ from omendb_server.engine import Database
 from omendb_server.session import settings as gucs
 from omendb_server.sql import Plan, Result, TxnControlPlan, auto_parameterize
 from omendb_server.txn import Transaction
+
+log = logging.getLogger("omendb.session")
 
 IDLE, IN_TXN, FAILED = b"I", b"T", b"E"
 
@@ -69,6 +72,8 @@ class Session:
         self.settings["session_authorization"] = user
         self._local: dict[str, str] | None = None
         self.reported_changes: list[tuple[str, str]] = []
+        #: (kind, schema, name) of the temporary tables/views this session created.
+        self.temp_relations: list[tuple[str, str, str]] = []
         self.notices: list[errors.DBError] = []
         self.txn: Transaction | None = None
         self.implicit = False
@@ -418,4 +423,22 @@ class Session:
             txn = self.txn
             self.txn = None
             self.db.rollback(txn)
+        self._drop_temporary()
+
+    def _drop_temporary(self) -> None:
+        """Temporary tables and views live as long as the session that created them."""
+        while self.temp_relations:
+            kind, schema, name = self.temp_relations.pop()
+            sql = f'DROP {kind} IF EXISTS "{schema}"."{name}" CASCADE'
+            try:
+                self.run_plan(self.db.prepare(sql, [], None), [], sql)
+                if self.txn is not None:
+                    txn, self.txn = self.txn, None
+                    self.db.commit(txn)
+            except errors.DBError as e:
+                log.warning("could not drop temporary %s %s.%s: %s", kind.lower(), schema, name,
+                            e.message)
+                if self.txn is not None:
+                    txn, self.txn = self.txn, None
+                    self.db.rollback(txn)
 

@@ -66,6 +66,37 @@ def notice(ctx: ExecContext, message: str, code: str = "00000") -> None:
 
 
 def plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]
+    props = node.args.get("properties")
+    if props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions):
+        return _temporary(_plan_create(planner, node))
+    return _plan_create(planner, node)
+
+
+def _temporary(plan: CallablePlan) -> CallablePlan:
+    """CREATE TEMPORARY TABLE/VIEW: the object is marked temporary (pg_class.relpersistence
+    't') and the session drops it when it ends. It is not put in a pg_temp schema, so
+    other sessions can see its name (a documented difference)."""
+    run_create = plan.run
+
+    def run(ctx: ExecContext) -> Result:
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        before = set(cat.tables) | set(cat.views)
+        result = run_create(ctx)  # type: ignore[misc]
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        for oid in (set(cat.tables) | set(cat.views)) - before:
+            obj = cat.tables.get(oid) or cat.views[oid]
+            obj.temporary = True
+            kind = "TABLE" if oid in cat.tables else "VIEW"
+            temps = getattr(ctx.session, "temp_relations", None)
+            if temps is not None:
+                temps.append((kind, obj.schema, obj.name))
+        return result
+
+    plan.run = run
+    return plan
+
+
+def _plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]
     kind = (node.args.get("kind") or "").upper()
     if kind == "INDEX":
         return plan_create_index(planner, node)
