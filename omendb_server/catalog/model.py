@@ -145,9 +145,11 @@ class Constraint:
         return cls(**d)
 
     def definition(self, table: Table, catalog: Catalog, pretty: bool = False) -> str:
-        """pg_get_constraintdef(oid[, pretty]) text."""
+        """pg_get_constraintdef(oid[, pretty]) text (identifiers quoted as PostgreSQL does)."""
+        from omendb_server.catalog.pg_catalog import quote_ident
+
         def names(t: Table, cols: list[int]) -> str:
-            return ", ".join(t.columns[i].name for i in cols)
+            return ", ".join(quote_ident(t.columns[i].name) for i in cols)
 
         if self.type == "c":
             body = self.check_pretty if pretty else self.check_display
@@ -161,9 +163,9 @@ class Constraint:
         if self.type == "u":
             return f"UNIQUE ({names(table, self.columns)})"
         ref = catalog.tables.get(self.ref_table)
-        ref_name = ref.name if ref is not None else str(self.ref_table)
+        ref_name = quote_ident(ref.name) if ref is not None else str(self.ref_table)
         if ref is not None and ref.schema != "public":
-            ref_name = f"{ref.schema}.{ref_name}"
+            ref_name = f"{quote_ident(ref.schema)}.{ref_name}"
         text = (f"FOREIGN KEY ({names(table, self.columns)}) REFERENCES {ref_name}"
                 f"({names(ref, self.ref_columns) if ref is not None else ''})")
         if self.match == "f":
