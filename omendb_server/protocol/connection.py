@@ -596,6 +596,10 @@ class Connection:
             cols = stmt.plan.columns
             self._send(be.row_description(self._fields(cols, [0])) if cols is not None else be.NO_DATA)
         else:
+            cursor = session.cursors.get(msg.name) if msg.name not in session.portals else None
+            if cursor is not None:  # a DECLAREd cursor is a portal too (psycopg describes it)
+                self._send(be.row_description(self._fields(cursor.columns, [0])))
+                return
             portal = session.portal(msg.name)
             self._send(self._row_description(portal.stmt, portal.result_formats))
 

@@ -72,6 +72,8 @@ class Session:
         self.settings["session_authorization"] = user
         self._local: dict[str, str] | None = None
         self.reported_changes: list[tuple[str, str]] = []
+        #: Open SQL cursors (DECLARE ... CURSOR), by name: see sql/cursors.py.
+        self.cursors: dict[str, Any] = {}
         #: (kind, schema, name) of the temporary tables/views this session created.
         self.temp_relations: list[tuple[str, str, str]] = []
         self.notices: list[errors.DBError] = []
@@ -394,6 +396,10 @@ class Session:
             self._guc_saved.clear()
             self._guc_local.clear()
         self.portals = {k: v for k, v in self.portals.items() if v.rows is None or not k}
+        if self.cursors:  # WITHOUT HOLD cursors end with the transaction; a rollback also
+            gone = getattr(txn, "txid", -1)  # takes the WITH HOLD ones it declared
+            self.cursors = {k: c for k, c in self.cursors.items()
+                            if c.hold and (commit or c.txid != gone)}
         if txn is None:
             return
         if commit:

@@ -111,6 +111,12 @@ def compile_statement(sql: str, catalog: Catalog, param_types: list[DataType | N
         return plan
     if sql.lstrip()[:4].upper() in ("CREA", "DROP") and is_database_statement(sql):
         return plan_database_statement(sql)
+    if sql.lstrip()[:4].upper() in ("DECL", "FETC", "MOVE", "CLOS"):
+        from omendb_server.sql.cursors import is_cursor_statement, plan_cursor_statement
+
+        if is_cursor_statement(sql):
+            return plan_cursor_statement(
+                sql, lambda query: compile_statement(query, catalog, param_types))
     if sql.lstrip()[:4].upper() in ("CREA", "REFR"):
         from omendb_server.sql.matviews import is_matview_statement, plan_matview_statement
 
