@@ -323,8 +323,12 @@ def add_owned_sequence(cat: Catalog, table: Table, col: Column, cs: ColSpec) -> 
                    owned_by=(table.oid, col.name))
     seq.start = opts.get("start", seq.min_value if increment > 0 else seq.max_value)
     cat.sequences[seq.oid] = seq
-    qualified = seq_name if table.schema == "public" else f"{table.schema}.{seq_name}"
-    col.default = f"nextval('{qualified}'::regclass)"
+    from omendb_server.catalog.pg_catalog import quote_ident
+
+    # quoted where needed, as PostgreSQL prints it: 'Abc_id_seq' would fold to abc_id_seq
+    qualified = quote_ident(seq_name) if table.schema == "public" else \
+        f"{quote_ident(table.schema)}.{quote_ident(seq_name)}"
+    col.default = f"nextval('{qualified.replace(chr(39), chr(39) * 2)}'::regclass)"
     col.default_src = None
     return seq
 

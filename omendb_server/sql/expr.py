@@ -149,6 +149,14 @@ def _datatype_of(node: exp.DataType) -> tuple[DataType, int]:
     elif lowered in ("smallserial", "serial2"):
         lowered = "int2"
     t = type_by_name(lowered)
+    if args and t.name in ("float4", "float8") and len(args) == 1:
+        # float(p): PostgreSQL picks real for p <= 24, double precision up to 53
+        p = args[0]
+        if p < 1:
+            raise errors.InvalidParameterValue("precision for type float must be at least 1 bit")
+        if p > 53:
+            raise errors.InvalidParameterValue("precision for type float must be less than 54 bits")
+        t, args = type_by_name("float4" if p <= 24 else "float8"), []
     typmod = typmod_for(t.name, args) if args else -1
     if not args and lowered in ("char", "character"):
         typmod = typmod_for(t.name, [1])  # plain char is char(1)
