@@ -30,8 +30,29 @@ from omendb_server.sql.utility import (
 _OVERRIDING = re.compile(r"\bOVERRIDING\s+(SYSTEM|USER)\s+VALUE\b", re.IGNORECASE)
 
 
+_IDENTITY_OPTS = re.compile(r"(\bAS\s+IDENTITY\s*)\(([^)]*)\)", re.IGNORECASE)
+_SEQ_OPTION = re.compile(
+    r"(START\s+(?:WITH\s+)?[-+]?\d+|INCREMENT\s+(?:BY\s+)?[-+]?\d+|NO\s+MINVALUE|"
+    r"NO\s+MAXVALUE|NO\s+CYCLE|MINVALUE\s+[-+]?\d+|MAXVALUE\s+[-+]?\d+|CYCLE|CACHE\s+\d+)",
+    re.IGNORECASE)
+_SEQ_ORDER = ("START", "INCREMENT", "MINVALUE", "MAXVALUE", "CYCLE")
+
+
+def _identity_options(m: "re.Match[str]") -> str:
+    """Identity options in the one order sqlglot parses (PostgreSQL takes any order);
+    the NO ... forms and CACHE are the defaults / have no effect here, so they go."""
+    opts = _SEQ_OPTION.findall(m.group(2))
+    if " ".join(opts).split() != m.group(2).split():
+        return m.group(0)  # something else in there: let the parser report it
+    kept = [o for o in opts if not o.upper().startswith(("NO ", "CACHE"))]
+    kept.sort(key=lambda o: _SEQ_ORDER.index(o.split()[0].upper()))
+    return f"{m.group(1)}({' '.join(kept)})" if kept else m.group(1).rstrip()
+
+
 @lru_cache(maxsize=4096)
 def parse_sql(sql: str) -> exp.Expression:
+    if "IDENTITY" in sql.upper() and "(" in sql:
+        sql = _IDENTITY_OPTS.sub(_identity_options, sql)
     overriding = None
     if sql[:6].upper() == "INSERT" or sql.lstrip()[:6].upper() == "INSERT":
         m = _OVERRIDING.search(sql)  # INSERT ... OVERRIDING {SYSTEM|USER} VALUE (H-ddl)
