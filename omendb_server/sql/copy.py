@@ -246,6 +246,13 @@ class CopyPlan(Plan):
         if self.direction == "out":
             raise errors.FeatureNotSupported("COPY TO is driven by copy_out")
         buf: bytes = state.get("rest", b"") + chunk
+        if self.opts.format == "binary" and not state.get("trailer"):
+            loaded = self._load_binary_columnar(ctx, buf, state)
+            if loaded is not None:
+                if final and state["rest"] and not state.get("trailer"):
+                    raise errors.DBError("unexpected EOF in COPY data", "22P04")
+                state["count"] = state.get("count", 0) + loaded
+                return Result(f"COPY {state['count']}")
         if self.opts.format == "binary":
             rows, rest = self._binary_rows(buf, state, ctx)
         else:
@@ -308,6 +315,46 @@ class CopyPlan(Plan):
             return None
         if skip:
             state["header_done"] = True
+        state["line"] = state.get("line", 0) + n
+        return n
+
+    def _load_binary_columnar(self, ctx: ExecContext, buf: bytes, state: dict[str, Any]) -> int | None:
+        """Binary COPY chunk → Arrow columns (sql/copy_binary.py) → staged rows; None → the
+        row path takes this buffer (and the rest of the COPY)."""
+        from omendb_server.sql.copy_binary import decode_chunk
+        from omendb_server.sql.copy_columnar import NotColumnar, columnar_copy
+        from omendb_server.sql.dml import unique_violation
+        from omendb_server.txn.manager import BulkConflict
+
+        conv = state.get("columnar")
+        if conv is None:
+            conv = state["columnar"] = columnar_copy(self, ctx, self._writer(ctx, state)) or False
+        if not conv or not getattr(conv, "binary", False):
+            return None
+        table = self.table
+        assert table is not None
+        txn = ctx.txn
+        try:
+            cols, rest, done = decode_chunk(buf, state, table.columns)
+            if cols.num_columns and any(
+                    cols.column(i).null_count for i, nn in enumerate(conv.not_null) if nn):
+                raise NotColumnar  # 23502 with the failing row: row path
+            if txn.bulk_conflict is None:
+                def conflict(t: Table, index_oid: int, key: tuple[Any, ...]) -> None:
+                    raise unique_violation(t, index_oid, key, ctx)
+
+                txn.bulk_conflict = conflict
+            n = ctx.tm.bulk_stage(txn, ctx.tm.table_data(table), table, cols) if cols.num_rows else 0
+        except (NotColumnar, BulkConflict):
+            state["columnar"] = False
+            if txn.bulk:
+                ctx.tm.flush_bulk(txn)
+            return None
+        if len(buf) >= 19:
+            state["header_done"] = True
+        state["rest"] = rest
+        if done:
+            state["trailer"] = True
         state["line"] = state.get("line", 0) + n
         return n
 

@@ -172,13 +172,13 @@ class ColumnarCopy:
         return pa.Table.from_arrays(arrays, names=self.names)
 
 
-def columnar_copy(plan: Any, ctx: Any, writer: Any) -> ColumnarCopy | None:
+def columnar_copy(plan: Any, ctx: Any, writer: Any) -> Any:
     """A converter if this COPY can load columnar, else None."""
     from omendb_server.index import AlexPrimaryIndex
 
     table = plan.table
     opts = plan.opts
-    if opts.format not in ("text", "csv") or table is None or not writer.simple:
+    if opts.format not in ("text", "csv", "binary") or table is None or not writer.simple:
         return None
     if not hasattr(ctx.txn, "bulk"):
         return None
@@ -191,7 +191,21 @@ def columnar_copy(plan: Any, ctx: Any, writer: Any) -> ColumnarCopy | None:
         return None
     if data.indexes:
         return None
+    if opts.format == "binary":
+        from omendb_server.sql.copy_binary import binary_supported
+
+        return BinaryCopy(table) if binary_supported(table.columns) else None
     converters = [_converter(c) for c in table.columns]
     if any(c is None for c in converters):
         return None
     return ColumnarCopy(table, opts, converters)
+
+
+class BinaryCopy:
+    """Marker: this binary COPY decodes its chunks with sql/copy_binary.py."""
+
+    binary = True
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self.not_null = [c.not_null for c in table.columns]

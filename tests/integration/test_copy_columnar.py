@@ -112,3 +112,33 @@ def test_transaction_visibility_and_rollback(omendb_server, table_name):
               "".join(f"{i}\tn\tv\tc\t1.0\t2020-01-01\tt\t1\t1\n" for i in range(7000, 7100)))
         c.rollback()
         assert other.execute(f"SELECT count(*) FROM {table_name}").fetchone()[0] == 5000
+
+
+def test_binary_format_matches_the_row_path(omendb_server, table_name):
+    import datetime as dt
+
+    cols = "(id int8 PRIMARY KEY, n int4, s int2, f float8, ok bool, d date, t text, v varchar(5), c char(3))"
+    types = ["int8", "int4", "int2", "float8", "bool", "date", "text", "varchar", "text"]
+    rows = [(i, None if i % 7 == 0 else i * 3, i % 300 - 150, i / 4, i % 2 == 0,
+             dt.date(1990, 1, 1) + dt.timedelta(days=i * 13), None if i % 5 == 0 else f"tëxt {i}",
+             f"v{i % 100}", "ab" if i % 3 else "") for i in range(1, 9001)]
+    with psycopg.connect(omendb_server.dsn, autocommit=True) as c:
+        c.execute(f"CREATE TABLE {table_name}_col {cols}")
+        c.execute(f"CREATE TABLE {table_name}_row {cols[:-1]}, CHECK (true))")
+        for suffix in ("col", "row"):
+            with c.cursor() as cur:
+                with cur.copy(f"COPY {table_name}_{suffix} FROM STDIN (FORMAT binary)") as cp:
+                    cp.set_types(types)
+                    for r in rows:
+                        cp.write_row(r)
+        got = c.execute(f"SELECT * FROM {table_name}_col ORDER BY id").fetchall()
+        assert got == c.execute(f"SELECT * FROM {table_name}_row ORDER BY id").fetchall()
+        assert got[4] == (5, 15, -145, 1.25, False, dt.date(1990, 1, 1) + dt.timedelta(days=65),
+                          None, "v5", "ab ")
+        # a value too long for varchar(5): the row path's 22001, nothing loaded
+        with pytest.raises(psycopg.errors.StringDataRightTruncation):
+            with c.cursor() as cur:
+                with cur.copy(f"COPY {table_name}_col FROM STDIN (FORMAT binary)") as cp:
+                    cp.set_types(types)
+                    cp.write_row((100000, 1, 1, 1.0, True, dt.date(2000, 1, 1), "x", "toolong", "a"))
+        assert c.execute(f"SELECT count(*) FROM {table_name}_col").fetchone()[0] == 9000
