@@ -218,6 +218,7 @@ class _Columns:
         self._vecs: dict[int, Vec] = {}
         self._codes: dict[int, tuple[np.ndarray, int, np.ndarray]] = {}
         self._gids: dict[tuple[int, ...], tuple[np.ndarray, int, list[np.ndarray]]] = {}
+        self._max_begin: int | None = None
 
     def column(self, i: int, type_oid: int = 0) -> Vec:
         v = self._vecs.get(i)
@@ -225,6 +226,11 @@ class _Columns:
             v = self._vecs[i] = _column_vec(self.base.column(i))
             v.blank_padded = type_oid == 1042
         return v
+
+    def max_begin(self) -> int:
+        if self._max_begin is None:
+            self._max_begin = int(self.base.begins.max()) if self.base.n else 0
+        return self._max_begin
 
     def group_ids(self, group_cols: tuple[int, ...]) -> tuple[np.ndarray, int, list[np.ndarray]]:
         """(dense group id per row, number of ids, representative rows per column's codes),
@@ -385,6 +391,12 @@ class _Evaluator:
         self.ctx = ctx
         self.consts = consts
         self.memo: dict[str, Vec] = {}
+        #: row positions the values are restricted to (after a selective WHERE), or None
+        self.sel: np.ndarray | None = None
+
+    def select(self, positions: np.ndarray) -> None:
+        self.sel = positions
+        self.memo.clear()  # memoized vectors were full length
 
     def value(self, node: exp.Expression) -> Vec:
         fn = self.consts.get(id(node))
@@ -395,7 +407,15 @@ class _Evaluator:
         if isinstance(node, exp.Column):
             i = self.scope.find(node.name, node.table or None)
             assert i is not None
-            return self.cols.column(i, self.scope.columns[i].type.oid)
+            v = self.cols.column(i, self.scope.columns[i].type.oid)
+            if self.sel is None:
+                return v
+            sel = self.sel
+            data = v.data.take(pa.array(sel)) if isinstance(v.data, pa.Array) else v.data[sel]
+            part = Vec(v.kind, data, None if v.valid is None else v.valid[sel], v.scale,
+                       v.int_width)
+            part.bound, part.blank_padded = v.bound, v.blank_padded
+            return part
         if isinstance(node, exp.Neg):
             v = self.value(node.this)
             if v.kind not in _NUMERIC_KINDS:
@@ -616,11 +636,27 @@ class VectorAggregate(ops.Aggregate):
         base = data.base
         cols = _columns_of(base)
         ev = _Evaluator(cols, self.scope, ctx, self.consts)
-        begins = base.begins
-        mask = base.live & (begins > 0) & (begins <= ctx.txn.read_ts)
+        read_ts = ctx.txn.read_ts
+        if base.promoted == 0 and cols.max_begin() <= read_ts:
+            mask = None  # every base row is live and visible: no per-row stamp test
+        else:
+            begins = base.begins
+            mask = base.live & (begins > 0) & (begins <= read_ts)
         if self.cond is not None:
-            mask &= ev.boolean(self.cond).true()
+            where = ev.boolean(self.cond).true()
+            mask = where if mask is None else mask & where
+        if mask is None:
+            mask = np.ones(base.n, dtype=np.bool_)
         gid, n_groups, reps = cols.group_ids(tuple(self.group_cols))
+        n = base.n
+        if self.cond is not None and n:
+            chosen = np.flatnonzero(mask)
+            if len(chosen) < n // 4:
+                # a selective WHERE: evaluate the aggregate arguments on the chosen rows only
+                ev.select(chosen)
+                gid = gid[chosen]
+                mask = np.ones(len(chosen), dtype=np.bool_)
+                n = len(chosen)
         counts = K.group_count(gid, mask, n_groups)
         present = np.flatnonzero(counts)
         if not self.grouped and not len(present):
@@ -633,7 +669,7 @@ class VectorAggregate(ops.Aggregate):
                     states_by_gid[int(g)][j].count = int(counts[g])
                 continue
             v = ev.value(arg)
-            self._aggregate(spec, j, v, gid, mask, n_groups, present, states_by_gid, K, base.n,
+            self._aggregate(spec, j, v, gid, mask, n_groups, present, states_by_gid, K, n,
                             counts)
         # group key values exactly as the row path reads them
         out: dict[tuple, list[Any]] = {}
