@@ -9,41 +9,9 @@ OMENDB_TEST_TARGET_DSN pointing at PostgreSQL to re-check them.
 
 from __future__ import annotations
 
-import psycopg
 import pytest
-from psycopg.adapt import Loader
 
-
-class _Text(Loader):
-    """Keep every value in PostgreSQL's text output format (no client-side parsing)."""
-
-    def load(self, data):  # type: ignore[override]
-        return bytes(data).decode()
-
-
-@pytest.fixture(scope="module")
-def text_conn(omendb_server):
-    c = omendb_server.connect(autocommit=True)
-    for oid in range(1, 6000):
-        c.adapters.register_loader(oid, _Text)
-    c.execute("SET TimeZone = 'UTC'")
-    yield c
-    c.close()
-
-
-def check(conn, sql, cols, expected):
-    if cols == "ERROR":
-        sqlstate, message, hint = expected
-        with pytest.raises(psycopg.Error) as info:
-            conn.execute(sql).fetchall()
-        diag = info.value.diag
-        assert (diag.sqlstate, diag.message_primary) == (sqlstate, message)
-        if hint is not None:
-            assert diag.message_hint == hint
-        return
-    cur = conn.execute(sql)
-    assert [(d.name, d.type_code) for d in cur.description] == cols
-    assert [tuple(r) for r in cur.fetchall()] == expected
+from ._text_cases import check
 
 
 CASES = [("select interval '1 day 2 hours', interval '1 year 2 months 3 days 04:05:06.7', interval '-1 "
