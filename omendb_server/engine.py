@@ -190,17 +190,7 @@ class Database:
         No transaction is begun or committed: txid 0 matches no in-flight stamp, so
         the snapshot sees exactly the committed versions as of now."""
         with self.lock:
-            snap = Snapshot(self.tm.last_ts)
-            ctx = ExecContext(
-                params=params,
-                txn=snap,
-                tm=self.tm,
-                catalog=self.tm.catalog,
-                session=session,
-                fmt=session.format_context(),
-                database=self,
-            )
-            return plan.execute(ctx)
+            return plan.execute(self._snapshot_context(params, session, session.format_context()))
 
     def point_rows(self, fast: Any, params: list[Any], session: SessionInfo,
                    fmt: Any) -> list[tuple[Any, ...]]:
@@ -208,8 +198,13 @@ class Database:
         transaction block: ``execute_read_only`` without the Result and its command tag,
         since the wire layer builds those from the row count itself (hot path)."""
         with self.lock:
-            return fast(ExecContext(params, Snapshot(self.tm.last_ts), self.tm,
-                                    self.tm.catalog, session, fmt, None, self))
+            return fast(self._snapshot_context(params, session, fmt))
+
+    def _snapshot_context(self, params: list[Any], session: SessionInfo, fmt: Any) -> ExecContext:
+        """Outside a transaction block: a fresh snapshot of what is committed now (engine lock
+        held by the caller)."""
+        return ExecContext(params, Snapshot(self.tm.last_ts), self.tm, self.tm.catalog, session,
+                           fmt, None, self)
 
     def copy_out(self, plan: Any, txn: Transaction | None, session: SessionInfo) -> list[bytes]:
         """Run COPY ... TO STDOUT and return its CopyData payloads (one per row)."""

@@ -55,7 +55,7 @@ def format_type(t: DataType, typmod: int) -> str:
 
 def _length_typmod(label: str, args: list[int]) -> int:
     if len(args) != 1:
-        raise errors.SyntaxError(f"invalid type modifier")
+        raise errors.SyntaxError("invalid type modifier")
     n = args[0]
     if n < 1:
         raise errors.InvalidParameterValue(f"length for type {label} must be at least 1")

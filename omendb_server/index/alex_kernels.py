@@ -648,7 +648,6 @@ def commit(hi, hb, slots, ch, meta, bhi, bhb, bch, bslots, bnn, bnch, bnsl, bfir
     """Copy a built subtree into the main arrays. Local node 0 becomes node ``top``
     (an existing node id being replaced, or -1 to allocate); the subtree's leaves are
     spliced between prev_leaf and next_leaf. Caller guarantees room."""
-    hf = hi.view(np.float64)
     nn0 = meta[M_NNODES]
     sbase = meta[M_SLOTS_USED]
     cbase = meta[M_CH_USED]

@@ -452,13 +452,9 @@ class CopyPlan(Plan):
             raise unique_violation(table, index_oid, key, ctx)
 
         # CHECK / FOREIGN KEY / generated columns go through the row writer (H-ddl hook)
-        from omendb_server.sql.constraints import RowWriter, StatementState, finish_statement
+        from omendb_server.sql.constraints import StatementState, finish_statement
 
-        writer = state.get("writer")
-        if writer is None:
-            from omendb_server.sql.planner import Planner
-
-            writer = state["writer"] = RowWriter(Planner(ctx.catalog, []), table)
+        writer = self._writer(ctx, state)
         st = StatementState()
         count = 0
         line = state.get("line", 0)

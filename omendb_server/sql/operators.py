@@ -92,10 +92,8 @@ class IndexLookup(Operator):
         self.index_name = index_name
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
-        if len(self.keys) == 1:
-            key = tuple(f((), ctx) for f in self.keys[0])
-            if None not in key:
-                yield from self._rows_for(ctx, key)
+        data = ctx.tm.tables.get(self.table_oid)
+        if data is None:
             return
         seen: set[tuple[Any, ...]] = set()
         for fns in self.keys:
@@ -103,7 +101,7 @@ class IndexLookup(Operator):
             if None in key or key in seen:
                 continue
             seen.add(key)
-            yield from self._rows_for(ctx, key)
+            yield from self._lookup(ctx, data, key)
 
     def fetch(self, ctx: ExecContext) -> list[Row]:
         """The single-key lookup as a plain call (no generator): the point-query path."""
@@ -113,6 +111,10 @@ class IndexLookup(Operator):
         key = tuple(f((), ctx) for f in self.keys[0])
         if None in key:
             return []
+        return self._lookup(ctx, data, key)
+
+    def _lookup(self, ctx: ExecContext, data: Any, key: tuple[Any, ...]) -> list[Row]:
+        """Visible rows carrying ``key``, through the row cache for primary-key lookups."""
         txn = ctx.txn
         read_ts, txid = txn.read_ts, txn.txid
         cache = ctx.tm.row_cache if self.index_oid == 0 else None
@@ -135,9 +137,9 @@ class IndexLookup(Operator):
             return []
         delta = data.delta
         out = []
-        for vid in ids:
+        for vid in list(ids):
             if vid < 0:
-                out.extend(data.visible_values([vid], read_ts, txid))
+                out.extend(visible_values(data, [vid], read_ts, txid))
                 continue
             v = delta.get(vid)
             if v is not None and is_visible(v, read_ts, txid):
@@ -146,27 +148,22 @@ class IndexLookup(Operator):
                 out.append(v.values)
         return out
 
-    def _rows_for(self, ctx: ExecContext, key: tuple[Any, ...]) -> Iterator[Row]:
-        data = ctx.tm.tables.get(self.table_oid)
-        if data is None:
-            return
-        read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
-        cache = ctx.tm.row_cache if self.index_oid == 0 else None
-        if cache is not None and cache.enabled:
-            cached = cache.get(self.table_oid, key)
-            if cached is not None and is_visible(cached, read_ts, txid):
-                yield cached.values
-                return
-        delta = data.delta
-        for vid in list(data.lookup(self.index_oid, key)):
-            if vid < 0:
-                yield from data.visible_values([vid], read_ts, txid)
-                continue
-            v = delta.get(vid)
+
+def visible_values(data: Any, ids: list[int], read_ts: int, txid: int) -> list[Row]:
+    """Values of the versions in an index bucket (delta vids and ``~pos`` base rows) that a
+    snapshot sees, without promoting base rows. Base rows are committed: only their
+    commit stamp decides; delta versions go through the one visibility rule."""
+    out = []
+    delta = data.delta
+    base = data.base
+    for i in ids:
+        if i >= 0:
+            v = delta.get(i)
             if v is not None and is_visible(v, read_ts, txid):
-                if cache is not None and v.begin > 0 and v.end == INF:
-                    cache.put(self.table_oid, key, v)
-                yield v.values
+                out.append(v.values)
+        elif base is not None and base.live[~i] and base.begins[~i] <= read_ts:
+            out.append(base.row(~i))
+    return out
 
 
 def candidate_versions(ctx: ExecContext, data: Any, keys: list[list[Fn]] | None,
@@ -227,7 +224,7 @@ class IndexRange(Operator):
         read_ts, txid = ctx.txn.read_ts, ctx.txn.txid
         for vids in data.pk_index.range(lo, hi, self.lo_inclusive, self.hi_inclusive,
                                         self.reverse):
-            yield from data.visible_values(list(vids), read_ts, txid)
+            yield from visible_values(data, list(vids), read_ts, txid)
 
 
 class LockCandidates(Operator):

@@ -169,9 +169,6 @@ class BaseRows:
     def column(self, i: int) -> pa.Array:
         return self.arrays[3 + i]
 
-    def value(self, pos: int, col: int) -> Any:
-        return self.getters[col](pos)
-
     def pos_of_vid(self, vid: int) -> int:
         """Position of ``vid`` among the base rows, -1 if it is not one (log replay)."""
         i = int(np.searchsorted(self.vids, vid))

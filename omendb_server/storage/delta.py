@@ -79,7 +79,8 @@ class TableData:
     base rows promoted for writing). Index buckets hold vids of delta versions and
     ``~pos`` (a negative number) for base rows not promoted yet.
 
-    ``versions`` is the safe, simple view for code that wants every version as a
+    Visibility of bucket entries is decided in the SQL layer (``operators.visible_values``),
+    next to the one visibility rule. ``versions`` is the safe, simple view for code that wants every version as a
     ``RowVersion`` (DDL rewrites, constraint checks): it promotes all base rows
     first. Hot paths use ``delta`` and the base-aware helpers below instead.
     """
@@ -240,30 +241,6 @@ class TableData:
                     out.append(v)
             elif self.base is not None and self.base.live[~i]:
                 out.append(self.promote(~i))
-        return out
-
-    def visible_values(self, ids: list[int], read_ts: int, txid: int) -> list[tuple[Any, ...]]:
-        """Values of the versions in an index bucket a snapshot sees, without promoting."""
-        out = []
-        delta = self.delta
-        for i in ids:
-            if i >= 0:
-                v = delta.get(i)
-                if v is None:
-                    continue
-                b = v.begin
-                if b < 0:
-                    if b != -txid:
-                        continue
-                elif b > read_ts:
-                    continue
-                e = v.end
-                if e == INF or (e < 0 and e != -txid) or e > read_ts:
-                    out.append(v.values)
-            else:
-                base = self.base
-                if base is not None and base.live[~i] and base.begins[~i] <= read_ts:
-                    out.append(base.row(~i))
         return out
 
     def base_rows(self, read_ts: int):  # type: ignore[no-untyped-def]

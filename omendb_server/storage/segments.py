@@ -9,8 +9,6 @@ as PostgreSQL's text form and parsed back on load.
 
 from __future__ import annotations
 
-import uuid
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -58,16 +56,6 @@ def _to_arrow(t: DataType) -> Callable[[Any], Any]:
     if t.oid == 2950:
         return str
     return lambda v: t.text_out(v, DEFAULT_CONTEXT)
-
-
-def _from_arrow(t: DataType) -> Callable[[Any], Any] | None:
-    if t.oid in _NATIVE:
-        return None
-    if t.oid == 1700:
-        return Decimal
-    if t.oid == 2950:
-        return uuid.UUID
-    return lambda s: t.text_in(s, -1, DEFAULT_CONTEXT)
 
 
 def decimal_type(t: DataType, typmod: int) -> pa.DataType | None:
@@ -156,13 +144,6 @@ def read_bulk_file(path: Path) -> pa.Table:
     import pyarrow.feather as feather
 
     return feather.read_table(path, memory_map=False)
-
-
-def write_segment(path: Path, types: list[DataType], names: list[str],
-                  versions: Iterable[tuple[int, int, int, tuple[Any, ...]]],
-                  base: pa.Table | None = None, typmods: list[int] | None = None) -> int:
-    """``segment_table`` written to ``path`` atomically; returns the row count."""
-    return write_table(path, segment_table(types, names, versions, base, typmods))
 
 
 def read_base(path: Path, types: list[DataType]) -> BaseRows:
