@@ -409,15 +409,14 @@ class Catalog:
 
     @staticmethod
     def _along_path(objects: dict[int, Any], name: str) -> Any:
-        """Unqualified lookup: the first search_path schema holding ``name``, else any."""
+        """Unqualified lookup: the first search_path schema holding ``name``; a name only
+        other schemas hold is not found (PostgreSQL: 42P01)."""
         hits = [o for o in objects.values() if o.name == name]
-        if len(hits) <= 1:
-            return hits[0] if hits else None
         for schema in SEARCH_PATH.get():
             for o in hits:
                 if o.schema == schema:
                     return o
-        return hits[0]
+        return None
 
     def get_table(self, name: str, schema: str | None = None) -> Table:
         table = self.find_table(name, schema)
@@ -488,17 +487,15 @@ class Catalog:
     def find_index(self, name: str, schema: str | None = None) -> Index | None:
         """An index lives in its table's schema, so two schemas may each have an index of
         the same name (SQLAlchemy's reflection suite relies on it). Unqualified: the first
-        search_path schema that has one, else any."""
+        search_path schema that has one."""
         hits = [i for i in self.indexes.values() if i.name == name]
         if schema is not None:
             return next((i for i in hits if self.index_schema(i) == schema), None)
-        if len(hits) <= 1:
-            return hits[0] if hits else None
         for path_schema in SEARCH_PATH.get():
             for index in hits:
                 if self.index_schema(index) == path_schema:
                     return index
-        return hits[0]
+        return None
 
     def relation_name_taken(self, name: str, schema: str) -> bool:
         if self.find_table(name, schema) or self.find_sequence(name, schema):

@@ -77,8 +77,6 @@ def test_quoted_schema_names(c, unique_name):
     c.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
-@pytest.mark.xfail(strict=True, reason="catalog/model.py _along_path: an unqualified name not "
-                   "found along search_path falls back to any schema holding it (PostgreSQL: 42P01)")
 def test_unqualified_name_outside_search_path_is_not_found(c, schema):
     c.execute(f"CREATE SCHEMA {schema}")
     c.execute(f"CREATE TABLE {schema}.only_here_t (id int)")
