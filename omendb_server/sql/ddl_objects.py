@@ -232,6 +232,27 @@ def _create_schema(node: exp.Create) -> CallablePlan:
     return _schema_plan(node.this.db or node.this.name, bool(node.args.get("exists")))
 
 
+def _rename_schema(old: str, new: str) -> CallablePlan:
+    """ALTER SCHEMA old RENAME TO new: every object in it moves with it (OIDs unchanged)."""
+    def run(ctx: ExecContext) -> Result:
+        cat = ctx.tm.writable_catalog(ctx.txn)
+        if old not in cat.schemas:
+            raise errors.DBError(f'schema "{old}" does not exist', "3F000")
+        if new in cat.schemas or new in ("pg_catalog", "information_schema"):
+            raise errors.DuplicateSchema(f'schema "{new}" already exists')
+        if new.startswith("pg_"):
+            raise errors.DBError(f'unacceptable schema name "{new}"', "42939",
+                                 detail='The prefix "pg_" is reserved for system schemas.')
+        cat.schemas[new] = cat.schemas.pop(old)
+        for objects in (cat.tables, cat.views, cat.sequences, cat.enums):
+            for obj in objects.values():
+                if obj.schema == old:
+                    obj.schema = new
+        return Result("ALTER SCHEMA")
+
+    return _ddl(run)
+
+
 def _schema_plan(name: str, if_not_exists: bool) -> CallablePlan:
     def run(ctx: ExecContext) -> Result:
         cat = ctx.tm.writable_catalog(ctx.txn)
@@ -425,6 +446,10 @@ def _qualified(text: str) -> tuple[str, str | None]:
     return (parts[-1], parts[-2] if len(parts) > 1 else None)
 
 
+_RENAME_SCHEMA = re.compile(rf"^ALTER\s+SCHEMA\s+({_ID})\s+RENAME\s+TO\s+({_ID})\s*$",
+                            re.IGNORECASE)
+
+
 def parse_text(text: str) -> Plan | None:
     """DROP SEQUENCE/VIEW/TYPE/SCHEMA lists, COMMENT ON, ALTER SEQUENCE, or None."""
     head = text[:8].upper()
@@ -457,6 +482,9 @@ def parse_text(text: str) -> Plan | None:
         value = None if raw.upper() == "NULL" else raw[1:-1].replace("''", "'")
         return _comment_plan(m.group(1).upper(), m.group(2), value)
     if head.startswith("ALTER"):
+        m = _RENAME_SCHEMA.match(text)
+        if m:
+            return _rename_schema(_ident(m.group(1)), _ident(m.group(2)))
         plan = parse_alter_object(text)
         if plan is not None:
             return plan

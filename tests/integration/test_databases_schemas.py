@@ -91,7 +91,6 @@ def test_create_schema_with_elements(c, schema):
     assert c.execute(f"SELECT count(*) FROM {schema}.inner_t").fetchone() == (0,)
 
 
-@pytest.mark.xfail(strict=True, reason="ALTER SCHEMA ... RENAME TO is not supported yet (42601)")
 def test_alter_schema_rename(c, schema):
     c.execute(f"CREATE SCHEMA {schema}")
     c.execute(f"CREATE TABLE {schema}.t (id int)")
