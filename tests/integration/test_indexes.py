@@ -174,3 +174,37 @@ def test_row_cache_counts_hits_misses_and_evictions(tmp_path):
             assert conn.execute("SELECT v FROM rc WHERE id = 5").fetchone() == ("E",)
     finally:
         server.stop_clean()
+
+
+def test_row_cache_admits_checkpointed_rows_sparingly(tmp_path):
+    """A checkpointed row read on a miss enters the cache only sometimes (one in
+    ADMIT_ONE_IN on average), so uniformly random lookups do not churn the cache, while
+    a key read over and over gets in after a few misses and then hits."""
+    from serverproc import ServerProcess, new_password
+
+    server = ServerProcess(data_dir=tmp_path / "data", password=new_password(),
+                           extra_args=["--row-cache-rows", "1000"])
+    server.start()
+    try:
+        with server.connect(autocommit=True) as conn:
+            conn.execute("CREATE TABLE rcb (id int PRIMARY KEY, v text)")
+            conn.execute("INSERT INTO rcb SELECT g, 'v' || g FROM generate_series(1, 2000) g")
+            conn.execute("CHECKPOINT")  # the rows now live in the checkpointed base
+
+            def stats():
+                return conn.execute(
+                    "SELECT entries, hits, misses FROM omendb_stat_row_cache").fetchone()
+
+            for i in range(1, 801):  # each key once: misses, few admitted
+                assert conn.execute("SELECT v FROM rcb WHERE id = %s", (i,)).fetchone() == (f"v{i}",)
+            entries, hits, misses = stats()
+            assert (hits, misses) == (0, 800)
+            assert 20 <= entries <= 250  # about 100 expected; far from all 800
+            for _ in range(200):  # one hot key: admitted after a few misses, then hits
+                assert conn.execute("SELECT v FROM rcb WHERE id = 1500").fetchone() == ("v1500",)
+            _, hits2, misses2 = stats()
+            assert hits2 >= 100 and misses2 - misses <= 100  # (7/8)**100: never in practice
+            conn.execute("UPDATE rcb SET v = 'new' WHERE id = 1500")
+            assert conn.execute("SELECT v FROM rcb WHERE id = 1500").fetchone() == ("new",)
+    finally:
+        server.stop_clean()
