@@ -88,6 +88,103 @@ class _CopyIn:
         self.size = 0
 
 
+class _BindTemplate:
+    """The fixed bytes of a repeated Bind [+ Describe] + Execute + Sync packet for one
+    prepared point query, so the next packet is answered by comparing bytes and decoding
+    only the parameter (DESIGN.md, Connections: a driver re-sends the same packet with one
+    value changed). Learned from a packet the general fast path has just answered; every
+    condition that path checks is either fixed by the bytes compared (statement name,
+    formats, parameter count, Execute/Sync) or re-checked per packet (same statement
+    object, no transaction, session not failed), so a hit answers exactly as that path
+    would. Anything else — a NULL parameter, a notice to deliver, an error — goes back
+    to the general path."""
+
+    __slots__ = ("decode", "empty_reply", "encoders", "fast", "fixed_len", "head", "param_at",
+                 "prefix", "stmt", "tail")
+
+    def __init__(self, head: bytes, param_at: int, fixed_len: int, tail: bytes, stmt: Any,
+                 fast: Any, decode: Callable[[bytes, FormatContext], Any],
+                 encoders: list[Encoder], row_description: bytes) -> None:
+        self.head = head
+        self.param_at = param_at
+        self.fixed_len = fixed_len
+        self.tail = tail
+        self.stmt = stmt
+        self.fast = fast
+        self.decode = decode
+        self.encoders = encoders
+        #: BindComplete [+ RowDescription when the packet has a Describe]
+        self.prefix = be.BIND_COMPLETE + row_description
+        self.empty_reply = self.prefix + be.select_complete(0) + be.READY_IDLE
+
+    @classmethod
+    def learn(cls, data: bytes, b_end: int, bind: fe.Bind, stmt: Any, fast: Any,
+              row_description: bytes) -> _BindTemplate | None:
+        if len(bind.params) != 1 or bind.params[0] is None or bind.portal:
+            return None
+        raw = bind.params[0]
+        n = len(raw)
+        # the parameter is the last field before the result-format list: find it from the end
+        nres = len(bind.result_formats)
+        param_end = b_end - 2 - 2 * nres
+        param_at = param_end - n - 4  # its Int32 length
+        if param_at < 5 or data[param_at + 4:param_end] != raw:
+            return None
+        t = stmt.param_types[0]
+        fmts = bind.param_formats
+        if fmts and fmts[0] == 1:
+            binary_in = t.binary_in
+            decode = lambda raw, ctx: binary_in(raw, -1, ctx)
+        else:
+            text_in = t.text_in
+
+            def decode(raw: bytes, ctx: FormatContext) -> Any:
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise errors.CharacterNotInRepertoire(
+                        'invalid byte sequence for encoding "UTF8"') from None
+                return text_in(text, -1, ctx)
+        encoders = stmt.encoders(bind.result_formats, _make_encoders)
+        return cls(data[5:param_at], param_at, b_end - 1 - n, data[param_end:], stmt, fast,
+                   decode, encoders, row_description)
+
+    def run(self, conn: Connection, session: Session, data: bytes) -> bool:
+        """Answer ``data`` if it matches this template; False sends it the general way."""
+        at = self.param_at
+        n = int.from_bytes(data[at:at + 4], "big", signed=True)
+        if n < 0 or int.from_bytes(data[1:5], "big") != self.fixed_len + n:
+            return False
+        end = at + 4 + n
+        if data[end:] != self.tail or session.failed:
+            return False
+        stmt = self.stmt
+        if session.prepared.get(stmt.name) is not stmt:
+            return False
+        ctx = session.format_context()
+        try:
+            value = self.decode(data[at + 4:end], ctx)
+            rows = session.db.point_rows(self.fast, [value], session, ctx)
+        except Exception:  # noqa: BLE001 - the general path raises it again and reports it
+            return False
+        if session.notices or session.reported_changes:
+            return False  # (a read-only lookup adds none; be safe)
+        if rows:
+            encoders = self.encoders
+            data_row = be.data_row
+            out = [self.prefix]
+            for row in rows:
+                out.append(data_row([None if v is None else enc(v, ctx)
+                                     for v, enc in zip(row, encoders)]))
+            out.append(be.select_complete(len(rows)))
+            out.append(be.READY_IDLE)
+            conn.pending.append(b"".join(out))
+        else:
+            conn.pending.append(self.empty_reply)
+        conn.flush_now = True
+        return True
+
+
 class Connection:
     """One client connection's protocol state. Not thread-safe: one thread drives it."""
 
@@ -113,6 +210,8 @@ class Connection:
         self._copy_in: _CopyIn | None = None
         #: Statements of a simple Query still to run after a COPY FROM STDIN finishes.
         self._pending_sql: list[str] = []
+        #: The byte layout of the last prepared point query's Bind..Sync packet.
+        self._bind_template: _BindTemplate | None = None
 
     # -- output helpers -------------------------------------------------------------------
     def _send(self, data: bytes) -> None:
@@ -270,6 +369,11 @@ class Connection:
             return None if self._fast_bind_execute(rest) else rest
         if data[0] != 66:  # b"B"
             return data
+        tmpl = self._bind_template
+        if tmpl is not None and data.startswith(tmpl.head, 5):
+            done = tmpl.run(self, session, data)
+            if done:
+                return None
         return None if self._fast_bind_execute(data) else data
 
     def _fast_bind_execute(self, data: bytes) -> bool:
@@ -318,6 +422,9 @@ class Connection:
             self._send(be.READY_IDLE)
             self.flush_now = True
             return True
+        if fast is not None and not session.notices:
+            desc = self._row_description(stmt, bind.result_formats) if describe else b""
+            self._bind_template = _BindTemplate.learn(data, b_end, bind, stmt, fast, desc)
         # One bytes object per response: BindComplete, rows, CommandComplete, ReadyForQuery.
         out = [be.BIND_COMPLETE]
         if describe:
