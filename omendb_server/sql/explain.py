@@ -75,6 +75,10 @@ class ExplainPlan(Plan):
                 folded_filter = op
             op = op.children()[0]
         st = self.stats.get(id(op.child if isinstance(op, _HashNode) else op))
+        recorded = op.child if isinstance(op, _HashNode) else op
+        if hasattr(recorded, "actual_rows"):
+            # a vectorized plan's node: its run recorded rows and time (sql/vector_join.py)
+            st = _Stats(recorded.actual_rows, recorded.loops, None, recorded.actual_ms / 1000)
         if folded_filter is not None and self.analyze:
             # the node shows the rows that left it, i.e. after its folded-in Filter
             ost = self.stats.get(id(folded_filter))
@@ -115,7 +119,7 @@ class ExplainPlan(Plan):
             lines.extend(pad + "      " + ln for ln in sub_lines[1:])
         for i, child in enumerate(op.children()):
             if i == 1 and (isinstance(op, HashJoin) or op.title().startswith("Hash ")
-                           and op.title().endswith(" Join")):
+                           and op.title().endswith((" Join", " Join (vectorized)"))):
                 # the build side sits under a Hash node in PostgreSQL's plans
                 self._render(_HashNode(child), level + 1, lines)
             else:

@@ -328,7 +328,7 @@ class Planner:
         where = node.args.get("where")
         locks = node.args.get("locks")
         lock_info = None
-        if locks:
+        if locks and from_ is not None:  # SELECT 1 FOR UPDATE locks nothing (as PostgreSQL)
             source, scope = plan_from(self, from_, joins, outer)
             compiler = QueryCompiler(self, scope)
             source, lock_info = self._lock_source(node, source, scope, where, compiler, locks)
@@ -464,11 +464,14 @@ class Planner:
                                                agg.aggs, grouping.sets).explain(
                     *grouping.explain_lines())
             else:
-                # over a checkpointed table, column-at-a-time when the query allows it
+                # over a checkpointed table or a join of tables, column-at-a-time when the
+                # query allows it
+                from omendb_server.sql.vector_join import vector_join_aggregate
                 from omendb_server.sql.vectorized import vector_aggregate
 
-                vec = None if out_compiler.agg_orders else vector_aggregate(
-                    self, node, source, scope, agg)
+                vec = None if out_compiler.agg_orders else (
+                    vector_aggregate(self, node, source, scope, agg)
+                    or vector_join_aggregate(self, node, source, scope, agg))
                 source = (vec or ops.Aggregate(source, [g.fn for g in agg.group_exprs], agg.aggs,
                                                grouped=bool(agg.group_nodes))).explain(
                     "Group Key: " + key_text if agg.group_nodes else "")
@@ -789,7 +792,8 @@ class Planner:
         if table.primary_key:
             candidates.append((0, table.pk_name or "", table.primary_key))
         for index in sorted(self.catalog.indexes_of(table.oid), key=lambda i: not i.unique):
-            candidates.append((index.oid, index.name, index.columns))
+            if index.plain:  # an expression/partial index does not hold every row's columns
+                candidates.append((index.oid, index.name, index.columns))
         for index_oid, index_name, cols in candidates:
             if all(c in pinned for c in cols):
                 alternatives = [pinned[c] for c in cols]

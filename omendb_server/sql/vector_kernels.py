@@ -1,4 +1,5 @@
-"""Compiled (numba) per-group loops for ``sql/vectorized.py``.
+"""Compiled (numba) per-group loops for ``sql/vectorized.py`` and the hash join of
+``sql/vector_hashjoin.py``.
 
 One pass over the rows per aggregate: numpy has no grouped sum for exact int64 (``bincount``
 sums in float64) and no grouped min/max, and a Python loop costs about a microsecond per row.
@@ -60,10 +61,8 @@ def group_minmax_i64(gid, mask, values, n_groups):  # type: ignore[no-untyped-de
         if mask[i]:
             g = gid[i]
             v = values[i]
-            if v < lo[g]:
-                lo[g] = v
-            if v > hi[g]:
-                hi[g] = v
+            lo[g] = min(lo[g], v)
+            hi[g] = max(hi[g], v)
     return lo, hi
 
 
@@ -75,11 +74,77 @@ def group_minmax_f64(gid, mask, values, n_groups):  # type: ignore[no-untyped-de
         if mask[i]:
             g = gid[i]
             v = values[i]
-            if v < lo[g]:
-                lo[g] = v
-            if v > hi[g]:
-                hi[g] = v
+            lo[g] = min(lo[g], v)
+            hi[g] = max(hi[g], v)
     return lo, hi
+
+
+@njit(cache=True, nogil=True)
+def _hash_bits(n):  # type: ignore[no-untyped-def]
+    bits = 4
+    while (1 << bits) < 2 * n:
+        bits += 1
+    return bits
+
+
+@njit(cache=True, nogil=True)
+def hash_join_i64(build, bvalid, probe, pvalid):  # type: ignore[no-untyped-def]
+    """Inner equi-join of two int64 key arrays: (probe index, build index) pairs.
+
+    Pairs come in probe order and, for one probe row, in build order: the order in which
+    the row path's hash join emits rows (it probes a dict of lists filled in build order).
+    Rows whose ``valid`` is False (a NULL key) match nothing. Open addressing over the
+    distinct build keys, one slot = (key, first row, last row, count) side by side so a
+    probe touches one cache line; rows with equal keys are chained in build order."""
+    n = build.shape[0]
+    bits = _hash_bits(n)
+    cap = 1 << bits
+    mask = cap - 1
+    shift = np.uint64(64 - bits)
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    slots = np.empty((cap, 4), dtype=np.int64)
+    slots[:, 1] = -1
+    nxt = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        if not bvalid[i]:
+            continue
+        k = build[i]
+        h = np.int64((np.uint64(k) * mult) >> shift)
+        while slots[h, 1] != -1 and slots[h, 0] != k:
+            h = (h + 1) & mask
+        if slots[h, 1] == -1:
+            slots[h, 0] = k
+            slots[h, 1] = i
+            slots[h, 3] = 0
+        else:
+            nxt[slots[h, 2]] = i
+        slots[h, 2] = i
+        slots[h, 3] += 1
+    m = probe.shape[0]
+    found = np.full(m, -1, dtype=np.int64)
+    total = 0
+    for j in range(m):
+        if not pvalid[j]:
+            continue
+        k = probe[j]
+        h = np.int64((np.uint64(k) * mult) >> shift)
+        while slots[h, 1] != -1:
+            if slots[h, 0] == k:
+                found[j] = slots[h, 1]
+                total += slots[h, 3]
+                break
+            h = (h + 1) & mask
+    out_p = np.empty(total, dtype=np.int64)
+    out_b = np.empty(total, dtype=np.int64)
+    w = 0
+    for j in range(m):
+        i = found[j]
+        while i != -1:
+            out_p[w] = j
+            out_b[w] = i
+            w += 1
+            i = nxt[i]
+    return out_p, out_b
 
 
 def warm_up() -> None:
@@ -93,3 +158,4 @@ def warm_up() -> None:
     group_sum_f64(gid, mask, floats, 1)
     group_minmax_i64(gid, mask, ints, 1)
     group_minmax_f64(gid, mask, floats, 1)
+    hash_join_i64(ints, mask, ints, mask)

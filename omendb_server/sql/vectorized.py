@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -59,7 +60,7 @@ class Vec:
     ``valid`` (bool array, None = no NULLs) and its kind: int, dec (scaled int64 with
     ``scale`` digits), float, date (int days), text (Arrow array), bool."""
 
-    __slots__ = ("kind", "data", "valid", "scale", "int_width", "blank_padded", "bound")
+    __slots__ = ("blank_padded", "bound", "data", "int_width", "kind", "scale", "valid")
 
     def __init__(self, kind: str, data: Any, valid: Any = None, scale: int = 0,
                  int_width: int = 8) -> None:
@@ -78,7 +79,7 @@ class Vec:
 class Bool3:
     """A three-valued boolean vector: true where ``value & known``; NULL where not known."""
 
-    __slots__ = ("value", "known")
+    __slots__ = ("known", "value")
 
     def __init__(self, value: np.ndarray, known: np.ndarray | None) -> None:
         self.value = value
@@ -100,8 +101,7 @@ _CONST_NODES = (exp.Literal, exp.Null, exp.Boolean, exp.Placeholder, exp.Paramet
 
 def _is_constant(node: exp.Expression) -> bool:
     """No column, subquery or volatile function below: one value per execution."""
-    return all(isinstance(n, _CONST_NODES) or isinstance(n, exp.DataType)
-               or isinstance(n, exp.Var) for n in node.walk())
+    return all(isinstance(n, (*_CONST_NODES, exp.DataType, exp.Var)) for n in node.walk())
 
 
 class _Checker:
@@ -109,11 +109,14 @@ class _Checker:
     parameters, casts, interval arithmetic) with the row compiler so they evaluate to one
     Python value per execution."""
 
-    def __init__(self, scope: Scope, oid: int, compile_fn: Callable[[exp.Expression], Any]) -> None:
+    def __init__(self, scope: Scope, oid: int, compile_fn: Callable[[exp.Expression], Any],
+                 allow: Callable[[int], bool] | None = None) -> None:
         self.scope = scope
         self.oid = oid
         self.compile_fn = compile_fn
         self.consts: dict[int, Any] = {}
+        #: which scope columns may be read (default: those of table ``oid``)
+        self.allow = allow or (lambda i: scope.columns[i].table_oid == oid)
 
     def check(self, node: exp.Expression) -> None:
         if isinstance(node, exp.Paren):
@@ -122,7 +125,7 @@ class _Checker:
             if isinstance(node.this, exp.Star):
                 raise _Unsupported
             i = self.scope.find(node.name, node.table or None)
-            if i is None or self.scope.columns[i].table_oid != self.oid:
+            if i is None or not self.allow(i):
                 raise _Unsupported
             return None
         if _is_constant(node):
@@ -154,7 +157,7 @@ class _Checker:
 
 
 def vector_aggregate(planner: Any, node: exp.Select, source: ops.Operator, scope: Scope,
-                     agg: Any) -> "VectorAggregate | None":
+                     agg: Any) -> VectorAggregate | None:
     """A VectorAggregate for this SELECT's aggregation if it is in the supported subset,
     else None (the caller keeps ``operators.Aggregate``)."""
     if node.args.get("joins") or node.args.get("locks"):
@@ -182,22 +185,10 @@ def vector_aggregate(planner: Any, node: exp.Select, source: ops.Operator, scope
 
     compiler = QueryCompiler(planner, scope)
     checker = _Checker(scope, oid, lambda n: compiler.compile(n).fn)
-    arg_nodes: list[exp.Expression | None] = []
     try:
-        for spec in agg.aggs:
-            if spec.name not in _VECTOR_AGGS or spec.extra is not None or spec.distinct:
-                return None
-            call = getattr(spec, "node", None)
-            if spec.star:
-                arg_nodes.append(None)
-                continue
-            if call is None or len(spec.args) != 1:
-                return None
-            arg = call.this
-            if isinstance(arg, exp.Distinct) or arg is None:
-                return None
-            checker.check(arg)
-            arg_nodes.append(arg)
+        arg_nodes = aggregate_args(agg, checker)
+        if arg_nodes is None:
+            return None
         if cond is not None:
             checker.check(cond)
     except (_Unsupported, errors.DBError):
@@ -207,6 +198,27 @@ def vector_aggregate(planner: Any, node: exp.Select, source: ops.Operator, scope
     return VectorAggregate(source, [g.fn for g in agg.group_exprs], agg.aggs,
                            bool(agg.group_nodes), oid, group_cols, cond, arg_nodes, pred, scope,
                            checker.consts)
+
+
+def aggregate_args(agg: Any, checker: _Checker) -> list[exp.Expression | None] | None:
+    """Each aggregate's argument (None for ``count(*)``), checked; None if an aggregate is
+    outside the vectorized subset. Raises _Unsupported for an argument it cannot take."""
+    arg_nodes: list[exp.Expression | None] = []
+    for spec in agg.aggs:
+        if spec.name not in _VECTOR_AGGS or spec.extra is not None or spec.distinct:
+            return None
+        call = getattr(spec, "node", None)
+        if spec.star:
+            arg_nodes.append(None)
+            continue
+        if call is None or len(spec.args) != 1:
+            return None
+        arg = call.this
+        if isinstance(arg, exp.Distinct) or arg is None:
+            return None
+        checker.check(arg)
+        arg_nodes.append(arg)
+    return arg_nodes
 
 
 # -- run time ---------------------------------------------------------------------------------------
@@ -219,6 +231,10 @@ class _Columns:
         self._codes: dict[int, tuple[np.ndarray, int, np.ndarray]] = {}
         self._gids: dict[tuple[int, ...], tuple[np.ndarray, int, list[np.ndarray]]] = {}
         self._max_begin: int | None = None
+
+    @property
+    def n(self) -> int:
+        return int(self.base.n)
 
     def column(self, i: int, type_oid: int = 0) -> Vec:
         v = self._vecs.get(i)
@@ -470,7 +486,13 @@ class _Evaluator:
         return v
 
     def boolean(self, node: exp.Expression) -> Bool3:
-        n = self.cols.base.n
+        n = self.cols.n
+        fn = self.consts.get(id(node))
+        if fn is not None:  # a constant condition (``1 = 1``, ``$1 > 0``)
+            value = fn((), self.ctx)
+            if value is None:
+                return Bool3(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+            return Bool3(np.full(n, bool(value)), None)
         if isinstance(node, exp.Paren):
             return self.boolean(node.this)
         if isinstance(node, exp.And):
@@ -518,14 +540,14 @@ class _Evaluator:
         value = a.value & b.value
         if a.known is None and b.known is None:
             return Bool3(value, None)
-        n = self.cols.base.n
+        n = self.cols.n
         ka = a.known if a.known is not None else np.ones(n, dtype=bool)
         kb = b.known if b.known is not None else np.ones(n, dtype=bool)
         false_a, false_b = ka & ~a.value, kb & ~b.value
         return Bool3(value & ka & kb, (ka & kb) | false_a | false_b)
 
     def boolean_or(self, a: Bool3, b: Bool3) -> Bool3:
-        n = self.cols.base.n
+        n = self.cols.n
         ka = a.known if a.known is not None else np.ones(n, dtype=bool)
         kb = b.known if b.known is not None else np.ones(n, dtype=bool)
         value = (ka & a.value) | (kb & b.value)
@@ -537,7 +559,7 @@ class _Evaluator:
         return self.compare_values(type(node), self.value(node.left), self.value(node.right))
 
     def compare_values(self, op_type: type, a: Vec, b: Vec) -> Bool3:
-        n = self.cols.base.n
+        n = self.cols.n
         if a.kind == "null" or b.kind == "null":
             return Bool3(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
         valid = _and_valid(a.valid, b.valid)
@@ -669,8 +691,7 @@ class VectorAggregate(ops.Aggregate):
                     states_by_gid[int(g)][j].count = int(counts[g])
                 continue
             v = ev.value(arg)
-            self._aggregate(spec, j, v, gid, mask, n_groups, present, states_by_gid, K, n,
-                            counts)
+            seed_states(spec, j, v, gid, mask, n_groups, present, states_by_gid, n, counts)
         # group key values exactly as the row path reads them
         out: dict[tuple, list[Any]] = {}
         getters = base.getters
@@ -686,56 +707,62 @@ class VectorAggregate(ops.Aggregate):
             out[tuple(reversed(key))] = states_by_gid[g]
         return out
 
-    def _aggregate(self, spec: AggSpec, j: int, v: Vec, gid: np.ndarray, mask: np.ndarray,
-                   n_groups: int, present: np.ndarray, states: dict[int, list[Any]], K: Any,
-                   n: int, row_counts: np.ndarray) -> None:
-        if v.kind == "null":
-            return
-        m = mask if v.valid is None else mask & v.valid
-        name = spec.name
-        # the rows counted per group already, unless the argument has NULLs to skip
-        counts = row_counts if v.valid is None else K.group_count(gid, m, n_groups)
-        if name == "count":
-            for g in present:
-                states[int(g)][j].count = int(counts[g])
-            return
-        data = v.data
-        if not isinstance(data, np.ndarray):
-            if v.kind not in _NUMERIC_KINDS:
-                raise _Fallback(f"{name} of a constant {v.kind}")
-            data = np.full(n, data)
-        to_py = _to_python(v, spec)
-        if name in ("sum", "avg"):
-            if v.kind == "float":
-                sums = K.group_sum_f64(gid, m, np.asarray(data, dtype=np.float64), n_groups)
-            elif v.kind in ("int", "dec"):
-                sums, overflow = K.group_sum_i64(gid, m, np.asarray(data, dtype=np.int64), n_groups)
-                if overflow:
-                    raise _Fallback("sum overflow")
-            else:
-                raise _Fallback(f"{name} of {v.kind}")
-            for g in present:
-                c = int(counts[g])
-                if c:
-                    st = states[int(g)][j]
-                    st.count = c
-                    st.value = to_py(sums[g])
-            return
-        if v.kind not in ("int", "dec", "float", "date"):
-            raise _Fallback(f"{name} of {v.kind}")
+
+
+def seed_states(spec: AggSpec, j: int, v: Vec, gid: np.ndarray, mask: np.ndarray,
+                n_groups: int, present: np.ndarray, states: dict[int, list[Any]], n: int,
+                row_counts: np.ndarray) -> None:
+    """Aggregate ``v`` per group (rows where ``mask``) into the row path's state ``j``
+    of each present group: what ``ops._step`` would have accumulated."""
+    from omendb_server.sql import vector_kernels as K
+
+    if v.kind == "null":
+        return
+    m = mask if v.valid is None else mask & v.valid
+    name = spec.name
+    # the rows counted per group already, unless the argument has NULLs to skip
+    counts = row_counts if v.valid is None else K.group_count(gid, m, n_groups)
+    if name == "count":
+        for g in present:
+            states[int(g)][j].count = int(counts[g])
+        return
+    data = v.data
+    if not isinstance(data, np.ndarray):
+        if v.kind not in _NUMERIC_KINDS:
+            raise _Fallback(f"{name} of a constant {v.kind}")
+        data = np.full(n, data)
+    to_py = _to_python(v, spec)
+    if name in ("sum", "avg"):
         if v.kind == "float":
-            if np.isnan(data[m]).any():
-                raise _Fallback("NaN ordering")
-            lo, hi = K.group_minmax_f64(gid, m, np.asarray(data, dtype=np.float64), n_groups)
+            sums = K.group_sum_f64(gid, m, np.asarray(data, dtype=np.float64), n_groups)
+        elif v.kind in ("int", "dec"):
+            sums, overflow = K.group_sum_i64(gid, m, np.asarray(data, dtype=np.int64), n_groups)
+            if overflow:
+                raise _Fallback("sum overflow")
         else:
-            lo, hi = K.group_minmax_i64(gid, m, np.asarray(data, dtype=np.int64), n_groups)
-        pick = lo if name == "min" else hi
+            raise _Fallback(f"{name} of {v.kind}")
         for g in present:
             c = int(counts[g])
             if c:
                 st = states[int(g)][j]
                 st.count = c
-                st.value = to_py(pick[g])
+                st.value = to_py(sums[g])
+        return
+    if v.kind not in ("int", "dec", "float", "date"):
+        raise _Fallback(f"{name} of {v.kind}")
+    if v.kind == "float":
+        if np.isnan(data[m]).any():
+            raise _Fallback("NaN ordering")
+        lo, hi = K.group_minmax_f64(gid, m, np.asarray(data, dtype=np.float64), n_groups)
+    else:
+        lo, hi = K.group_minmax_i64(gid, m, np.asarray(data, dtype=np.int64), n_groups)
+    pick = lo if name == "min" else hi
+    for g in present:
+        c = int(counts[g])
+        if c:
+            st = states[int(g)][j]
+            st.count = c
+            st.value = to_py(pick[g])
 
 
 def _to_python(v: Vec, spec: AggSpec) -> Callable[[Any], Any]:
