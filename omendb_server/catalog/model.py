@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -65,6 +66,8 @@ class Column:
     #: The DEFAULT / generation expression as the engine compiles it (``default`` is the
     #: display text pg_get_expr shows); None means ``default`` itself.
     default_src: str | None = None
+    #: pg_collation OID of an explicit COLLATE clause; 0 = the type's default collation.
+    collation: int = 0
 
     @property
     def default_expr(self) -> str | None:
@@ -81,6 +84,7 @@ class Column:
             "identity": self.identity,
             "generated": self.generated,
             "default_src": self.default_src,
+            "collation": self.collation,
         }
 
     @classmethod
@@ -94,6 +98,7 @@ class Column:
             identity=d.get("identity", ""),
             generated=d.get("generated", ""),
             default_src=d.get("default_src"),
+            collation=d.get("collation", 0),
         )
 
 
@@ -271,13 +276,52 @@ class Index:
     constraint: bool = False
     #: OID of that UNIQUE constraint's pg_constraint row (0 when not a constraint).
     constraint_oid: int = 0
+    #: INCLUDE (...) columns: stored in the index, not part of its key (pg_index.indkey
+    #: lists them after the key columns; indnkeyatts counts only the key).
+    include: list[int] = field(default_factory=list)
+    #: Key elements that are expressions: position in the key → the expression's SQL text
+    #: (compiled for keys, deparsed for pg_get_indexdef). ``columns`` holds -1 there
+    #: (pg_index.indkey 0).
+    exprs: dict[int, str] = field(default_factory=dict)
+    #: Type OID of each expression key element (pg_attribute.atttypid of the index column).
+    expr_types: dict[int, int] = field(default_factory=dict)
+    #: Partial index: the WHERE predicate's SQL text, None if none.
+    where: str | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Key made of columns only and no predicate: usable for lookups by column values
+        (an expression or partial index is not: its key set differs from the rows')."""
+        return not self.exprs and self.where is None
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        d = dict(self.__dict__)
+        d["exprs"] = [[k, v] for k, v in self.exprs.items()]
+        d["expr_types"] = [[k, v] for k, v in self.expr_types.items()]
+        return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Index:
+        d = dict(d)
+        d["exprs"] = {int(k): v for k, v in d.get("exprs", [])}
+        d["expr_types"] = {int(k): v for k, v in d.get("expr_types", [])}
         return cls(**d)
+
+
+#: Compiles the key function of an expression / partial index: (catalog, index) → values →
+#: key tuple or None (row not indexed). Set by the SQL layer (sql/index_keys.py), which
+#: compiles expressions; the catalog and transaction layers below it cannot.
+INDEX_KEY_BUILDER: list[Callable[[Catalog, Index], Callable[[tuple[Any, ...]], Any]]] = []
+
+
+def index_key_function(catalog: Catalog, index: Index
+                       ) -> Callable[[tuple[Any, ...]], Any] | None:
+    """None for a plain column index (the storage layer picks its columns itself)."""
+    if index.plain:
+        return None
+    if not INDEX_KEY_BUILDER:
+        raise RuntimeError("expression/partial index keys need omendb_server.sql loaded")
+    return INDEX_KEY_BUILDER[0](catalog, index)
 
 
 @dataclass

@@ -195,6 +195,12 @@ def attr_collation(type_oid: int, cat: Catalog | None = None) -> int:
     return t.collation if t is not None else 0
 
 
+def _column_collation(table: Any, pos: int) -> int:
+    """pg_attribute.attcollation: the column's COLLATE, else its type's collation."""
+    col = table.columns[pos]
+    return getattr(col, "collation", 0) or attr_collation(col.type.oid)
+
+
 # -- relations of user objects ------------------------------------------------------------------
 class Rel:
     """One pg_class row's worth of facts about a user relation (table, index, view, sequence)."""
@@ -213,6 +219,8 @@ class IndexInfo:
     __slots__ = (
         "columns",
         "constraint_oid",
+        "expr_types",
+        "exprs",
         "include",
         "method",
         "name",
@@ -237,7 +245,7 @@ def indexes(cat: Catalog) -> list[IndexInfo]:
                                  columns=list(t.primary_key), unique=True, primary=True,
                                  constraint_oid=getattr(t, "pk_constraint_oid", 0) or t.pk_index_oid,
                                  method="btree", where=None, include=[],
-                                 nulls_not_distinct=False))
+                                 nulls_not_distinct=False, exprs={}, expr_types={}))
     for ix in cat.indexes.values():
         t = cat.tables.get(ix.table_oid)
         if t is None:
@@ -250,8 +258,88 @@ def indexes(cat: Catalog) -> list[IndexInfo]:
                              method=getattr(ix, "method", None) or "btree",
                              where=getattr(ix, "where", None),
                              include=list(getattr(ix, "include", None) or []),
-                             nulls_not_distinct=bool(getattr(ix, "nulls_not_distinct", False))))
+                             nulls_not_distinct=bool(getattr(ix, "nulls_not_distinct", False)),
+                             exprs=ix.exprs, expr_types=ix.expr_types))
     return out
+
+
+def _looks_like_function(src: str) -> bool:
+    """PostgreSQL prints an index expression bare when it is a function call (or
+    COALESCE/GREATEST/LEAST/NULLIF), in parentheses otherwise (ruleutils.c)."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        node = sqlglot.parse_one(src, read="postgres")
+    except Exception:  # noqa: BLE001 - display only
+        return False
+    return isinstance(node, (exp.Func, exp.Anonymous)) and not isinstance(
+        node, (exp.Cast, exp.TryCast, exp.Binary, exp.Case, exp.If))
+
+
+def index_expr_text(table: Any, src: str, pretty: bool) -> str:
+    """An index expression or predicate as pg_get_expr prints it."""
+    from omendb_server.catalog.deparse import check_text, columns_of
+
+    try:
+        return check_text(src, columns_of(table), pretty)
+    except Exception:  # noqa: BLE001 - a form the deparser does not know: as written
+        return src
+
+
+def index_element_texts(table: Any, ix: Any, pretty: bool) -> list[str]:
+    """The key elements as pg_get_indexdef(oid, n, pretty) prints each: a column's quoted
+    name, an expression bare if it is a function call, parenthesized otherwise."""
+    out = []
+    for pos, col in enumerate(ix.columns):
+        if col >= 0:
+            out.append(quote_ident(table.columns[col].name))
+            continue
+        src = ix.exprs[pos]
+        text = index_expr_text(table, src, pretty)
+        out.append(text if _looks_like_function(src) else f"({text})")
+    return out
+
+
+def index_column_names(ix: Any) -> list[str]:
+    """pg_attribute.attname of the index's columns: the table column's name, or for an
+    expression the function's name or "expr", made unique with a number (as PostgreSQL's
+    ChooseIndexColumnNames)."""
+    import sqlglot
+    from sqlglot import exp
+
+    names: list[str] = []
+    t = ix.table
+    for pos, col in enumerate(ix.columns + ix.include):
+        if col >= 0:
+            base = t.columns[col].name
+        else:
+            node = sqlglot.parse_one(ix.exprs[pos], read="postgres")
+            base = "expr"
+            while isinstance(node, exp.Cast) and isinstance(node.this, (exp.Cast, exp.Column)):
+                node = node.this  # FigureColname looks through casts
+            if isinstance(node, exp.Column):
+                base = node.name
+            elif isinstance(node, exp.Anonymous):
+                base = str(node.this).lower()
+            elif isinstance(node, exp.Func) and not isinstance(node, (exp.Cast, exp.Binary)):
+                base = (node.sql_name() or "expr").lower()
+        name, n = base, 0
+        while name in names:
+            n += 1
+            name = f"{base}{n}"
+        names.append(name)
+    return names
+
+
+def index_element_type(ix: Any, pos: int) -> tuple[int, int]:
+    """(type oid, typmod) of index column ``pos`` (key or INCLUDE)."""
+    cols = ix.columns + ix.include
+    col = cols[pos]
+    if col >= 0:
+        c = ix.table.columns[col]
+        return c.type.oid, c.typmod
+    return ix.expr_types.get(pos, 25), -1
 
 
 def relations(cat: Catalog, index_list: list[IndexInfo] | None = None) -> list[Rel]:
@@ -364,7 +452,7 @@ def index_pages(index: IndexInfo, rows: int) -> int:
     if rows <= 0:
         return 1
     cols = index.table.columns
-    width = 16 + sum(cols[p].type.typlen if cols[p].type.typlen > 0 else 32
+    width = 16 + sum(cols[p].type.typlen if p >= 0 and cols[p].type.typlen > 0 else 32
                      for p in index.columns + index.include)
     return 1 + -(-rows * width // (8192 - 64))
 
@@ -484,10 +572,11 @@ _SYSTEM_COLUMNS = [("tableoid", 26, -6), ("cmax", 29, -5), ("xmax", 28, -4), ("c
 
 def _attr_row(cat: Catalog, relid: int, name: str, type_oid: int, num: int, typmod: int = -1,
               notnull: bool = False, hasdef: bool = False, identity: str = "",
-              generated: str = "", ndims: int = 0) -> Row:
+              generated: str = "", ndims: int = 0, collation: int = 0) -> Row:
     t = type_info(cat, type_oid)
     tlen, byval, align, storage, coll = ((t.len, t.byval, t.align, t.storage, t.collation)
                                          if t is not None else (-1, False, "i", "x", 0))
+    coll = collation or coll
     if t is not None and t.category == "A" and ndims == 0:
         ndims = 1
     return (relid, name, type_oid, -1, tlen, num, ndims, -1, typmod, byval, align, storage, "",
@@ -501,16 +590,16 @@ def _pg_attribute(cat: Catalog, info: dict[str, Any]) -> list[Row]:
         for i, c in enumerate(t.columns):
             rows.append(_attr_row(cat, t.oid, c.name, c.type.oid, i + 1, c.typmod, c.not_null,
                                   c.default is not None and not c.identity, c.identity,
-                                  getattr(c, "generated", "")))
+                                  getattr(c, "generated", ""), collation=c.collation))
         for name, toid, num in _SYSTEM_COLUMNS:
             rows.append(_attr_row(cat, t.oid, name, toid, num, notnull=True))
     for v in views_of(cat):
         for i, c in enumerate(v.columns):
             rows.append(_attr_row(cat, v.oid, c.name, c.type.oid, i + 1, c.typmod))
     for ix in indexes(cat):
-        for i, pos in enumerate(ix.columns + ix.include):
-            c = ix.table.columns[pos]
-            rows.append(_attr_row(cat, ix.oid, c.name, c.type.oid, i + 1, c.typmod))
+        for i, name in enumerate(index_column_names(ix)):
+            type_oid, typmod = index_element_type(ix, i)
+            rows.append(_attr_row(cat, ix.oid, name, type_oid, i + 1, typmod))
     for s in cat.sequences.values():
         for i, (name, toid) in enumerate(_SEQ_COLUMNS):
             rows.append(_attr_row(cat, s.oid, name, toid, i + 1, notnull=True))
@@ -552,13 +641,18 @@ def _pg_index(cat: Catalog, info: dict[str, Any]) -> list[Row]:
         cols = ix.columns + ix.include
         t = ix.table
         method = 405 if ix.method == "hash" else 403
+        types = [index_element_type(ix, i)[0] for i in range(len(cols))]
+        exprs = [index_expr_text(t, ix.exprs[i], False) for i in range(len(ix.columns))
+                 if ix.columns[i] < 0]
         rows.append((
             ix.oid, t.oid, len(cols), len(ix.columns), ix.unique, ix.nulls_not_distinct,
             ix.primary, False, True, False, True, False, True, True, False,
             [p + 1 for p in cols],
-            [attr_collation(t.columns[p].type.oid) for p in cols],
-            [_default_opclass(t.columns[p].type.oid, method) for p in ix.columns],
-            [0] * len(ix.columns), None, ix.where,
+            [_column_collation(t, p) if p >= 0 else attr_collation(types[i])
+             for i, p in enumerate(cols)],
+            [_default_opclass(types[i], method) for i in range(len(ix.columns))],
+            [0] * len(ix.columns), ", ".join(exprs) if exprs else None,
+            index_expr_text(t, ix.where, False) if ix.where else None,
         ))
     return rows
 
@@ -933,20 +1027,22 @@ def index_definition(cat: Catalog, ix: IndexInfo, column: int = 0,
     prints. The table is schema-qualified, except in pretty mode (``visible`` = the search
     path) when its schema is on the path."""
     t = ix.table
+    pretty = visible is not None
     if column > 0:
-        cols = ix.columns + ix.include
-        return quote_ident(t.columns[cols[column - 1]].name) if column <= len(cols) else ""
+        keys = index_element_texts(t, ix, pretty)
+        cols = keys + [quote_ident(t.columns[p].name) for p in ix.include]
+        return cols[column - 1] if column <= len(cols) else ""
     table = (quote_ident(t.name) if visible is not None and t.schema in visible
              else f"{quote_ident(t.schema)}.{quote_ident(t.name)}")
     text = (f"CREATE {'UNIQUE ' if ix.unique else ''}INDEX {quote_ident(ix.name)} ON "
             f"{table} USING {ix.method} "
-            f"({', '.join(quote_ident(t.columns[p].name) for p in ix.columns)})")
+            f"({', '.join(index_element_texts(t, ix, pretty))})")
     if ix.include:
         text += f" INCLUDE ({', '.join(quote_ident(t.columns[p].name) for p in ix.include)})"
     if ix.nulls_not_distinct:
         text += " NULLS NOT DISTINCT"
     if ix.where:
-        text += f" WHERE ({ix.where})"
+        text += f" WHERE {index_expr_text(t, ix.where, pretty)}"
     return text
 
 

@@ -120,7 +120,14 @@ def plan_alter_table(planner: Any, node: exp.Alter) -> CallablePlan:
         raise errors.FeatureNotSupported(f"ALTER {kind} is not supported yet")
     table_node = node.this
     steps: list[Step] = []
+    options = node.args.get("options") or []
     for action in node.args.get("actions") or []:
+        if isinstance(action, exp.AlterRename) and options and \
+                isinstance(options[0], exp.ToTableProperty):
+            # ALTER TABLE t RENAME col TO new (COLUMN is optional): sqlglot reads the
+            # column as the rename's target and "TO new" as a table property
+            steps.append((_rename_column, (action.this.name, options[0].this.name)))
+            continue
         steps.append(_step(action, table_node.name))
     return _plan(steps, table_node.name, table_node.db or None, bool(node.args.get("exists")))
 
@@ -225,18 +232,18 @@ def remember_key_structures(ctx: ExecContext, data: Any) -> None:
     old_pk = list(data.pk_cols)
     old_pk_index = data.pk_index
     old_mapper = getattr(old_pk_index, "_to_int", None)
-    old_indexes = {oid: (list(ix.cols), ix.unique) for oid, ix in data.indexes.items()}
+    old_indexes = {oid: (list(ix.cols), ix.unique, ix.key_fn) for oid, ix in data.indexes.items()}
 
     def undo() -> None:
         # rebuilt over the versions present now: other transactions may have written
         # the table meanwhile, so the old structures cannot simply be put back
         if data.pk_index is not old_pk_index:
             data.set_primary_key(old_pk, old_mapper)
-        current = {oid: (list(ix.cols), ix.unique) for oid, ix in data.indexes.items()}
+        current = {oid: (list(ix.cols), ix.unique, ix.key_fn) for oid, ix in data.indexes.items()}
         if current != old_indexes:
             data.indexes = {}
-            for oid, (cols, unique) in old_indexes.items():
-                data.add_index(oid, cols, unique)
+            for oid, (cols, unique, key_fn) in old_indexes.items():
+                data.add_index(oid, cols, unique, key_fn)
 
     hooks = getattr(ctx.txn, "on_abort", None)  # txn/manager.py hook (see its docstring)
     if hooks is not None:
@@ -251,9 +258,11 @@ def _reindex(ctx: ExecContext, cat: Catalog, table: Table) -> None:
     data = ctx.tm.table_data(table)
     remember_key_structures(ctx, data)
     data.set_primary_key(list(table.primary_key), pk_key_mapper(table))
+    from omendb_server.catalog.model import index_key_function
+
     data.indexes = {}
     for index in cat.indexes_of(table.oid):
-        data.add_index(index.oid, index.columns, index.unique)
+        data.add_index(index.oid, index.columns, index.unique, index_key_function(cat, index))
 
 
 # -- actions ------------------------------------------------------------------------------
@@ -354,10 +363,11 @@ def _drop_column(ctx: ExecContext, cat: Catalog, table: Table, name: str, if_exi
         if child.oid != table.oid:
             con.ref_columns = remap(con.ref_columns)
     for index in cat.indexes_of(table.oid):
-        if pos in index.columns:
+        if pos in index.columns or pos in index.include or _index_reads(index, name):
             del cat.indexes[index.oid]
         else:
             index.columns = remap(index.columns)
+            index.include = remap(index.include)
     if pos in table.primary_key:
         table.primary_key, table.pk_name = [], None
     else:
@@ -450,9 +460,21 @@ def _rename_column(ctx: ExecContext, cat: Catalog, table: Table, old: str, new: 
 
             col.default_src = rename(col.default_expr or "")
             col.default = expr_text(col.default_src, columns_of(table))
+    for index in cat.indexes_of(table.oid):
+        index.exprs = {k: rename(v) for k, v in index.exprs.items()}
+        if index.where is not None:
+            index.where = rename(index.where)
     for seq in cat.sequences.values():
         if seq.owned_by == (table.oid, old):
             seq.owned_by = (table.oid, new)
+
+
+def _index_reads(index: Any, column: str) -> bool:
+    """Does an index expression or predicate read ``column``? (PostgreSQL drops such an
+    index with the column.)"""
+    texts = list(index.exprs.values()) + ([index.where] if index.where else [])
+    return any(c.name == column for text in texts
+               for c in sqlglot.parse_one(text, read="postgres").find_all(exp.Column))
 
 
 def _identifier_renamer(old: str, new: str) -> Callable[[str], str]:

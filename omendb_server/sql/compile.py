@@ -38,12 +38,17 @@ _SEQ_OPTION = re.compile(
 _SEQ_ORDER = ("START", "INCREMENT", "MINVALUE", "MAXVALUE", "CYCLE")
 
 
-def _identity_options(m: "re.Match[str]") -> str:
+def _identity_options(m: "re.Match[str]", caches: list[int | None]) -> str:
     """Identity options in the one order sqlglot parses (PostgreSQL takes any order);
-    the NO ... forms and CACHE are the defaults / have no effect here, so they go."""
+    the NO ... forms are the defaults, so they go. sqlglot does not parse CACHE: its value
+    is cut out and appended to ``caches`` (one entry per identity clause), to be put back
+    on the tree."""
     opts = _SEQ_OPTION.findall(m.group(2))
     if " ".join(opts).split() != m.group(2).split():
+        caches.append(None)
         return m.group(0)  # something else in there: let the parser report it
+    cache = [int(o.split()[1]) for o in opts if o.upper().startswith("CACHE")]
+    caches.append(cache[-1] if cache else None)
     kept = [o for o in opts if not o.upper().startswith(("NO ", "CACHE"))]
     kept.sort(key=lambda o: _SEQ_ORDER.index(o.split()[0].upper()))
     return f"{m.group(1)}({' '.join(kept)})" if kept else m.group(1).rstrip()
@@ -51,8 +56,9 @@ def _identity_options(m: "re.Match[str]") -> str:
 
 @lru_cache(maxsize=4096)
 def parse_sql(sql: str) -> exp.Expression:
+    caches: list[int | None] = []
     if "IDENTITY" in sql.upper() and "(" in sql:
-        sql = _IDENTITY_OPTS.sub(_identity_options, sql)
+        sql = _IDENTITY_OPTS.sub(lambda m: _identity_options(m, caches), sql)
     overriding = None
     if sql[:6].upper() == "INSERT" or sql.lstrip()[:6].upper() == "INSERT":
         m = _OVERRIDING.search(sql)  # INSERT ... OVERRIDING {SYSTEM|USER} VALUE (H-ddl)
@@ -62,6 +68,11 @@ def parse_sql(sql: str) -> exp.Expression:
     tree = _parse_one(sql)
     if overriding is not None and isinstance(tree, exp.Insert):
         tree.set("overriding", overriding)
+    if any(c is not None for c in caches):
+        for node, cache in zip(tree.find_all(exp.GeneratedAsIdentityColumnConstraint,
+                                             bfs=False), caches):
+            if cache is not None:
+                node.set("cache", exp.Literal.number(cache))
     return tree
 
 

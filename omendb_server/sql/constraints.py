@@ -56,6 +56,13 @@ def unique_violation(table: Table, index_oid: int, key: tuple[Any, ...],
     else:
         index = ctx.catalog.indexes[index_oid]
         cols, name = index.columns, index.name
+        if not index.plain:
+            from omendb_server.sql.index_keys import key_detail
+
+            return errors.UniqueViolation(
+                f'duplicate key value violates unique constraint "{name}"',
+                detail=f"Key {key_detail(ctx.catalog, table, index, key, ctx.fmt)} already exists.",
+                constraint=name, table=table.name)
     names = ", ".join(table.columns[i].name for i in cols)
     vals = ", ".join(table.columns[i].type.text_out(v, ctx.fmt) for i, v in zip(cols, key))
     return errors.UniqueViolation(
@@ -423,7 +430,7 @@ def _probe_for(cat: Any, table: Table, cols: list[int]) -> tuple[int | None, lis
     if table.primary_key and sorted(table.primary_key) == want:
         return 0, [cols.index(c) for c in table.primary_key]
     for index in cat.indexes_of(table.oid):
-        if sorted(index.columns) == want:
+        if index.plain and sorted(index.columns) == want:
             return index.oid, [cols.index(c) for c in index.columns]
     return None, []
 

@@ -165,7 +165,7 @@ def _plan_create(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-
         oid = cat.allocate_oid()
         cols = [Column(c.column.name, c.column.type, c.column.typmod, c.column.not_null,
                        c.column.default, c.column.identity, c.column.generated,
-                       c.column.default_src) for c in specs]
+                       c.column.default_src, c.column.collation) for c in specs]
         table = Table(oid=oid, name=name, schema=schema, columns=cols,
                       rowtype_oid=cat.allocate_oid())
         for cs, col in zip(specs, cols):
@@ -208,7 +208,7 @@ def _expand_like(cat: Catalog, layout: list[Any], written: list[ConSpec]
             return "ALL" in opts or word in opts
 
         for col in src.columns:
-            new = Column(col.name, col.type, col.typmod, col.not_null)
+            new = Column(col.name, col.type, col.typmod, col.not_null, collation=col.collation)
             spec = ColSpec(new)
             if col.generated and want("GENERATED"):
                 new.generated, new.default, new.default_src = "s", col.default, col.default_src
@@ -229,7 +229,7 @@ def _expand_like(cat: Catalog, layout: list[Any], written: list[ConSpec]
             if src.primary_key:
                 cons.append(ConSpec("p", None, [src.columns[i].name for i in src.primary_key]))
             for index in cat.indexes_of(src.oid):
-                if index.unique:
+                if index.unique and index.plain:
                     cons.append(ConSpec("u", None, [src.columns[i].name for i in index.columns]))
     seen: set[str] = set()
     for spec in specs:
@@ -316,11 +316,14 @@ def add_owned_sequence(cat: Catalog, table: Table, col: Column, cs: ColSpec) -> 
     seq_name = _unique_name(cat, f"{table.name}_{col.name}_seq", table.schema)
     opts = cs.identity_options
     increment = opts.get("increment", 1)
+    type_max = SEQ_MAX.get(cs.base, 2**63 - 1)
+    # a descending sequence counts down from -1 to the type's minimum (PostgreSQL)
     seq = Sequence(oid=cat.allocate_oid(), name=seq_name, schema=table.schema,
                    type_oid={"int2": 21, "int4": 23, "int8": 20}.get(cs.base, 20),
-                   max_value=opts.get("maxvalue", SEQ_MAX.get(cs.base, 2**63 - 1)),
-                   min_value=opts.get("minvalue", 1), increment=increment,
-                   owned_by=(table.oid, col.name))
+                   max_value=opts.get("maxvalue", type_max if increment > 0 else -1),
+                   min_value=opts.get("minvalue", 1 if increment > 0 else -type_max - 1),
+                   increment=increment, owned_by=(table.oid, col.name),
+                   cycle=bool(opts.get("cycle")), cache=opts.get("cache", 1))
     seq.start = opts.get("start", seq.min_value if increment > 0 else seq.max_value)
     cat.sequences[seq.oid] = seq
     from omendb_server.catalog.pg_catalog import quote_ident
@@ -414,37 +417,75 @@ def add_unique(ctx: ExecContext, cat: Catalog, table: Table, cname: str | None,
     remember_key_structures(ctx, data)
     structure = data.add_index(index.oid, positions, True)
     ctx.txn.created_indexes.append((table.oid, index.oid))
-    _check_existing_unique(ctx, table, index, structure, data)
+    _check_existing_unique(ctx, cat, table, index, structure, data)
     cat.indexes[index.oid] = index
     return index
 
 
+def _index_element(item: exp.Expression) -> tuple[str | None, exp.Expression | None]:
+    """An index key element → (column name, None) or (None, expression). ``((col))`` is
+    the column itself, as in PostgreSQL."""
+    target = item.this if isinstance(item, exp.Ordered) else item
+    inner = target
+    while isinstance(inner, exp.Paren):
+        inner = inner.this
+    if isinstance(inner, exp.Column) and not inner.table:
+        return inner.name, None
+    if isinstance(target, exp.Column):
+        raise errors.FeatureNotSupported("qualified column names in an index are not supported")
+    return None, inner
+
+
 def plan_create_index(planner, node: exp.Create) -> CallablePlan:  # type: ignore[no-untyped-def]
+    from omendb_server.sql.index_keys import check_immutable
+
     index_node = node.this
     params = index_node.args.get("params")
     table_node = index_node.args.get("table")
     if params is None or table_node is None:
         raise errors.SyntaxError("syntax error in CREATE INDEX")
-    if params.args.get("where") is not None:
-        raise errors.FeatureNotSupported("partial indexes (CREATE INDEX ... WHERE) are not supported yet")
     using = params.args.get("using")
     if using is not None and using.name.lower() not in ("btree", "hash"):
         raise errors.FeatureNotSupported(f'access method "{using.name}" is not supported')
-    col_names = []
-    for item in params.args.get("columns") or []:
-        target = item.this if isinstance(item, exp.Ordered) else item
-        if not isinstance(target, exp.Column) or target.table:
-            raise errors.FeatureNotSupported("indexes on expressions are not supported yet")
-        col_names.append(target.name)
+    elements = [_index_element(item) for item in params.args.get("columns") or []]
+    for _, expr_node in elements:
+        if expr_node is not None:
+            check_immutable(expr_node, "index expression")
+    include = [i.name for i in params.args.get("include") or []]
+    where_node = params.args.get("where")
+    where_src = None
+    if where_node is not None:
+        check_immutable(where_node.this, "index predicate")
+        where_src = where_node.this.sql(dialect="postgres")
     unique = bool(node.args.get("unique"))
     if_not_exists = bool(node.args.get("exists"))
     given_name = index_node.name or None
     table_name, schema = table_node.name, table_node.db or None
 
     def run(ctx: ExecContext) -> Result:
+        from omendb_server.catalog.model import index_key_function
+        from omendb_server.sql.index_keys import compile_parts
+
         cat = ctx.tm.writable_catalog(ctx.txn)
         table = cat.get_table(table_name, schema)
-        positions = [table.column_index(c) for c in col_names]
+        positions: list[int] = []
+        exprs: dict[int, str] = {}
+        for pos, (col_name, expr_node) in enumerate(elements):
+            if col_name is not None:
+                positions.append(table.column_index(col_name))
+            else:
+                positions.append(-1)
+                exprs[pos] = expr_node.sql(dialect="postgres")  # type: ignore[union-attr]
+        include_pos = [table.column_index(c) for c in include]
+        index = Index(0, "", table.oid, positions, unique=unique, include=include_pos,
+                      exprs=exprs, where=where_src)
+        # compiled now: an unknown column or function fails the statement (42703/42883)
+        parts, _ = compile_parts(cat, table, index)
+        index.expr_types = {pos: parts[pos][1].oid for pos in exprs}
+        from omendb_server.catalog.pg_catalog import IndexInfo, index_column_names
+
+        col_names = index_column_names(IndexInfo(columns=positions, include=include_pos,
+                                                 exprs=exprs, table=table))
         name = given_name or _unique_name(cat, f"{table.name}_{'_'.join(col_names)}_idx", table.schema)
         if cat.relation_name_taken(name, table.schema):
             if if_not_exists:
@@ -452,19 +493,20 @@ def plan_create_index(planner, node: exp.Create) -> CallablePlan:  # type: ignor
                     f'relation "{name}" already exists, skipping', "42P07", severity="NOTICE"))
                 return Result("CREATE INDEX")
             raise errors.DuplicateTable(f'relation "{name}" already exists')
-        index = Index(cat.allocate_oid(), name, table.oid, positions, unique=unique)
+        index.oid, index.name = cat.allocate_oid(), name
         data = ctx.tm.table_data(table)
-        structure = data.add_index(index.oid, positions, unique)
+        structure = data.add_index(index.oid, positions, unique, index_key_function(cat, index))
         ctx.txn.created_indexes.append((table.oid, index.oid))
         if unique:
-            _check_existing_unique(ctx, table, index, structure, data)
+            _check_existing_unique(ctx, cat, table, index, structure, data)
         cat.indexes[index.oid] = index
         return Result("CREATE INDEX")
 
     return CallablePlan(columns=None, kind="ddl", writes=True, run=run)
 
 
-def _check_existing_unique(ctx: ExecContext, table: Table, index: Index, structure, data) -> None:  # type: ignore[no-untyped-def]
+def _check_existing_unique(ctx: ExecContext, cat: Catalog, table: Table, index: Index,
+                           structure, data) -> None:  # type: ignore[no-untyped-def]
     from omendb_server.storage.delta import INF
 
     for key, vids in structure.map._map.items():
@@ -472,12 +514,18 @@ def _check_existing_unique(ctx: ExecContext, table: Table, index: Index, structu
         live = [v for v in vids
                 if data.versions[v].end == INF or (data.versions[v].end < 0 and data.versions[v].end != me)]
         if len(live) > 1:
-            names = ", ".join(table.columns[i].name for i in index.columns)
-            vals = ", ".join(table.columns[i].type.text_out(v, ctx.fmt)
-                             for i, v in zip(index.columns, key))
+            if index.plain:
+                names = ", ".join(table.columns[i].name for i in index.columns)
+                vals = ", ".join(table.columns[i].type.text_out(v, ctx.fmt)
+                                 for i, v in zip(index.columns, key))
+                detail = f"({names})=({vals})"
+            else:
+                from omendb_server.sql.index_keys import key_detail
+
+                detail = key_detail(cat, table, index, key, ctx.fmt)
             raise errors.UniqueViolation(
                 f'could not create unique index "{index.name}"',
-                detail=f"Key ({names})=({vals}) is duplicated.", table=table.name,
+                detail=f"Key {detail} is duplicated.", table=table.name,
                 constraint=index.name)
 
 

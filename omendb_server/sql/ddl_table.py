@@ -17,6 +17,7 @@ from sqlglot import exp
 from omendb_server import errors
 from omendb_server.catalog import Catalog, Column, Constraint, Index, Table
 from omendb_server.catalog.model import FK_ACTIONS
+from omendb_server.datatypes import DataType
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import _datatype_of
 
@@ -67,6 +68,7 @@ def _reference(ref: exp.Reference, spec: ConSpec) -> None:
         spec.ref_columns = [e.name for e in target.expressions]
         target = target.this
     spec.ref_table = (target.name, target.db or None)
+    not_deferrable = False
     for opt in ref.args.get("options") or []:
         text = " ".join(str(opt).upper().split())
         for prefix, attr in (("ON DELETE ", "on_delete"), ("ON UPDATE ", "on_update")):
@@ -79,8 +81,34 @@ def _reference(ref: exp.Reference, spec: ConSpec) -> None:
             spec.match = "f"
         elif text == "DEFERRABLE":
             spec.deferrable = True
+        elif text == "NOT DEFERRABLE":
+            not_deferrable = True
         elif text == "INITIALLY DEFERRED":
             spec.deferred = True
+    if spec.deferred:
+        # INITIALLY DEFERRED implies DEFERRABLE (PostgreSQL's gram.y)
+        if not_deferrable:
+            raise errors.SyntaxError("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+        spec.deferrable = True
+
+
+def collation_oid(name: str, dtype: DataType) -> int:
+    """pg_collation OID of ``COLLATE name`` on a column of type ``dtype`` (42704 for an
+    unknown collation, 42804 for a type without collations, as PostgreSQL)."""
+    from omendb_server.catalog.pg_catalog import attr_collation
+    from omendb_server.catalog.pg_catalog_data import PG_COLLATION_ROWS
+
+    base = dtype.element if getattr(dtype, "element", None) is not None else dtype
+    if not attr_collation(base.oid):
+        from omendb_server.sql.catalog_functions import type_text
+
+        raise errors.DBError(
+            f"collations are not supported by type {type_text(None, dtype.oid, -1) or dtype.name}",
+            "42804")
+    for row in PG_COLLATION_ROWS:
+        if row[1] == name:
+            return int(row[0])
+    raise errors.DBError(f'collation "{name}" for encoding "UTF8" does not exist', "42704")
 
 
 def parse_column(item: exp.ColumnDef, table_name: str) -> ColSpec:
@@ -119,9 +147,11 @@ def parse_column(item: exp.ColumnDef, table_name: str) -> ColSpec:
             col.identity = "d" if ck.args.get("this") is False else "a"
             col.not_null = True
             spec.sequence, spec.base = col.identity, dtype.name
-            for opt in ("start", "increment", "minvalue", "maxvalue"):
+            for opt in ("start", "increment", "minvalue", "maxvalue", "cache"):
                 if ck.args.get(opt) is not None:
                     spec.identity_options[opt] = int(ck.args[opt].sql())
+            if ck.args.get("cycle"):
+                spec.identity_options["cycle"] = 1
         elif isinstance(ck, exp.ComputedColumnConstraint):
             col.generated = "s"
             col.default = col.default_src = ck.this.sql(dialect="postgres")
@@ -132,7 +162,7 @@ def parse_column(item: exp.ColumnDef, table_name: str) -> ColSpec:
             _reference(ck, con)
             spec.constraints.append(con)
         elif isinstance(ck, exp.CollateColumnConstraint):
-            continue
+            col.collation = collation_oid(ck.this.name, dtype)
         else:
             raise errors.FeatureNotSupported(
                 f"column constraint not supported yet: {cons.sql(dialect='postgres')}")
@@ -282,7 +312,7 @@ def add_constraint(ctx: ExecContext, cat: Catalog, table: Table, spec: ConSpec,
         index_oid = parent.pk_index_oid
     else:
         for index in cat.indexes_of(parent.oid):
-            if index.unique and sorted(index.columns) == sorted(ref_positions):
+            if index.unique and index.plain and sorted(index.columns) == sorted(ref_positions):
                 index_oid = index.oid
                 break
     if index_oid is None:

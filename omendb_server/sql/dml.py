@@ -159,14 +159,26 @@ def _arbiter(planner, table: Table, conflict: exp.OnConflict) -> tuple[int, ...]
     if not keys:
         return None
     cols = set()
+    exprs = set()
     for k in keys:
         target = k.this if isinstance(k, exp.Ordered) else k
-        cols.add(table.column_index(target.name))
+        while isinstance(target, exp.Paren):
+            target = target.this
+        if isinstance(target, exp.Column):
+            cols.add(table.column_index(target.name))
+        else:
+            exprs.add(target.sql(dialect="postgres"))
+    # a partial unique index is an arbiter only when the clause has an index predicate
+    # (PostgreSQL also checks that it implies the index's: not done here)
+    has_pred = conflict.args.get("index_predicate") is not None
     found = []
-    if table.primary_key and set(table.primary_key) == cols:
+    if table.primary_key and set(table.primary_key) == cols and not exprs:
         found.append(0)
     for index in cat.indexes_of(table.oid):
-        if index.unique and set(index.columns) == cols:
+        if not index.unique or (index.where is not None and not has_pred):
+            continue
+        if ({c for c in index.columns if c >= 0} == cols
+                and set(index.exprs.values()) == exprs):
             found.append(index.oid)
     if not found:
         raise errors.DBError("there is no unique or exclusion constraint matching the ON "

@@ -129,6 +129,8 @@ def _const(value: Any, t: DataType, name: str = "?column?", typmod: int = -1) ->
 def _datatype_of(node: exp.DataType) -> tuple[DataType, int]:
     """sqlglot DataType node → (DataType, typmod) with PostgreSQL's spelling."""
     sql = node.sql(dialect="postgres")
+    # sqlglot prints interval(p) as "INTERVAL p"
+    sql = re.sub(r"^(INTERVAL)\s+(\d+)$", r"\1(\2)", sql, flags=re.IGNORECASE)
     base = sql
     args: list[int] = []
     m = re.match(r"^(.*?)\s*\(([^)]*)\)\s*(.*)$", sql)

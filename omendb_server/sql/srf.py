@@ -137,14 +137,16 @@ def _generate_subscripts(comp: ExprCompiler, args: list[CExpr], name: str) -> Sr
         raise _no_function(name, args)
     dim = comp.coerce(args[1], T.INT4)
     rest = [comp.coerce(args[2], T.BOOL)] if len(args) == 3 else []
+    # int2vector / oidvector subscripts start at 0 (pg_index.indkey[0] is the first column)
+    low = 0 if args[0].type.oid in (22, 30) else 1
 
     def subscripts(values: list[Any], ctx: ExecContext) -> Iterable[tuple[Any, ...]]:
         arr, d = values[0], values[1]
         if arr is None or d != 1 or not arr:
             return
-        idx = range(1, len(arr) + 1)
+        idx = range(low, len(arr) + low)
         if len(values) > 2 and values[2]:
-            idx = range(len(arr), 0, -1)
+            idx = range(len(arr) + low - 1, low - 1, -1)
         for i in idx:
             yield (i,)
 

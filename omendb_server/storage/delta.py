@@ -59,14 +59,20 @@ class SecondaryIndex:
     """Key tuple → vids of every version with that key. Keys containing NULL are
     not indexed: ``=`` never matches NULL and UNIQUE allows any number of NULLs."""
 
-    __slots__ = ("cols", "unique", "map")
+    __slots__ = ("cols", "unique", "map", "key_fn")
 
-    def __init__(self, cols: list[int], unique: bool) -> None:
+    def __init__(self, cols: list[int], unique: bool,
+                 key_fn: Callable[[tuple[Any, ...]], tuple[Any, ...] | None] | None = None) -> None:
         self.cols = tuple(cols)
         self.unique = unique
         self.map = HashPrimaryIndex()
+        #: Expression / partial index: values → key (None: not indexed), compiled by the
+        #: SQL layer (sql/index_keys.py); None for a plain column index.
+        self.key_fn = key_fn
 
     def key_of(self, values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        if self.key_fn is not None:
+            return self.key_fn(values)
         key = tuple(values[i] for i in self.cols)
         return None if None in key else key
 
@@ -191,7 +197,7 @@ class TableData:
             self.pk_index = AlexPrimaryIndex(pk._to_int)
         elif pk is not None:
             self.pk_index = HashPrimaryIndex()
-        self.indexes = {oid: SecondaryIndex(list(ix.cols), ix.unique)
+        self.indexes = {oid: SecondaryIndex(list(ix.cols), ix.unique, ix.key_fn)
                         for oid, ix in self.indexes.items()}
         self.load_base(base)
 
@@ -284,8 +290,10 @@ class TableData:
         for version in self.delta.values():
             self.pk_index.add(self.pk_of(version.values), version.vid)
 
-    def add_index(self, oid: int, cols: list[int], unique: bool) -> SecondaryIndex:
-        index = SecondaryIndex(cols, unique)
+    def add_index(self, oid: int, cols: list[int], unique: bool,
+                  key_fn: Callable[[tuple[Any, ...]], tuple[Any, ...] | None] | None = None,
+                  ) -> SecondaryIndex:
+        index = SecondaryIndex(cols, unique, key_fn)
         for version in self.delta.values():
             key = index.key_of(version.values)
             if key is not None:

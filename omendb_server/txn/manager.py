@@ -17,6 +17,7 @@ from typing import Any, Callable
 from omendb_server import errors
 from omendb_server.cache import RowCache
 from omendb_server.catalog import Catalog, Table
+from omendb_server.catalog.model import index_key_function
 from omendb_server.index import AlexPrimaryIndex, key_mapper
 from omendb_server.storage import CommitRecord, GroupCommitter, RowOp, Store
 from omendb_server.storage.delta import INF, RowVersion, TableData
@@ -800,7 +801,8 @@ class TransactionManager:
         for index in self.catalog.indexes.values():
             data = self.tables.get(index.table_oid)
             if data is not None:
-                data.add_index(index.oid, index.columns, index.unique)
+                data.add_index(index.oid, index.columns, index.unique,
+                               index_key_function(self.catalog, index))
         # drop fully dead versions: no snapshot older than recovery exists
         for data in self.tables.values():
             for vid in [v.vid for v in data.delta.values() if v.end != INF]:

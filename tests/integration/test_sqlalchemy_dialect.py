@@ -78,8 +78,6 @@ def test_reflection_reports_options_under_omendb(engine, table_name):
         md.drop_all(engine)
 
 
-@pytest.mark.xfail(strict=True, reason="server: partial indexes (CREATE INDEX ... WHERE) are "
-                   "not supported yet (0A000); the dialect does emit the WHERE clause")
 def test_partial_index_reaches_the_server_and_reflects_as_omendb(engine, table_name):
     md = sa.MetaData()
     t = sa.Table(table_name, md, sa.Column("id", sa.Integer, primary_key=True),
