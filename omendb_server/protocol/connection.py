@@ -23,6 +23,7 @@ from omendb_server.protocol import frontend as fe
 from omendb_server.session import Session
 from omendb_server.sql import OutputColumn, split_statements
 from omendb_server.sql.copy import CopyPlan
+from omendb_server.sql.simple_query import Lifted, split_and_lift
 
 log = logging.getLogger("omendb.protocol")
 
@@ -208,8 +209,11 @@ class Connection:
                           b"E": self._execute, b"C": self._close}
         #: Set while the client streams COPY FROM STDIN data.
         self._copy_in: _CopyIn | None = None
-        #: Statements of a simple Query still to run after a COPY FROM STDIN finishes.
-        self._pending_sql: list[str] = []
+        #: Statements of a simple Query still to run after a COPY FROM STDIN finishes,
+        #: each with its literals lifted into parameters (or None).
+        self._pending_sql: list[tuple[str, Lifted | None]] = []
+        #: (columns, RowDescription, encoders) of the last simple-Query result with rows.
+        self._text_description: tuple[Any, bytes, list[Encoder]] = (None, b"", [])
         #: The byte layout of the last prepared point query's Bind..Sync packet.
         self._bind_template: _BindTemplate | None = None
 
@@ -505,7 +509,7 @@ class Connection:
         assert session is not None
         self.flush_now = True
         try:
-            statements = split_statements(sql)
+            statements = split_and_lift(sql)
         except errors.DBError as e:
             self._error(e)
             self._send(be.ready_for_query(session.status))
@@ -522,21 +526,26 @@ class Connection:
         session = self.session
         assert session is not None
         while self._pending_sql:
-            stmt_sql = self._pending_sql.pop(0)
+            stmt_sql, lifted = self._pending_sql.pop(0)
             try:
                 if session.failed:
                     session._check_not_failed_for(stmt_sql)
-                plan, params = session.prepare_simple(stmt_sql)
+                plan, params = session.prepare_simple(stmt_sql, lifted)
                 if isinstance(plan, CopyPlan):
                     if self._start_copy(plan, extended=False):
                         return  # resumes in _finish_copy_in
                     continue
                 result = session.run_plan(plan, params, stmt_sql)
                 self._drain_notices()
-                if result.columns is not None and result.rows is not None:
-                    self._send(be.row_description(self._fields(result.columns, [0])))
-                    encoders = [_text_encoder(c.type) for c in result.columns]
-                    self._send_rows(result.rows, encoders, session.format_context())
+                columns = result.columns
+                if columns is not None and result.rows is not None:
+                    described = self._text_description
+                    if described[0] is not columns:  # a plan's columns list is one object
+                        described = self._text_description = (
+                            columns, be.row_description(self._fields(columns, [0])),
+                            [_text_encoder(c.type) for c in columns])
+                    self._send(described[1])
+                    self._send_rows(result.rows, described[2], session.format_context())
                 self._send(be.command_complete(result.tag))
             except errors.DBError as e:
                 if isinstance(e, errors.ProtocolViolation):

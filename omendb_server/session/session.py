@@ -89,6 +89,8 @@ class Session:
         self._guc_saved: dict[str, str] = {}
         self._guc_local: set[str] = set()
         self._fmt: FormatContext | None = None
+        self._search_path_raw: str | None = None
+        self._search_path: tuple[str, ...] = ()
         for key, value in (startup_params or {}).items():
             k = key.lower()
             if k in ("user", "database", "options", "replication"):
@@ -189,13 +191,15 @@ class Session:
         self.prepared[name] = stmt
         return stmt
 
-    def prepare_simple(self, sql: str) -> tuple[Plan, list[Any]]:
+    def prepare_simple(self, sql: str, lifted: Any = None) -> tuple[Plan, list[Any]]:
         """Plan a simple-Query statement. Literals compared with ``=``, ``<``... are
-        lifted into parameters first so the plan is cached across literal values; if
-        the lifted form does not plan, the statement is planned as written (so errors
-        read exactly as for the original text)."""
+        lifted into parameters first (``lifted``: the caller's ``split_and_lift``
+        result, or None to let ``auto_parameterize`` try) so the plan is cached across
+        literal values; if the lifted form does not plan, the statement is planned as
+        written (so errors read exactly as for the original text)."""
         self._use_search_path()
-        lifted = auto_parameterize(sql)
+        if lifted is None:
+            lifted = auto_parameterize(sql)
         if lifted is not None:
             text, literals = lifted
             try:
@@ -210,10 +214,17 @@ class Session:
         return self.db.prepare(sql, [], self.txn), []
 
     def _use_search_path(self) -> None:
-        """Unqualified names resolve along this session's search_path (H-ddl hook)."""
-        from omendb_server.catalog.model import set_search_path
+        """Unqualified names resolve along this session's search_path (H-ddl hook).
 
-        set_search_path(self.get_setting("search_path"), self.user)
+        Parsed again only when the setting changed or this thread's path is another
+        session's (every simple query and Parse comes through here)."""
+        from omendb_server.catalog.model import SEARCH_PATH, set_search_path
+
+        raw = self.settings.get("search_path", "")
+        if raw is not self._search_path_raw or SEARCH_PATH.get() is not self._search_path:
+            set_search_path(raw, self.user)
+            self._search_path = SEARCH_PATH.get()
+            self._search_path_raw = raw
 
     def _check_not_failed_for(self, sql: str) -> None:
         if self.failed:

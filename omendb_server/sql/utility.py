@@ -383,15 +383,32 @@ _COMPARISONS = {"=", "<>", "!=", "<", ">", "<=", ">="}
 
 @lru_cache(maxsize=4096)
 def _autoparam_cached(sql: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+    found = _autoparam_spans(sql)
+    if found is None:
+        return None
+    return found[0], tuple((text, oid) for text, oid, _ in found[1])
+
+
+def _literal_oid(digits: str) -> int:
+    """int4, int8 or numeric: the type PostgreSQL gives an integer literal."""
+    if len(digits) < 10:
+        return 23
+    v = int(digits)
+    return 23 if -(2**31) <= v < 2**31 else 20 if -(2**63) <= v < 2**63 else 1700
+
+
+def _autoparam_spans(sql: str) -> tuple[str, list[tuple[str, int, int]]] | None:
+    """``auto_parameterize``'s scan: the lifted text and, per literal, (value text,
+    parameter type OID, start offset of the literal in ``sql``)."""
     head = sql.lstrip()[:6].upper()
     if not head.startswith(_AUTOPARAM_HEADS) or "$" in sql:
         return None
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(sql)]
+    tokens = [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(sql)]
     out: list[str] = []
-    literals: list[tuple[str, int]] = []
+    literals: list[tuple[str, int, int]] = []
     prev_sig: str | None = None  # previous non-whitespace token text
     n = len(tokens)
-    for i, (kind, text) in enumerate(tokens):
+    for i, (kind, text, start) in enumerate(tokens):
         if kind in ("str", "num") and prev_sig in _COMPARISONS:
             # the next significant token must end the operand (no cast, no arithmetic)
             j = i + 1
@@ -401,13 +418,11 @@ def _autoparam_cached(sql: str) -> tuple[str, tuple[tuple[str, int], ...]] | Non
             if nxt in ("", ")", ";", ",", "AND", "OR", "ORDER", "GROUP", "LIMIT", "OFFSET",
                        "RETURNING", "THEN", "ELSE", "END", "WHEN", "FOR", "WHERE", "FROM"):
                 if kind == "str":
-                    literals.append((text[1:-1].replace("''", "'"), 0))
+                    literals.append((text[1:-1].replace("''", "'"), 0, start))
                 elif re.fullmatch(r"-?\d+", text):
-                    v = int(text)
-                    oid = 23 if -(2**31) <= v < 2**31 else 20 if -(2**63) <= v < 2**63 else 1700
-                    literals.append((text, oid))
+                    literals.append((text, _literal_oid(text), start))
                 else:
-                    literals.append((text, 1700))
+                    literals.append((text, 1700, start))
                 out.append(f"${len(literals)}")
                 prev_sig = "$"
                 continue
@@ -416,7 +431,7 @@ def _autoparam_cached(sql: str) -> tuple[str, tuple[tuple[str, int], ...]] | Non
             prev_sig = text
     if not literals:
         return None
-    return "".join(out), tuple(literals)
+    return "".join(out), literals
 
 
 def auto_parameterize(sql: str) -> tuple[str, list[tuple[str, int]]] | None:
@@ -432,3 +447,4 @@ def auto_parameterize(sql: str) -> tuple[str, list[tuple[str, int]]] | None:
     if found is None:
         return None
     return found[0], list(found[1])
+

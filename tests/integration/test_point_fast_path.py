@@ -112,3 +112,25 @@ def test_inside_a_transaction_block_sees_its_own_writes(omendb_server, accounts)
             assert _lookup(other, "6")[1].text_row() == ["n6"]
             c.simple("COMMIT")
             assert _lookup(other, "6")[1].text_row() == ["mine"]
+
+
+def test_simple_queries_of_one_shape(omendb_server, accounts):
+    """Simple-protocol texts that differ only in numbers share one lifted plan; each
+    answer is still the literal statement's (rows, RowDescription, errors)."""
+    with pw.connect(omendb_server) as c:
+        for i in [5, 6, 50, 51, 5]:
+            msgs = c.simple(f"SELECT name, n FROM {accounts} WHERE id = {i};")
+            types = "".join(m.type for m in msgs)
+            assert msgs[0].columns()[0]["name"] == "name"
+            if i <= 50:
+                assert types == "TDCZ" and msgs[1].text_row() == [f"n{i}", str(i * 10)]
+            else:
+                assert types == "TCZ" and msgs[1].tag() == "SELECT 0"
+        msgs = c.simple(f"SELECT name FROM {accounts} WHERE id = 5 LIMIT 0")
+        assert "".join(m.type for m in msgs) == "TCZ"
+        msgs = c.simple(f"SELECT name FROM {accounts} WHERE id = 5 LIMIT 1")
+        assert msgs[1].text_row() == ["n5"]
+        msgs = c.simple(f"SELECT name FROM {accounts} WHERE id = 'x5'")
+        assert msgs[0].type == "E" and msgs[0].sqlstate == "22P02"
+        msgs = c.simple(f"SELECT n FROM {accounts} WHERE id = 7; SELECT n FROM {accounts} WHERE id = 8")
+        assert [m.text_row() for m in msgs if m.type == "D"] == [["70"], ["80"]]
