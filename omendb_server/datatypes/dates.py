@@ -3,8 +3,9 @@
 Values are Python ``date``/``time``/naive ``datetime``/UTC-aware ``datetime``; the
 binary forms count days or microseconds from PostgreSQL's epoch 2000-01-01.
 
-Known limits (Python's datetime range): years outside 1..9999, BC dates, infinity
-and time '24:00:00' are rejected instead of stored (22008, or 0A000 for infinity).
+Values Python cannot hold (BC, years after 9999, ±infinity, time '24:00:00') are the
+small classes of ``far_dates``; the codecs check for them only after the common
+``type(value) is date``-style test fails, so ordinary values pay nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from omendb_server import errors
 from omendb_server.datatypes import datetime_parse as dp
+from omendb_server.datatypes import far_dates as fd
 from omendb_server.datatypes.core import Codec, FormatContext, bad_binary
 from omendb_server.datatypes.timezones import UTC, format_offset, session_zone
 
@@ -25,13 +27,7 @@ PG_EPOCH_UTC = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _PG_EPOCH_ORDINAL = PG_EPOCH_DATE.toordinal()
 _I32 = struct.Struct(">i")
 _I64 = struct.Struct(">q")
-_INT64_MAX = (1 << 63) - 1
-_INT64_MIN = -(1 << 63)
 _USECS_PER_DAY = 86_400_000_000
-
-
-def _infinite() -> errors.FeatureNotSupported:
-    return errors.FeatureNotSupported("infinite date/time values are not supported")
 
 
 def _frac(micro: int) -> str:
@@ -39,6 +35,8 @@ def _frac(micro: int) -> str:
 
 
 def format_date(d: date) -> str:
+    if type(d) is fd.FarDate:
+        return d.text()
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
 
 
@@ -48,17 +46,30 @@ def format_clock(t: time | datetime) -> str:
 
 def timestamp_to_micros(ts: datetime) -> int:
     """Microseconds since 2000-01-01 (naive = wall clock, aware = UTC)."""
+    if type(ts) is fd.FarTimestamp:
+        return ts.micros
     if ts.tzinfo is not None:
         ts = ts.astimezone(UTC).replace(tzinfo=None)
     delta = ts - PG_EPOCH
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def micros_to_timestamp(micros: int) -> datetime:
+def micros_to_timestamp(micros: int, with_tz: bool = False) -> Any:
+    """The timestamp (naive, or UTC-aware with ``with_tz``) ``micros`` after 2000-01-01:
+    a ``datetime``, or a ``FarTimestamp`` beyond Python's range; 22008 beyond PostgreSQL's."""
     try:
-        return PG_EPOCH + timedelta(microseconds=micros)
+        return fd.timestamp_from_micros(micros, with_tz)
     except OverflowError:
         raise errors.DatetimeFieldOverflow("timestamp out of range") from None
+
+
+def days_to_date(days: int) -> Any:
+    """The date ``days`` after 2000-01-01 (``FarDate`` beyond Python's range); 22008 beyond
+    PostgreSQL's."""
+    try:
+        return fd.date_from_days(days)
+    except OverflowError:
+        raise errors.DatetimeFieldOverflow("date out of range") from None
 
 
 def round_micros(micros: int, precision: int) -> int:
@@ -78,8 +89,6 @@ def _now_local(ctx: FormatContext) -> datetime:
 
 def _special_naive(word: str, ctx: FormatContext) -> datetime:
     """epoch/now/today/… as wall-clock time in the session zone."""
-    if word in ("infinity", "+infinity", "-infinity"):
-        raise _infinite()
     if word == "epoch":
         return datetime(1970, 1, 1)
     now = _now_local(ctx)
@@ -98,6 +107,8 @@ def _parse_guarded(label: str, text: str, ctx: FormatContext, build: Callable[[d
     except dp.FieldOverflow:
         raise errors.DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
     except OverflowError:
+        if label.startswith("timestamp"):
+            raise errors.DatetimeFieldOverflow(f'timestamp out of range: "{text}"') from None
         raise errors.DatetimeFieldOverflow(f'{label} out of range: "{text}"') from None
     except ValueError:
         raise errors.InvalidDatetimeFormat(f'invalid input syntax for type {label}: "{text}"') from None
@@ -112,24 +123,22 @@ class DateCodec(Codec):
             if p.special:
                 if p.special == "allballs":
                     raise ValueError(text)
+                if p.special in _INFINITIES:
+                    return fd.infinite_date(p.special != "-infinity")
                 return _special_naive(p.special, ctx).date()
             return dp.build_date(p)
 
         return _parse_guarded("date", text, ctx, build)
 
     def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
+        if type(value) is fd.FarDate:
+            return _I32.pack(value.days)
         return _I32.pack(value.toordinal() - _PG_EPOCH_ORDINAL)
 
     def decode_binary(self, data: bytes, ctx: FormatContext) -> date:
         if len(data) != 4:
             raise bad_binary()
-        days = _I32.unpack(data)[0]
-        if days in (-(1 << 31), (1 << 31) - 1):
-            raise _infinite()
-        try:
-            return date.fromordinal(days + _PG_EPOCH_ORDINAL)
-        except (ValueError, OverflowError):
-            raise errors.DatetimeFieldOverflow("date out of range") from None
+        return days_to_date(_I32.unpack(data)[0])
 
 
 class TimeCodec(Codec):
@@ -148,7 +157,7 @@ class TimeCodec(Codec):
                 raise ValueError(text)
             delta = dp.clock_delta(p.clock)
             if delta >= timedelta(days=1):
-                raise OverflowError("24:00:00 is not representable")
+                return fd.TIME24
             return (datetime.min + delta).time()
 
         return _parse_guarded("time", text, ctx, build)
@@ -159,7 +168,7 @@ class TimeCodec(Codec):
         if rounded == micros:
             return value
         if rounded >= _USECS_PER_DAY:
-            raise errors.DatetimeFieldOverflow("time out of range")
+            return fd.TIME24  # PostgreSQL rounds 23:59:59.9999 up to 24:00:00 as well
         return (datetime.min + timedelta(microseconds=rounded)).time()
 
     def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
@@ -169,6 +178,8 @@ class TimeCodec(Codec):
         if len(data) != 8:
             raise bad_binary()
         micros = _I64.unpack(data)[0]
+        if micros == _USECS_PER_DAY:
+            return fd.TIME24
         if not 0 <= micros < _USECS_PER_DAY:
             raise errors.DatetimeFieldOverflow("time out of range")
         return (datetime.min + timedelta(microseconds=micros)).time()
@@ -224,6 +235,8 @@ class TimestampCodec(Codec):
         self.label = "timestamp with time zone" if with_tz else "timestamp"
 
     def encode_text(self, value: Any, ctx: FormatContext) -> str:
+        if type(value) is fd.FarTimestamp:
+            return _far_timestamp_text(value, self.with_tz, ctx)
         if self.with_tz:
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
@@ -237,6 +250,8 @@ class TimestampCodec(Codec):
             if p.special:
                 if p.special == "allballs":
                     raise ValueError(text)
+                if p.special in _INFINITIES:
+                    return fd.infinite_timestamp(p.special != "-infinity", self.with_tz)
                 if p.special == "epoch" and self.with_tz:
                     return datetime(1970, 1, 1, tzinfo=UTC)
                 naive = _special_naive(p.special, ctx)
@@ -245,19 +260,28 @@ class TimestampCodec(Codec):
                 naive = dp.build_naive(p)
                 zone = p.zone
             if not self.with_tz:
+                if type(naive) is fd.FarTimestamp:
+                    return _checked(naive.micros, False)
                 return naive  # PostgreSQL ignores a zone written in a timestamp literal
-            local = naive.replace(tzinfo=zone or session_zone(ctx.timezone))
-            return local.astimezone(UTC)
+            zone = zone or session_zone(ctx.timezone)
+            if type(naive) is not fd.FarTimestamp:
+                try:
+                    return naive.replace(tzinfo=zone).astimezone(UTC)
+                except OverflowError:  # the UTC instant leaves Python's range
+                    pass
+            micros = fd.timestamp_micros(naive)
+            return _checked(micros - far_offset_micros(zone, micros), True)
 
         return _parse_guarded(self.label, text, ctx, build)
 
     def apply_typmod(self, value: Any, typmod: int) -> datetime:
+        if type(value) is fd.FarTimestamp and not value.finite:
+            return value
         micros = timestamp_to_micros(value)
         rounded = round_micros(micros, typmod)
         if rounded == micros:
             return value
-        naive = micros_to_timestamp(rounded)
-        return naive.replace(tzinfo=UTC) if self.with_tz else naive
+        return micros_to_timestamp(rounded, self.with_tz)
 
     def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
         return _I64.pack(timestamp_to_micros(value))
@@ -265,8 +289,31 @@ class TimestampCodec(Codec):
     def decode_binary(self, data: bytes, ctx: FormatContext) -> datetime:
         if len(data) != 8:
             raise bad_binary()
-        micros = _I64.unpack(data)[0]
-        if micros in (_INT64_MIN, _INT64_MAX):
-            raise _infinite()
-        naive = micros_to_timestamp(micros)
-        return naive.replace(tzinfo=UTC) if self.with_tz else naive
+        return micros_to_timestamp(_I64.unpack(data)[0], self.with_tz)
+
+
+_INFINITIES = ("infinity", "-infinity")
+_FAR_PAST, _FAR_FUTURE = datetime(1, 1, 2), datetime(9999, 12, 30)
+
+
+def far_offset_micros(zone: Any, micros: int) -> int:
+    """UTC offset of ``zone`` for an instant beyond Python's range: the zone's earliest
+    (LMT) offset before year 1, its latest rule after 9999, as PostgreSQL extrapolates."""
+    probe = _FAR_PAST if micros < 0 else _FAR_FUTURE
+    offset = zone.utcoffset(probe) or timedelta(0)
+    return (offset.days * 86400 + offset.seconds) * 1_000_000 + offset.microseconds
+
+
+def _checked(micros: int, with_tz: bool) -> Any:
+    try:
+        return fd.timestamp_from_micros(micros, with_tz)
+    except OverflowError:
+        raise OverflowError("timestamp out of range") from None
+
+
+def _far_timestamp_text(value: fd.FarTimestamp, with_tz: bool, ctx: FormatContext) -> str:
+    if not value.finite or not with_tz:
+        return fd.timestamp_text(value.micros)
+    zone = session_zone(ctx.timezone)
+    offset = far_offset_micros(zone, value.micros)
+    return fd.timestamp_text(value.micros + offset, format_offset(timedelta(microseconds=offset)))

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 import re
+from typing import Any
 
+from omendb_server.datatypes import far_dates as fd
 from omendb_server.datatypes.timezones import literal_zone
 
 _MONTHS = {
@@ -36,7 +38,7 @@ _TIME_RE = re.compile(
 _COMPACT_TIME_RE = re.compile(r"(\d{2})(\d{2})(\d{2})?(?:[.,](\d*))?", re.ASCII)
 _ZONE_RE = re.compile(r"z|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?|[a-z][a-z0-9_/+-]*", re.ASCII | re.IGNORECASE)
 
-SPECIALS = frozenset({"epoch", "infinity", "+infinity", "-infinity", "now", "today", "tomorrow", "yesterday", "allballs"})
+SPECIALS = frozenset({"epoch", "infinity", "-infinity", "now", "today", "tomorrow", "yesterday", "allballs"})
 
 
 @dataclass
@@ -157,16 +159,21 @@ def parse(text: str, datestyle: str) -> Parsed:
     return out
 
 
-def build_date(parsed: Parsed) -> date:
+def build_date(parsed: Parsed) -> Any:
+    """A ``date``, or a ``FarDate`` for BC dates and years after 9999."""
     if parsed.ymd is None:
         raise ValueError("no date")
     year, month, day = parsed.ymd
     if year == 0 or not 1 <= month <= 12 or not 1 <= day <= 31:
         raise FieldOverflow
-    if parsed.bc:
-        raise OverflowError("BC dates are not supported")
-    if year > 9999:
-        raise OverflowError("year beyond 9999")
+    if parsed.bc or year > 9999:
+        if parsed.bc:
+            year = 1 - year  # astronomical: 1 BC is year 0
+        try:
+            days = fd.ymd_days(year, month, day)
+        except ValueError:
+            raise FieldOverflow from None
+        return fd.date_from_days(days)
     try:
         return date(year, month, day)
     except ValueError:
@@ -181,8 +188,17 @@ def clock_delta(clock: tuple[int, int, int, int]) -> timedelta:
     return timedelta(hours=hour, minutes=minute, seconds=second, microseconds=micro)
 
 
-def build_naive(parsed: Parsed) -> datetime:
-    base = datetime.combine(build_date(parsed), datetime.min.time())
-    if parsed.clock is None:
-        return base
-    return base + clock_delta(parsed.clock)
+def build_naive(parsed: Parsed) -> Any:
+    """A naive ``datetime``, or a ``FarTimestamp`` beyond Python's range."""
+    day = build_date(parsed)
+    clock = clock_delta(parsed.clock) if parsed.clock is not None else timedelta(0)
+    if type(day) is date:
+        try:
+            return datetime.combine(day, datetime.min.time()) + clock
+        except OverflowError:  # 9999-12-31 24:00:00
+            pass
+    days = fd.date_days(day)
+    if not fd.DATETIME_MIN_JULIAN <= days + fd.POSTGRES_EPOCH_JDATE < fd.TIMESTAMP_END_JULIAN:
+        raise OverflowError("timestamp out of range")
+    micros = days * fd.USECS_PER_DAY + clock // timedelta(microseconds=1)
+    return fd.timestamp_from_micros(micros, False)

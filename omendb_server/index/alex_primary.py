@@ -29,10 +29,16 @@ def key_mapper(type_oid: int) -> Callable[[Any], int] | None:
         return int
     if type_oid == 1082:
         return lambda d: d.toordinal() - _DATE_EPOCH
-    if type_oid == 1114:
-        return lambda ts: (ts - _EPOCH) // _US
-    if type_oid == 1184:
-        return lambda ts: (ts - _EPOCH_TZ) // _US
+    if type_oid in (1114, 1184):
+        epoch = _EPOCH if type_oid == 1114 else _EPOCH_TZ
+
+        def ts_key(ts: Any) -> int:
+            try:
+                return (ts - epoch) // _US
+            except TypeError:  # BC, after 9999 or infinite: datatypes.far_dates.FarTimestamp
+                return ts.unix_micros()
+
+        return ts_key
     return None
 
 

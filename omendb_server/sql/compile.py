@@ -76,9 +76,45 @@ def parse_sql(sql: str) -> exp.Expression:
     return tree
 
 
+def typed_literal_parens(sql: str) -> str:
+    """``date '2024-01-01'::text`` → ``(date '2024-01-01')::text``.
+
+    In PostgreSQL a typed literal binds tighter than ``::`` (the cast applies to the date);
+    sqlglot casts the string first and types the result, which changes both the value
+    (``date '...'::timestamp`` stays a date) and the column name. Its parser is compiled,
+    so the fix is made on the tokens: parentheses around each typed literal that a ``::``
+    follows. Only runs on cache misses of statements that contain ``'`` and ``::``."""
+    if "::" not in sql or "'" not in sql:
+        return sql
+    from sqlglot.dialects.postgres import Postgres
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = Postgres().tokenize(sql)
+    except TokenError:
+        return sql
+    type_tokens = Postgres.Parser.TYPE_TOKENS
+    spans: list[tuple[int, int]] = []
+    for j in range(1, len(tokens) - 1):
+        if tokens[j].token_type != TokenType.STRING or tokens[j + 1].token_type != TokenType.DCOLON:
+            continue
+        start = j - 1
+        words = [t.text.lower() for t in tokens[max(0, j - 4):j]]
+        if len(words) == 4 and words[1:] in (["with", "time", "zone"], ["without", "time", "zone"]):
+            start = j - 4
+        if tokens[start].token_type not in type_tokens or \
+                (start > 0 and tokens[start - 1].token_type in (TokenType.DCOLON, TokenType.DOT)):
+            continue
+        spans.append((tokens[start].start, tokens[j].end + 1))
+    for begin, end in reversed(spans):
+        sql = f"{sql[:begin]}({sql[begin:end]}){sql[end:]}"
+    return sql
+
+
 def _parse_one(sql: str) -> exp.Expression:
     try:
-        trees = sqlglot.parse(qualify_oid_arrays(space_out_parameters(sql)), read="postgres")
+        trees = sqlglot.parse(qualify_oid_arrays(space_out_parameters(typed_literal_parens(sql))),
+                              read="postgres")
     except (ParseError, TokenError) as e:
         raise _syntax_error(sql, e) from None
     trees = [t for t in trees if t is not None]

@@ -22,6 +22,12 @@ from sqlglot import exp
 
 from omendb_server import errors
 from omendb_server.datatypes import Interval, type_by_name
+from omendb_server.datatypes import far_dates as fd
+from omendb_server.datatypes.dates import (
+    days_to_date,
+    far_offset_micros,
+    micros_to_timestamp,
+)
 from omendb_server.datatypes.timezones import UTC, format_offset, session_zone
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
@@ -50,13 +56,15 @@ def add_months(ts: Any, months: int) -> Any:
     year, month = divmod(total, 12)
     month += 1
     if not 1 <= year <= 9999:
-        raise errors.DatetimeFieldOverflow("timestamp out of range")
+        raise OverflowError("beyond Python's years: the caller takes the wide path")
     day = min(ts.day, calendar.monthrange(year, month)[1])
     return ts.replace(year=year, month=month, day=day)
 
 
 def ts_plus_interval(ts: _dt.datetime, iv: Interval, tz: _dt.tzinfo | None = None) -> _dt.datetime:
     """timestamp[tz] + interval; ``tz`` is the session zone for timestamptz."""
+    if type(ts) is fd.FarTimestamp:
+        return ts if not ts.finite else _far_plus_interval(ts, iv, tz)
     try:
         if tz is not None:
             local = ts.astimezone(tz).replace(tzinfo=None)
@@ -66,15 +74,91 @@ def ts_plus_interval(ts: _dt.datetime, iv: Interval, tz: _dt.tzinfo | None = Non
         ts = add_months(ts, iv.months) + _dt.timedelta(days=iv.days)
         return ts + _dt.timedelta(microseconds=iv.microseconds)
     except OverflowError:
+        return _far_plus_interval(ts, iv, tz)
+
+
+def _far_plus_interval(ts: Any, iv: Interval, tz: _dt.tzinfo | None) -> Any:
+    """ts + interval on microseconds and Julian days, for results beyond Python's years;
+    a timestamptz steps its calendar part at the zone's far (fixed) offset."""
+    micros = fd.timestamp_micros(ts)
+    offset = far_offset_micros(tz, micros) if tz is not None else 0
+    try:
+        local = fd.add_months_micros(micros + offset, iv.months) + iv.days * USECS_PER_DAY
+    except OverflowError:
         raise errors.DatetimeFieldOverflow("timestamp out of range") from None
+    return micros_to_timestamp(local - offset + iv.microseconds, tz is not None)
+
+
+def date_to_timestamp(d: Any) -> Any:
+    """date → timestamp (midnight); infinities stay infinite."""
+    if type(d) is _dt.date:
+        return _dt.datetime(d.year, d.month, d.day)
+    if not d.finite:
+        return fd.infinite_timestamp(d.days > 0, False)
+    return micros_to_timestamp(d.days * USECS_PER_DAY)
+
+
+def date_step(d: Any, n: int) -> Any:
+    """date ± integer (date_pli): infinities stay, 22008 beyond PostgreSQL's range."""
+    if type(d) is _dt.date:
+        try:
+            return d + _dt.timedelta(days=n)
+        except OverflowError:
+            pass
+    elif not d.finite:
+        return d
+    return days_to_date(fd.date_days(d) + n)
+
+
+def date_diff(a: Any, b: Any) -> int:
+    """date - date in days; PostgreSQL refuses infinite operands."""
+    if type(a) is _dt.date and type(b) is _dt.date:
+        return (a - b).days
+    if not (fd.is_finite(a) and fd.is_finite(b)):
+        raise errors.DatetimeFieldOverflow("cannot subtract infinite dates")
+    return fd.date_days(a) - fd.date_days(b)
+
+
+def date_plus_time(d: Any, t: Any) -> Any:
+    if type(d) is _dt.date and type(t) is _dt.time:
+        return _dt.datetime.combine(d, t)
+    if not fd.is_finite(d):
+        return fd.infinite_timestamp(d.days > 0, False)
+    return micros_to_timestamp(fd.date_days(d) * USECS_PER_DAY + _us_of_day(t))
 
 
 def _localize(local: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:
-    return local.replace(tzinfo=tz).astimezone(_dt.UTC)
+    """Wall-clock time in ``tz`` → timestamptz (beyond Python's years: the far offset)."""
+    if type(local) is _dt.datetime:
+        try:
+            return local.replace(tzinfo=tz).astimezone(_dt.UTC)
+        except OverflowError:
+            pass
+    elif not local.finite:
+        return fd.FarTimestamp(local.micros, True)
+    micros = fd.timestamp_micros(local)
+    return micros_to_timestamp(micros - far_offset_micros(tz, micros), True)
+
+
+def to_zone_local(v: Any, tz: _dt.tzinfo) -> Any:
+    """timestamptz → wall-clock timestamp in ``tz``."""
+    if type(v) is _dt.datetime:
+        try:
+            return v.astimezone(tz).replace(tzinfo=None)
+        except OverflowError:
+            pass
+    elif not v.finite:
+        return fd.FarTimestamp(v.micros, False)
+    micros = fd.timestamp_micros(v)
+    return micros_to_timestamp(micros + far_offset_micros(tz, micros), False)
 
 
 def ts_diff(a: _dt.datetime, b: _dt.datetime) -> Interval:
     """timestamp - timestamp: days and time, as PostgreSQL's timestamp_mi (justify_hours)."""
+    if type(a) is fd.FarTimestamp or type(b) is fd.FarTimestamp:
+        if not (fd.is_finite(a) and fd.is_finite(b)):
+            raise errors.DatetimeFieldOverflow("cannot subtract infinite timestamps")
+        return justify_hours(Interval(0, 0, fd.timestamp_micros(a) - fd.timestamp_micros(b)))
     delta = a - b
     micros = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
     return justify_hours(Interval(0, 0, micros))
@@ -209,23 +293,17 @@ def datetime_arith(comp: Any, sym: str, left: Any, right: Any) -> Any:
             return body(a, b, c)
         return CExpr(run, t)
 
-    def day_step(d: _dt.date, n: int) -> _dt.date:
-        try:
-            return d + _dt.timedelta(days=n)
-        except OverflowError:
-            raise errors.DatetimeFieldOverflow("date out of range") from None
-
     if lt == 1082 and T.is_integer(right.type) and sym in "+-":
         sign = 1 if sym == "+" else -1
-        return binop(lambda a, b, c: day_step(a, sign * b), T.DATE)
+        return binop(lambda a, b, c: date_step(a, sign * b), T.DATE)
     if T.is_integer(left.type) and rt == 1082 and sym == "+":
-        return binop(lambda a, b, c: day_step(b, a), T.DATE)
+        return binop(lambda a, b, c: date_step(b, a), T.DATE)
     if lt == 1082 and rt == 1082 and sym == "-":
-        return binop(lambda a, b, c: (a - b).days, T.INT4)
+        return binop(lambda a, b, c: date_diff(a, b), T.INT4)
     if lt == 1082 and rt == 1083 and sym == "+":
-        return binop(lambda a, b, c: _dt.datetime.combine(a, b), T.TIMESTAMP)
+        return binop(lambda a, b, c: date_plus_time(a, b), T.TIMESTAMP)
     if lt == 1083 and rt == 1082 and sym == "+":
-        return binop(lambda a, b, c: _dt.datetime.combine(b, a), T.TIMESTAMP)
+        return binop(lambda a, b, c: date_plus_time(b, a), T.TIMESTAMP)
     if sym in "+-" and lt in (1082, 1114, 1184) and rt == 1186 or \
             sym == "+" and lt == 1186 and rt in (1082, 1114, 1184):
         if lt == 1186:
@@ -236,7 +314,7 @@ def datetime_arith(comp: Any, sym: str, left: Any, right: Any) -> Any:
             return binop(lambda a, b, c: ts_plus_interval(a, b if sign > 0 else -b, zone(c)),
                          T.TIMESTAMPTZ)
         if lt == 1082:
-            return binop(lambda a, b, c: ts_plus_interval(_dt.datetime(a.year, a.month, a.day),
+            return binop(lambda a, b, c: ts_plus_interval(date_to_timestamp(a),
                                                           b if sign > 0 else -b), T.TIMESTAMP)
         return binop(lambda a, b, c: ts_plus_interval(a, b if sign > 0 else -b), T.TIMESTAMP)
     if lt in (1114, 1184) and rt in (1114, 1184, 1082) and sym == "-" or \
@@ -365,6 +443,10 @@ def extract_value(field: str, v: Any, oid: int, c: ExecContext | None) -> Decima
 
     if oid == 1186:
         return _extract_interval(field, v, unsupported)
+    if type(v) is fd.FarDate or type(v) is fd.FarTimestamp:
+        if field not in _KNOWN_FIELDS:
+            raise unsupported()
+        return _extract_far(field, v, oid, c, unsupported)
     if oid == 1083:
         if field not in _TIME_FIELDS:
             raise unsupported()
@@ -410,6 +492,56 @@ def extract_value(field: str, v: Any, oid: int, c: ExecContext | None) -> Decima
     if field in _TIME_FIELDS:
         return _time_field(field, _us_of_day(v), is_epoch_base=False)
     raise unsupported()
+
+
+_MONOTONIC_FIELDS = frozenset(("year", "decade", "century", "millennium", "julian", "isoyear", "epoch"))
+
+
+def _extract_far(field: str, v: Any, oid: int, c: ExecContext | None,
+                 unsupported: Callable[[], errors.DBError]) -> Decimal | None:
+    """EXTRACT from a value beyond Python's years: ±Infinity for the fields that grow with
+    time and NULL for the others on infinities (PostgreSQL 15), calendar fields from
+    Julian days otherwise."""
+    if oid == 1082 and field not in _DATE_FIELDS:
+        raise unsupported()
+    if oid != 1184 and field in ("timezone", "timezone_hour", "timezone_minute"):
+        raise unsupported()
+    if not v.finite:
+        if field in _MONOTONIC_FIELDS:
+            return Decimal("Infinity") if (v.days if oid == 1082 else v.micros) > 0 else Decimal("-Infinity")
+        return None
+    micros = v.days * USECS_PER_DAY if oid == 1082 else v.micros
+    if field == "epoch":
+        if oid == 1082:
+            return Decimal(micros // 1_000_000 + 946_684_800)
+        return Decimal(micros + 946_684_800_000_000).scaleb(-6).quantize(Decimal("0.000001"))
+    if oid == 1184:
+        offset = far_offset_micros(zone(c) if c is not None else UTC, micros)
+        if field.startswith("timezone"):
+            secs = offset // 1_000_000
+            return Decimal({"timezone": secs, "timezone_hour": int(secs / 3600),
+                            "timezone_minute": int(secs % 3600 / 60) if secs >= 0
+                            else -int(-secs % 3600 / 60)}[field])
+        micros += offset
+    y, m, d, us = fd.split_micros(micros)
+    jd = fd.date2j(y, m, d)
+    if field in _TIME_FIELDS:
+        return _time_field(field, us, is_epoch_base=False)
+    if field == "julian":
+        if oid == 1082:
+            return Decimal(jd)
+        return Decimal(jd) + (Decimal(us) / Decimal(USECS_PER_DAY)).quantize(
+            Decimal(1).scaleb(-20)).normalize()
+    values = {
+        "year": y if y > 0 else y - 1, "month": m, "day": d, "quarter": (m - 1) // 3 + 1,
+        "decade": y // 10 if y >= 0 else -((8 - (y - 1)) // 10),
+        "century": (y + 99) // 100 if y > 0 else -((99 - (y - 1)) // 100),
+        "millennium": (y + 999) // 1000 if y > 0 else -((999 - (y - 1)) // 1000),
+        "dow": (jd + 1) % 7, "isodow": (jd + 1) % 7 or 7, "doy": jd - fd.date2j(y, 1, 1) + 1,
+    }
+    if field in values:
+        return Decimal(values[field])
+    raise errors.FeatureNotSupported(f'unit "{field}" not supported for dates beyond year 9999 or BC')
 
 
 def _date_field(field: str, d: _dt.date) -> int:
@@ -542,7 +674,8 @@ def _date_part(call: Call) -> Any:
         fld, v = ff(r, c), sf(r, c)
         if fld is None or v is None:
             return None
-        return float(extract_value(_field_name(fld), v, oid, c))
+        out = extract_value(_field_name(fld), v, oid, c)
+        return None if out is None else float(out)
 
     return call.make(date_part, T.FLOAT8)
 
@@ -581,6 +714,35 @@ def trunc_timestamp(unit: str, ts: _dt.datetime) -> _dt.datetime:
     if unit == "millennium":
         return day.replace(year=(day.year - 1) // 1000 * 1000 + 1, month=1, day=1)
     raise errors.InvalidParameterValue(f'unit "{unit}" not recognized for type timestamp without time zone')
+
+
+def _trunc_far(unit: str, v: fd.FarTimestamp, tz: _dt.tzinfo | None) -> Any:
+    """date_trunc on Julian days for timestamps beyond Python's years."""
+    offset = far_offset_micros(tz, v.micros) if tz is not None else 0
+    y, m, d, us = fd.split_micros(v.micros + offset)
+    if unit in ("microseconds", "milliseconds", "second", "minute", "hour"):
+        step = {"microseconds": 1, "milliseconds": 1000, "second": 1_000_000,
+                "minute": 60_000_000, "hour": USECS_PER_HOUR}[unit]
+        us = us // step * step
+    else:
+        us = 0
+        if unit == "week":
+            d_jd = fd.date2j(y, m, d) - fd.date2j(y, m, d) % 7  # back to Monday
+            y, m, d = fd.j2date(d_jd)
+        elif unit != "day":
+            d = 1
+            if unit == "quarter":
+                m = (m - 1) // 3 * 3 + 1
+            elif unit != "month":
+                m = 1
+                if unit == "decade":
+                    y = y // 10 * 10
+                elif unit == "century":
+                    y = (y - 1) // 100 * 100 + 1 if y > 0 else -((99 - (y - 1)) // 100) * 100 + 1
+                elif unit == "millennium":
+                    y = (y - 1) // 1000 * 1000 + 1 if y > 0 else -((999 - (y - 1)) // 1000) * 1000 + 1
+    local = (fd.date2j(y, m, d) - fd.POSTGRES_EPOCH_JDATE) * USECS_PER_DAY + us
+    return micros_to_timestamp(local - offset, tz is not None)
 
 
 def trunc_interval(unit: str, iv: Interval) -> Interval:
@@ -642,6 +804,10 @@ def _date_trunc(call: Call) -> Any:
                                                if u not in _FIELD_ALIASES.values() and u not in
                                                _DATE_FIELDS | _TIME_FIELDS else
                                                f'unit "{unit.lower()}" not supported for type {label}')
+        if type(v) is fd.FarTimestamp:
+            if not v.finite:
+                return v
+            return _trunc_far(u, v, zone(c) if oid == 1184 else None)
         if oid == 1114:
             return trunc_timestamp(u, v)
         tz = session_zone(tz_ce.fn(r, c)) if tz_ce is not None else zone(c)
@@ -689,7 +855,7 @@ def _age(call: Call) -> Any:
     args = [call.comp.coerce(c, target) for c in ces]
 
     def to_local(v: _dt.datetime, c: ExecContext) -> _dt.datetime:
-        return v.astimezone(zone(c)).replace(tzinfo=None) if tz_aware else v
+        return to_zone_local(v, zone(c)) if tz_aware else v
 
     if len(args) == 2:
         af, bf = args[0].fn, args[1].fn
@@ -720,9 +886,15 @@ def _make_date(call: Call) -> Any:
 
     def make_date(y: int, m: int, d: int) -> _dt.date:
         try:
-            return _dt.date(y if y > 0 else y + 1, m, d)
+            if 1 <= y <= 9999:
+                return _dt.date(y, m, d)
+            if y == 0:
+                raise ValueError("year zero")
+            return days_to_date(fd.ymd_days(y if y > 0 else y + 1, m, d))
         except ValueError:
             raise errors.DatetimeFieldOverflow(f"date field value out of range: {y}-{m:02d}-{d:02d}") from None
+        except fd.DateOutOfRange:
+            raise errors.DatetimeFieldOverflow(f"date out of range: {y}-{m:02d}-{d:02d}") from None
 
     return call.strict(ces, make_date, T.DATE)
 
@@ -763,10 +935,21 @@ def _make_timestamp(call: Call) -> Any:
         y, mo, d, h, mi, s = vals[:6]
         sec, us = _secs_to_parts(s)
         try:
-            ts = _dt.datetime(y, mo, d, h, mi, sec, us)
+            if not 1 <= y <= 9999:
+                if y == 0:
+                    raise ValueError("year zero")
+                days = fd.ymd_days(y if y > 0 else y + 1, mo, d)
+                ts = micros_to_timestamp(days * USECS_PER_DAY + int(
+                    _dt.timedelta(hours=h, minutes=mi, seconds=sec, microseconds=us)
+                    // _dt.timedelta(microseconds=1)))
+            else:
+                ts = _dt.datetime(y, mo, d, h, mi, sec, us)
         except ValueError:
             raise errors.DatetimeFieldOverflow(
                 f"date field value out of range: {y}-{mo:02d}-{d:02d}") from None
+        except fd.DateOutOfRange:
+            raise errors.DatetimeFieldOverflow(
+                f"date out of range: {y}-{mo:02d}-{d:02d}") from None
         if not with_tz:
             return ts
         tz = session_zone(vals[6]) if tz_arg else zone(c)
@@ -823,7 +1006,7 @@ def _justify(call: Call) -> Any:
 @register("isfinite")
 def _isfinite(call: Call) -> Any:
     (a,) = call.compiled()
-    return call.strict([a], lambda v: True, T.BOOL)
+    return call.strict([a], fd.is_finite, T.BOOL)
 
 
 @register("localtime", "current_time")
@@ -1183,8 +1366,10 @@ def _to_char(call: Call) -> Any:
 
         def to_char(r: tuple, c: ExecContext) -> Any:
             v, f = sf(r, c), ff(r, c)
-            if v is None or f is None:
+            if v is None or f is None or not fd.is_finite(v):
                 return None
+            if type(v) is fd.FarTimestamp:
+                raise errors.FeatureNotSupported("to_char of BC timestamps or years after 9999 is not supported")
             return format_datetime(v, f, c, oid)
 
         return call.make(to_char, T.TEXT)
@@ -1261,7 +1446,7 @@ def at_time_zone(comp: Any, node: exp.AtTimeZone) -> Any:
             v, z = sf(r, c), zone_of(r, c)
             if v is None or z is None:
                 return None
-            return v.astimezone(z).replace(tzinfo=None)
+            return to_zone_local(v, z)
         return CExpr(to_local, T.TIMESTAMP, -1, "timezone")
     if src.type.oid == 1114:
         def to_utc(r: tuple, c: ExecContext) -> Any:

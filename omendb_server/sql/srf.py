@@ -11,8 +11,6 @@ instead of teaching the planner about each one.
 
 from __future__ import annotations
 
-import calendar
-import datetime as _dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -62,45 +60,39 @@ def _no_function(name: str, args: list[CExpr]) -> errors.DBError:
 
 
 # -- generate_series ---------------------------------------------------------------------
-def _add_interval(ts: _dt.datetime, iv: Any, sign: int = 1) -> _dt.datetime:
-    months = iv.months * sign
-    if months:
-        total = ts.year * 12 + (ts.month - 1) + months
-        year, month = divmod(total, 12)
-        month += 1
-        day = min(ts.day, calendar.monthrange(year, month)[1])
-        ts = ts.replace(year=year, month=month, day=day)
-    return ts + _dt.timedelta(days=iv.days * sign, microseconds=iv.microseconds * sign)
-
-
 def _generate_series(comp: ExprCompiler, args: list[CExpr], name: str) -> Srf:
     if len(args) not in (2, 3):
         raise _no_function(name, args)
     types = [a.type for a in args[:2]]
     known = [t for t in types if t.oid != 705]
     if known and all(t.oid in (1082, 1114, 1184) for t in known):
-        t = T.TIMESTAMPTZ if any(x.oid == 1184 for x in known) else T.TIMESTAMP
+        # date → timestamptz, PostgreSQL's preferred type of the category, unless a
+        # timestamp argument makes (timestamp, timestamp, interval) the closer match
+        t = T.TIMESTAMP if any(x.oid == 1114 for x in known) and \
+            not any(x.oid == 1184 for x in known) else T.TIMESTAMPTZ
         if len(args) != 3:
             raise _no_function(name, args)
         bounds = [comp.coerce(a, t) for a in args[:2]]
         step = comp.coerce(args[2], T.INTERVAL)
+        from omendb_server.sql.functions_datetime import ts_plus_interval, zone
 
         def ts_series(values: list[Any], ctx: ExecContext) -> Iterable[tuple[Any, ...]]:
             a, b, st = values
             if a is None or b is None or st is None:
                 return
-            zero = _add_interval(a, st) - a
-            if zero == _dt.timedelta(0):
+            tz = zone(ctx) if t is T.TIMESTAMPTZ else None
+            nxt = ts_plus_interval(a, st, tz)
+            if nxt == a:
                 raise errors.InvalidParameterValue("step size cannot equal zero")
             v = a
-            if zero > _dt.timedelta(0):
+            if nxt > a:
                 while v <= b:
                     yield (v,)
-                    v = _add_interval(v, st)
+                    v = ts_plus_interval(v, st, tz)
             else:
                 while v >= b:
                     yield (v,)
-                    v = _add_interval(v, st)
+                    v = ts_plus_interval(v, st, tz)
 
         return Srf([(name, t)], bounds + [step], ts_series)
     t = comp._unify([a.type for a in args])

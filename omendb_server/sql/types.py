@@ -270,11 +270,11 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
     if s == 1082 and d in (1114, 1184):
         return lambda v, ctx: _date_to_ts(v, d, ctx)
     if s in (1114, 1184) and d == 1082:
-        return lambda v, ctx: _ts_local(v, ctx).date() if s == 1184 else v.date()
+        return lambda v, ctx: _ts_to_date(v, s == 1184, ctx)
     if s == 1114 and d == 1184:
         return with_typmod(lambda v, ctx: _localize(v, ctx))
     if s == 1184 and d == 1114:
-        return with_typmod(lambda v, ctx: _ts_local(v, ctx).replace(tzinfo=None))
+        return with_typmod(lambda v, ctx: _tstz_to_ts(v, ctx))
     if d == 2278:
         return lambda v, ctx: None
     if src.element is not None and dst.element is not None and src.category == "A" \
@@ -336,15 +336,58 @@ def _zone(ctx: FormatContext) -> _dt.tzinfo:
 
 
 def _localize(v: _dt.datetime, ctx: FormatContext) -> _dt.datetime:
-    return v.replace(tzinfo=_zone(ctx)).astimezone(_dt.timezone.utc)
+    """timestamp → timestamptz in the session zone."""
+    if type(v) is _dt.datetime:
+        try:
+            return v.replace(tzinfo=_zone(ctx)).astimezone(_dt.timezone.utc)
+        except OverflowError:
+            pass
+    return _far_shift(v, ctx, to_utc=True)
 
 
-def _ts_local(v: _dt.datetime, ctx: FormatContext) -> _dt.datetime:
-    return v.astimezone(_zone(ctx))
+def _far_shift(v: Any, ctx: FormatContext, to_utc: bool) -> Any:
+    """timestamp ↔ timestamptz for values beyond Python's years, at the zone's far offset."""
+    from omendb_server.datatypes import far_dates as fd
+    from omendb_server.datatypes.dates import far_offset_micros, micros_to_timestamp
+
+    if type(v) is fd.FarTimestamp and not v.finite:
+        return fd.FarTimestamp(v.micros, to_utc)
+    micros = fd.timestamp_micros(v)
+    offset = far_offset_micros(_zone(ctx), micros)
+    return micros_to_timestamp(micros - offset if to_utc else micros + offset, to_utc)
+
+
+def _tstz_to_ts(v: Any, ctx: FormatContext) -> Any:
+    if type(v) is _dt.datetime:
+        try:
+            return v.astimezone(_zone(ctx)).replace(tzinfo=None)
+        except OverflowError:
+            pass
+    return _far_shift(v, ctx, to_utc=False)
+
+
+def _ts_to_date(v: Any, with_tz: bool, ctx: FormatContext) -> Any:
+    from omendb_server.datatypes import far_dates as fd
+
+    if with_tz:
+        v = _tstz_to_ts(v, ctx)
+    if type(v) is _dt.datetime:
+        return v.date()
+    if not v.finite:
+        return fd.infinite_date(v.micros > 0)
+    return fd.date_from_days(v.micros // fd.USECS_PER_DAY)
 
 
 def _date_to_ts(v: _dt.date, d: int, ctx: FormatContext) -> _dt.datetime:
-    ts = _dt.datetime(v.year, v.month, v.day)
+    if type(v) is not _dt.date:
+        from omendb_server.datatypes import far_dates as fd
+        from omendb_server.datatypes.dates import micros_to_timestamp
+
+        if not v.finite:
+            return fd.infinite_timestamp(v.days > 0, d == 1184)
+        ts = micros_to_timestamp(v.days * fd.USECS_PER_DAY)
+    else:
+        ts = _dt.datetime(v.year, v.month, v.day)
     return _localize(ts, ctx) if d == 1184 else ts
 
 

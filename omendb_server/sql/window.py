@@ -361,17 +361,21 @@ class WindowAgg(ops.Operator):
 
 
 def _as_datetime(v: Any) -> Any:
-    if isinstance(v, _dt.date) and not isinstance(v, _dt.datetime):
-        return _dt.datetime.combine(v, _dt.time())
+    """A date as midnight of its day (RANGE offsets of dates are intervals)."""
+    from omendb_server.datatypes.far_dates import FarDate
+    from omendb_server.sql.functions_datetime import date_to_timestamp
+
+    if type(v) is _dt.date or type(v) is FarDate:
+        return date_to_timestamp(v)
     return v
 
 
 def _shift(v: Any, off: Any, sign: int) -> Any:
     """``v ± off`` for RANGE offsets: numbers, or dates/timestamps with an interval."""
     if isinstance(off, Interval):
-        from omendb_server.sql.srf import _add_interval
+        from omendb_server.sql.functions_datetime import ts_plus_interval
 
-        return _add_interval(_as_datetime(v), off, sign)
+        return ts_plus_interval(_as_datetime(v), off if sign > 0 else -off)
     return v + off if sign > 0 else v - off
 
 

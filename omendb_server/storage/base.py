@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import pyarrow as pa
 
-from omendb_server.datatypes import DEFAULT_CONTEXT, DataType
+from omendb_server.datatypes import DEFAULT_CONTEXT, DataType, far_dates
 
 Getter = Callable[[int], Any]
 
@@ -119,11 +119,26 @@ def column_getter(arr: pa.Array, t: DataType) -> Getter:
         return _with_nulls(arr, _binary_getter(arr))
     if pa.types.is_date32(at):
         days = _values_view(arr, "i")
-        return _with_nulls(arr, lambda p: _EPOCH_DATE + _DAY * days[p])
+
+        def get_date(p: int) -> Any:
+            try:
+                return _EPOCH_DATE + _DAY * days[p]
+            except OverflowError:  # BC, after 9999 or infinite (datatypes/far_dates.py)
+                return far_dates.date_from_unix_days(days[p])
+
+        return _with_nulls(arr, get_date)
     if pa.types.is_timestamp(at):
         us = _values_view(arr, "q")
-        epoch = _EPOCH_TSTZ if at.tz is not None else _EPOCH_TS
-        return _with_nulls(arr, lambda p: epoch + _US * us[p])
+        with_tz = at.tz is not None
+        epoch = _EPOCH_TSTZ if with_tz else _EPOCH_TS
+
+        def get_timestamp(p: int) -> Any:
+            try:
+                return epoch + _US * us[p]
+            except OverflowError:  # BC, after 9999 or infinite (datatypes/far_dates.py)
+                return far_dates.timestamp_from_unix_micros(us[p], with_tz)
+
+        return _with_nulls(arr, get_timestamp)
     # anything else (time, ...): Arrow's own conversion
     return lambda p: arr[p].as_py()
 

@@ -78,7 +78,24 @@ def _column_array(t: DataType, typmod: int, col: list[Any]) -> pa.Array:
     conv = _to_arrow(t)
     if conv is not None and t.oid not in _NATIVE:
         col = [None if v is None else conv(v) for v in col]
-    return pa.array(col, arrow_type(t))
+    try:
+        return pa.array(col, arrow_type(t))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        return _far_column_array(t, col)
+
+
+def _far_column_array(t: DataType, col: list[Any]) -> pa.Array:
+    """Dates/timestamps beyond Python's years or infinite (datatypes/far_dates.py) as their
+    Arrow integers (infinities at the integer bounds); what Arrow cannot hold even so
+    (time '24:00:00', timestamps after 294247 AD) as PostgreSQL's text, parsed on load."""
+    from omendb_server.datatypes.far_dates import unix_ints
+
+    if t.oid in (1082, 1114, 1184):
+        try:
+            return pa.array(unix_ints(col), pa.int32() if t.oid == 1082 else pa.int64()).cast(arrow_type(t))
+        except (pa.ArrowInvalid, OverflowError):
+            pass
+    return pa.array([None if v is None else t.text_out(v, DEFAULT_CONTEXT) for v in col], pa.string())
 
 
 def segment_table(types: list[DataType], names: list[str],

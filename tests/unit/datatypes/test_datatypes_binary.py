@@ -128,11 +128,23 @@ def test_binary_invalid_utf8() -> None:
     assert info.value.message == 'invalid byte sequence for encoding "UTF8": 0xc3 0x28'
 
 
-def test_binary_infinity_rejected() -> None:
-    with pytest.raises(errors.FeatureNotSupported):
-        T("timestamp").binary_in(b"\x7f\xff\xff\xff\xff\xff\xff\xff")
-    with pytest.raises(errors.FeatureNotSupported):
-        T("date").binary_in(b"\x7f\xff\xff\xff")
+def test_binary_infinity_round_trips() -> None:
+    """PostgreSQL's infinities are the integer bounds; they come back as they went in."""
+    for name, data in (("timestamp", b"\x7f\xff\xff\xff\xff\xff\xff\xff"),
+                       ("timestamptz", b"\x80\x00\x00\x00\x00\x00\x00\x00"),
+                       ("date", b"\x7f\xff\xff\xff"), ("date", b"\x80\x00\x00\x00")):
+        value = T(name).binary_in(data)
+        assert T(name).binary_out(value) == data
+        assert T(name).text_out(value).endswith("infinity")
+
+
+def test_binary_far_dates() -> None:
+    """BC and years after 9999 decode; values beyond PostgreSQL's range are 22008."""
+    assert T("date").text_out(T("date").binary_in((38 - 2451545).to_bytes(4, "big", signed=True))) == \
+        "4713-01-01 BC"
+    with pytest.raises(errors.DatetimeFieldOverflow):
+        T("date").binary_in((-1 - 2451545).to_bytes(4, "big", signed=True))
+    assert T("time").text_out(T("time").binary_in((86_400_000_000).to_bytes(8, "big"))) == "24:00:00"
 
 
 def test_binary_out_of_range_int() -> None:

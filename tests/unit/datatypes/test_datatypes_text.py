@@ -161,8 +161,13 @@ def test_date_text() -> None:
         assert roundtrip("date", text) == "2020-01-02"
     assert roundtrip("date", "02/01/2020", datestyle="ISO, DMY") == "2020-01-02"
     assert roundtrip("date", "epoch") == "1970-01-01"
-    with pytest.raises(errors.FeatureNotSupported):
-        T("date").text_in("infinity")
+    for text in ("infinity", "-infinity", "4713-01-01 BC", "10000-01-01", "5874897-12-31"):
+        assert roundtrip("date", text) == text
+    with pytest.raises(errors.InvalidDatetimeFormat):
+        T("date").text_in("+infinity")  # PostgreSQL 15 has no "+infinity" for dates
+    for text in ("5874898-01-01", "4714-11-23 BC"):
+        with pytest.raises(errors.DatetimeFieldOverflow):
+            T("date").text_in(text)
 
 
 def test_time_text() -> None:
@@ -170,6 +175,8 @@ def test_time_text() -> None:
     assert roundtrip("time", "03:04:05.1234567") == "03:04:05.123457"
     assert roundtrip("time", "03:04 PM") == "15:04:00"
     assert roundtrip("time", "03:04:05.500") == "03:04:05.5"
+    assert roundtrip("time", "24:00:00") == "24:00:00"
+    assert roundtrip("time", "23:59:59.9999999") == "24:00:00"
 
 
 def test_timestamp_text() -> None:
@@ -178,6 +185,9 @@ def test_timestamp_text() -> None:
     assert roundtrip("timestamp", "2020-01-02") == "2020-01-02 00:00:00"
     assert roundtrip("timestamp", "epoch") == "1970-01-01 00:00:00"
     assert roundtrip("timestamp", "2020-01-01 24:00:00") == "2020-01-02 00:00:00"
+    assert roundtrip("timestamp", "9999-12-31 24:00:00") == "10000-01-01 00:00:00"
+    assert roundtrip("timestamp", "0001-01-01 00:00:00 BC") == "0001-01-01 00:00:00 BC"
+    assert roundtrip("timestamp", "infinity") == "infinity"
 
 
 def test_timestamptz_text() -> None:
