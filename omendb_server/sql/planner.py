@@ -438,6 +438,7 @@ class Planner:
             distinct_on = self._distinct_on(distinct.args["on"], order, out_cols, out_compiler,
                                             hidden, width, sort_keys)
 
+        vec = None  # the vectorized aggregate, if the query got one
         if has_aggs:
             agg = out_compiler.agg
             assert agg is not None
@@ -531,6 +532,13 @@ class Planner:
 
             root = DistinctOn(root, distinct_on)
         root = self._limit(node, root, scope, ties_keys)
+        if sort_keys and type(root) is ops.Limit and getattr(vec, "top", False) is None and (
+                not hidden and having is None and distinct is None and not srfs.items
+                and (windows is None or not windows.defs)):
+            # ORDER BY ... LIMIT decided on the vectorized aggregate's arrays (vector_topk.py)
+            from omendb_server.sql.vector_topk import top_k
+
+            vec.top = top_k(vec, selects, sort_keys, root, scope)  # type: ignore[union-attr]
         if hidden:
             root = ops.Strip(root, width)
         if correlated is not None and (compiler.correlated or out_compiler.correlated):
