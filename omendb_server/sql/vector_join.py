@@ -372,6 +372,8 @@ class VectorJoinAggregate(ops.Aggregate):
         self.arg_nodes = arg_nodes
         self.consts = consts
         self.display = _display(plan)
+        #: ORDER BY ... LIMIT over the groups, when the planner could push it here
+        self.top: Any = None
 
     def title(self) -> str:
         return ("HashAggregate" if self.grouped else "Aggregate") + " (vectorized)"
@@ -392,6 +394,8 @@ class VectorJoinAggregate(ops.Aggregate):
         yield from out
 
     def _run(self, ctx: ExecContext) -> list[Row]:
+        from omendb_server.sql import vector_kernels as K
+
         joined = run_joins(ctx, self.plan, self.display)
         n = joined.n
         log.debug("vectorized join of %d tables: %d joined rows, %d delta rows read",
@@ -401,11 +405,15 @@ class VectorJoinAggregate(ops.Aggregate):
             gid, n_groups = group_ids([joined.column(i) for i in self.group_cols], n)
         else:
             gid, n_groups = np.zeros(n, dtype=np.int64), 1
-        from omendb_server.sql import vector_kernels as K
-
         mask = np.ones(n, dtype=np.bool_)
         counts = K.group_count(gid, mask, n_groups)
         present = np.arange(n_groups if (n or not self.grouped) else 0, dtype=np.int64)
+        first = _first_rows(gid, n_groups)
+        if self.top is not None and len(present) > 1:
+            present = self.top.select(ctx, self, joined, ev, gid, n_groups, counts, first,
+                                      present)
+            log.debug("vectorized ORDER BY ... LIMIT: %d of %d groups built", len(present),
+                      n_groups)
         states: dict[int, list[Any]] = {int(g): [ops._AggState(a) for a in self.aggs]
                                         for g in present}
         for j, (spec, arg) in enumerate(zip(self.aggs, self.arg_nodes)):
@@ -414,24 +422,31 @@ class VectorJoinAggregate(ops.Aggregate):
                     states[int(g)][j].count = int(counts[g])
                 continue
             seed_states(spec, j, ev.value(arg), gid, mask, n_groups, present, states, n, counts)
-        keys = self._group_keys(joined, gid, n_groups)
-        return [keys[g] + tuple(ops._final(st) for st in states[g]) for g in range(len(present))]
+        keys = self._group_keys(joined, first[present] if len(present) else present)
+        return [key + tuple(ops._final(st) for st in states[int(g)])
+                for key, g in zip(keys, present)]
 
-    def _group_keys(self, joined: _Joined, gid: np.ndarray, n_groups: int) -> list[Row]:
-        """Each group's key values as the row path reads them: from its first row."""
+    def _group_keys(self, joined: _Joined, rows: np.ndarray) -> list[Row]:
+        """The key values of the groups whose first joined rows are ``rows``, as the row
+        path reads them (base getters, delta tuples)."""
         if not self.group_cols:
-            return [()] * n_groups
-        first = np.full(n_groups, -1, dtype=np.int64)
-        first[gid[::-1]] = np.arange(len(gid) - 1, -1, -1, dtype=np.int64)
+            return [()] * len(rows)
         columns = []
         for i in self.group_cols:
             k, c = self.plan.col_map[i]
             rel = joined.rels[k]
             a = joined.idx[k]
-            rows = first if a is None else a[first]
+            at = rows if a is None else a[rows]
             assert rel is not None
-            columns.append([rel.value(int(r), c) for r in rows])
+            columns.append([rel.value(int(r), c) for r in at])
         return list(zip(*columns))
+
+
+def _first_rows(gid: np.ndarray, n_groups: int) -> np.ndarray:
+    """The first row of each group (groups are numbered by first appearance)."""
+    first = np.full(n_groups, -1, dtype=np.int64)
+    first[gid[::-1]] = np.arange(len(gid) - 1, -1, -1, dtype=np.int64)
+    return first
 
 
 def _visible_upper_bound(ctx: ExecContext, plan: JoinPlan) -> int:

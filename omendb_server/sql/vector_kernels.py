@@ -93,18 +93,82 @@ def hash_join_i64(build, bvalid, probe, pvalid):  # type: ignore[no-untyped-def]
 
     Pairs come in probe order and, for one probe row, in build order: the order in which
     the row path's hash join emits rows (it probes a dict of lists filled in build order).
-    Rows whose ``valid`` is False (a NULL key) match nothing. Open addressing over the
-    distinct build keys, one slot = (key, first row, last row, count) side by side so a
-    probe touches one cache line; rows with equal keys are chained in build order."""
+    Rows whose ``valid`` is False (a NULL key) match nothing. Dense keys (a range at most
+    a few times the build size, e.g. serial keys) use a direct-address table — a probe is
+    one array read, in key order when the probe side is clustered by key; other keys use
+    open addressing."""
+    n = build.shape[0]
+    lo = np.iinfo(np.int64).max
+    hi = np.iinfo(np.int64).min
+    for i in range(n):
+        if bvalid[i]:
+            k = build[i]
+            lo = min(lo, k)
+            hi = max(hi, k)
+    if hi < lo:  # no build row can match
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    span = np.uint64(hi) - np.uint64(lo)
+    if span < np.uint64(max(8 * n, 1 << 22)) and n < (1 << 31):
+        return _direct_join(build, bvalid, probe, pvalid, lo, hi)
+    return _open_join(build, bvalid, probe, pvalid)
+
+
+@njit(cache=True, nogil=True)
+def _direct_join(build, bvalid, probe, pvalid, lo, hi):  # type: ignore[no-untyped-def]
+    size = hi - lo + 1
+    slots = np.zeros((size, 2), dtype=np.int32)  # (first row + 1, count): one cache line
+    tail = np.zeros(size, dtype=np.int32)
+    nxt = np.full(build.shape[0], -1, dtype=np.int32)
+    for i in range(build.shape[0]):
+        if not bvalid[i]:
+            continue
+        s = build[i] - lo
+        if slots[s, 0] == 0:
+            slots[s, 0] = i + 1
+        else:
+            nxt[tail[s]] = i
+        tail[s] = i
+        slots[s, 1] += 1
+    m = probe.shape[0]
+    found = np.full(m, -1, dtype=np.int32)
+    total = 0
+    for j in range(m):
+        k = probe[j]
+        if pvalid[j] and lo <= k <= hi:
+            s = k - lo
+            if slots[s, 0]:
+                found[j] = slots[s, 0] - 1
+                total += slots[s, 1]
+    return _emit(found, nxt, total)
+
+
+@njit(cache=True, nogil=True)
+def _emit(found, nxt, total):  # type: ignore[no-untyped-def]
+    out_p = np.empty(total, dtype=np.int64)
+    out_b = np.empty(total, dtype=np.int64)
+    w = 0
+    for j in range(found.shape[0]):
+        i = found[j]
+        while i != -1:
+            out_p[w] = j
+            out_b[w] = i
+            w += 1
+            i = nxt[i]
+    return out_p, out_b
+
+
+@njit(cache=True, nogil=True)
+def _open_join(build, bvalid, probe, pvalid):  # type: ignore[no-untyped-def]
     n = build.shape[0]
     bits = _hash_bits(n)
     cap = 1 << bits
     mask = cap - 1
     shift = np.uint64(64 - bits)
     mult = np.uint64(0x9E3779B97F4A7C15)
+    # one slot = (key, first row, last row, count) side by side: a probe reads one cache line
     slots = np.empty((cap, 4), dtype=np.int64)
     slots[:, 1] = -1
-    nxt = np.full(n, -1, dtype=np.int64)
+    nxt = np.full(n, -1, dtype=np.int32)
     for i in range(n):
         if not bvalid[i]:
             continue
@@ -121,7 +185,7 @@ def hash_join_i64(build, bvalid, probe, pvalid):  # type: ignore[no-untyped-def]
         slots[h, 2] = i
         slots[h, 3] += 1
     m = probe.shape[0]
-    found = np.full(m, -1, dtype=np.int64)
+    found = np.full(m, -1, dtype=np.int32)
     total = 0
     for j in range(m):
         if not pvalid[j]:
@@ -134,17 +198,7 @@ def hash_join_i64(build, bvalid, probe, pvalid):  # type: ignore[no-untyped-def]
                 total += slots[h, 3]
                 break
             h = (h + 1) & mask
-    out_p = np.empty(total, dtype=np.int64)
-    out_b = np.empty(total, dtype=np.int64)
-    w = 0
-    for j in range(m):
-        i = found[j]
-        while i != -1:
-            out_p[w] = j
-            out_b[w] = i
-            w += 1
-            i = nxt[i]
-    return out_p, out_b
+    return _emit(found, nxt, total)
 
 
 def warm_up() -> None:
@@ -158,4 +212,6 @@ def warm_up() -> None:
     group_sum_f64(gid, mask, floats, 1)
     group_minmax_i64(gid, mask, ints, 1)
     group_minmax_f64(gid, mask, floats, 1)
-    hash_join_i64(ints, mask, ints, mask)
+    hash_join_i64(ints, mask, ints, mask)  # dense keys: the direct-address table
+    sparse = ints * (1 << 40)
+    hash_join_i64(sparse, mask, sparse, mask)  # sparse keys: open addressing

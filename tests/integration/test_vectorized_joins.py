@@ -94,6 +94,19 @@ QUERIES = [
     "SELECT count(*) FROM {f} JOIN {d1} ON f.amt = d1.amt2",
     # no rows pass a filter
     "SELECT count(*), sum(f.qty) FROM {f} JOIN {d1} ON f.a = d1.id WHERE f.qty > 1000",
+    # ORDER BY ... LIMIT decided on the group arrays: NULL keys, DESC, OFFSET, ties
+    """SELECT f.n, count(*), min(d1.amt2), max(f.dt) FROM {f} JOIN {d1} ON f.a = d1.id
+       GROUP BY f.n ORDER BY f.n NULLS FIRST LIMIT 4""",
+    """SELECT f.n AS n, count(*) FROM {f} JOIN {d1} ON f.a = d1.id GROUP BY f.n
+       ORDER BY n DESC LIMIT 3 OFFSET 1""",
+    """SELECT f.qty, sum(f.fl), min(f.fl) FROM {f} JOIN {d1} ON f.a = d1.id GROUP BY f.qty
+       ORDER BY 2 DESC NULLS LAST, 1 LIMIT 5""",
+    """SELECT d1.grp, f.c, count(*) FROM {f} JOIN {d1} ON f.a = d1.id GROUP BY d1.grp, f.c
+       ORDER BY 3 DESC LIMIT 4""",
+    """SELECT d1.name, sum(f.qty) FROM {f} JOIN {d1} ON f.a = d1.id GROUP BY d1.name
+       ORDER BY d1.name DESC LIMIT 5 OFFSET 1000""",
+    """SELECT d2.label, max(f.amt) FROM {f} JOIN {d2} ON f.b = d2.code GROUP BY d2.label
+       ORDER BY 2, 1 LIMIT 2""",
 ]
 
 
@@ -144,6 +157,8 @@ def test_vectorized_joins_match_row_path(server):
         _check_all(c, "all rows in the base")
         ran = _vectorized_runs(server) - before
         assert ran == len(QUERIES), server.output()
+        # the ORDER BY ... LIMIT queries built only the groups they return
+        assert server.output(whole=True).count("groups built") >= 8, server.output()
 
         # base + delta: promoted base rows, new rows, deleted rows, new keys and duplicates
         c.execute("UPDATE f SET qty = qty + 1, amt = amt * 2, fl = NULL WHERE k % 10 = 0")
