@@ -129,6 +129,11 @@ class Database:
         self.store.put_json("databases", names)
 
     # -- statements ------------------------------------------------------------------------------
+    def catalog_version(self) -> int:
+        """The committed catalog's version: it changes with every committed DDL, so a plan
+        made under one version is valid while it is still current (the plan cache key)."""
+        return self.tm.catalog.version
+
     def catalog_for(self, txn: Transaction | None) -> Catalog:
         return self.tm.catalog_for(txn)
 

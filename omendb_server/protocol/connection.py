@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any, Callable
+from typing import Any
 
 from omendb_server import config, errors
 from omendb_server.auth import ScramExchange
 from omendb_server.datatypes import DataType, FormatContext
 from omendb_server.protocol import backend as be
 from omendb_server.protocol import frontend as fe
+from omendb_server.protocol.fast_paths import (
+    BindTemplate,
+    Encoder,
+    SimpleTemplate,
+    make_encoders,
+    text_encoder,
+)
 from omendb_server.session import Session
 from omendb_server.sql import OutputColumn, split_statements
 from omendb_server.sql.copy import CopyPlan
@@ -49,33 +56,6 @@ def startup_parameters(session: Session) -> list[tuple[str, str]]:
     ]
 
 
-Encoder = Callable[[Any, FormatContext], bytes]
-
-
-def _text_encoder(t: DataType) -> Encoder:
-    oid = t.oid
-    if oid in (20, 21, 23, 26):
-        return lambda v, ctx: str(v).encode()
-    if oid in (25, 1043, 19, 705, 114):
-        return lambda v, ctx: v.encode()
-    out = t.text_out
-    return lambda v, ctx: out(v, ctx).encode()
-
-
-def _binary_encoder(t: DataType) -> Encoder:
-    out = t.binary_out
-    return lambda v, ctx: out(v, ctx)
-
-
-def _make_encoders(columns: list[OutputColumn], fmts: list[int]) -> list[Encoder]:
-    n = len(fmts)
-    out = []
-    for i, c in enumerate(columns):
-        f = 0 if n == 0 else (fmts[0] if n == 1 else fmts[i])
-        out.append(_binary_encoder(c.type) if f == 1 else _text_encoder(c.type))
-    return out
-
-
 class _CopyIn:
     """A COPY FROM STDIN in progress: data is buffered and inserted in chunks."""
 
@@ -87,103 +67,6 @@ class _CopyIn:
         self.state: dict[str, Any] = {}
         self.buffer: list[bytes] = []
         self.size = 0
-
-
-class _BindTemplate:
-    """The fixed bytes of a repeated Bind [+ Describe] + Execute + Sync packet for one
-    prepared point query, so the next packet is answered by comparing bytes and decoding
-    only the parameter (DESIGN.md, Connections: a driver re-sends the same packet with one
-    value changed). Learned from a packet the general fast path has just answered; every
-    condition that path checks is either fixed by the bytes compared (statement name,
-    formats, parameter count, Execute/Sync) or re-checked per packet (same statement
-    object, no transaction, session not failed), so a hit answers exactly as that path
-    would. Anything else — a NULL parameter, a notice to deliver, an error — goes back
-    to the general path."""
-
-    __slots__ = ("decode", "empty_reply", "encoders", "fast", "fixed_len", "head", "param_at",
-                 "prefix", "stmt", "tail")
-
-    def __init__(self, head: bytes, param_at: int, fixed_len: int, tail: bytes, stmt: Any,
-                 fast: Any, decode: Callable[[bytes, FormatContext], Any],
-                 encoders: list[Encoder], row_description: bytes) -> None:
-        self.head = head
-        self.param_at = param_at
-        self.fixed_len = fixed_len
-        self.tail = tail
-        self.stmt = stmt
-        self.fast = fast
-        self.decode = decode
-        self.encoders = encoders
-        #: BindComplete [+ RowDescription when the packet has a Describe]
-        self.prefix = be.BIND_COMPLETE + row_description
-        self.empty_reply = self.prefix + be.select_complete(0) + be.READY_IDLE
-
-    @classmethod
-    def learn(cls, data: bytes, b_end: int, bind: fe.Bind, stmt: Any, fast: Any,
-              row_description: bytes) -> _BindTemplate | None:
-        if len(bind.params) != 1 or bind.params[0] is None or bind.portal:
-            return None
-        raw = bind.params[0]
-        n = len(raw)
-        # the parameter is the last field before the result-format list: find it from the end
-        nres = len(bind.result_formats)
-        param_end = b_end - 2 - 2 * nres
-        param_at = param_end - n - 4  # its Int32 length
-        if param_at < 5 or data[param_at + 4:param_end] != raw:
-            return None
-        t = stmt.param_types[0]
-        fmts = bind.param_formats
-        if fmts and fmts[0] == 1:
-            binary_in = t.binary_in
-            decode = lambda raw, ctx: binary_in(raw, -1, ctx)
-        else:
-            text_in = t.text_in
-
-            def decode(raw: bytes, ctx: FormatContext) -> Any:
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise errors.CharacterNotInRepertoire(
-                        'invalid byte sequence for encoding "UTF8"') from None
-                return text_in(text, -1, ctx)
-        encoders = stmt.encoders(bind.result_formats, _make_encoders)
-        return cls(data[5:param_at], param_at, b_end - 1 - n, data[param_end:], stmt, fast,
-                   decode, encoders, row_description)
-
-    def run(self, conn: Connection, session: Session, data: bytes) -> bool:
-        """Answer ``data`` if it matches this template; False sends it the general way."""
-        at = self.param_at
-        n = int.from_bytes(data[at:at + 4], "big", signed=True)
-        if n < 0 or int.from_bytes(data[1:5], "big") != self.fixed_len + n:
-            return False
-        end = at + 4 + n
-        if data[end:] != self.tail or session.failed:
-            return False
-        stmt = self.stmt
-        if session.prepared.get(stmt.name) is not stmt:
-            return False
-        ctx = session.format_context()
-        try:
-            value = self.decode(data[at + 4:end], ctx)
-            rows = session.db.point_rows(self.fast, [value], session, ctx)
-        except Exception:  # noqa: BLE001 - the general path raises it again and reports it
-            return False
-        if session.notices or session.reported_changes:
-            return False  # (a read-only lookup adds none; be safe)
-        if rows:
-            encoders = self.encoders
-            data_row = be.data_row
-            out = [self.prefix]
-            for row in rows:
-                out.append(data_row([None if v is None else enc(v, ctx)
-                                     for v, enc in zip(row, encoders)]))
-            out.append(be.select_complete(len(rows)))
-            out.append(be.READY_IDLE)
-            conn.pending.append(b"".join(out))
-        else:
-            conn.pending.append(self.empty_reply)
-        conn.flush_now = True
-        return True
 
 
 class Connection:
@@ -214,8 +97,10 @@ class Connection:
         self._pending_sql: list[tuple[str, Lifted | None]] = []
         #: (columns, RowDescription, encoders) of the last simple-Query result with rows.
         self._text_description: tuple[Any, bytes, list[Encoder]] = (None, b"", [])
+        #: Lifted simple-Query point queries by their lifted text (SimpleTemplate).
+        self._simple_templates: dict[str, SimpleTemplate] = {}
         #: The byte layout of the last prepared point query's Bind..Sync packet.
-        self._bind_template: _BindTemplate | None = None
+        self._bind_template: BindTemplate | None = None
 
     # -- output helpers -------------------------------------------------------------------
     def _send(self, data: bytes) -> None:
@@ -428,13 +313,13 @@ class Connection:
             return True
         if fast is not None and not session.notices:
             desc = self._row_description(stmt, bind.result_formats) if describe else b""
-            self._bind_template = _BindTemplate.learn(data, b_end, bind, stmt, fast, desc)
+            self._bind_template = BindTemplate.learn(data, b_end, bind, stmt, fast, desc)
         # One bytes object per response: BindComplete, rows, CommandComplete, ReadyForQuery.
         out = [be.BIND_COMPLETE]
         if describe:
             out.append(self._row_description(stmt, bind.result_formats))
         if plan.columns is not None and rows:
-            encoders = stmt.encoders(bind.result_formats, _make_encoders)
+            encoders = stmt.encoders(bind.result_formats, make_encoders)
             data_row = be.data_row
             for row in rows:
                 out.append(data_row([None if v is None else enc(v, ctx)
@@ -518,8 +403,27 @@ class Connection:
             self._send(be.EMPTY_QUERY_RESPONSE)
             self._send(be.ready_for_query(session.status))
             return
+        lifted = statements[0][1]
+        if (lifted is not None and len(statements) == 1 and session.txn is None
+                and not session.failed):
+            template = self._simple_templates.get(lifted[0])
+            if template is not None:
+                reply = template.run(session, lifted[1])
+                if reply is not None:
+                    self._send(reply)
+                    return
         self._pending_sql = statements
         self._run_pending()
+
+    def _learn_simple(self, session: Session, lifted: Lifted, plan: Any,
+                      catalog_version: int, search_path: str) -> None:
+        """Remember a lifted point query that just ran outside a transaction block."""
+        if len(self._simple_templates) >= 64:
+            self._simple_templates.clear()
+        described = self._text_description
+        self._simple_templates[lifted[0]] = SimpleTemplate(
+            plan, tuple(oid for _, oid in lifted[1]), catalog_version, search_path,
+            described[1], described[2])
 
     def _run_pending(self) -> None:
         """Run the remaining statements of a simple Query (a COPY FROM STDIN pauses it)."""
@@ -530,6 +434,8 @@ class Connection:
             try:
                 if session.failed:
                     session._check_not_failed_for(stmt_sql)
+                catalog_version = session.db.catalog_version()
+                search_path = session.settings.get("search_path", "")
                 plan, params = session.prepare_simple(stmt_sql, lifted)
                 if isinstance(plan, CopyPlan):
                     if self._start_copy(plan, extended=False):
@@ -543,9 +449,12 @@ class Connection:
                     if described[0] is not columns:  # a plan's columns list is one object
                         described = self._text_description = (
                             columns, be.row_description(self._fields(columns, [0])),
-                            [_text_encoder(c.type) for c in columns])
+                            [text_encoder(c.type) for c in columns])
                     self._send(described[1])
                     self._send_rows(result.rows, described[2], session.format_context())
+                    if (lifted is not None and getattr(plan, "fast", None) is not None
+                            and session.txn is None and params and not self._pending_sql):
+                        self._learn_simple(session, lifted, plan, catalog_version, search_path)
                 self._send(be.command_complete(result.tag))
             except errors.DBError as e:
                 if isinstance(e, errors.ProtocolViolation):
@@ -567,7 +476,7 @@ class Connection:
         self.flush_now = True
 
     # -- COPY ------------------------------------------------------------------------------
-    def _start_copy(self, plan: "CopyPlan", extended: bool) -> bool:
+    def _start_copy(self, plan: CopyPlan, extended: bool) -> bool:
         """Begin a COPY. Returns True when it waits for client data (FROM STDIN)."""
         session = self.session
         assert session is not None
@@ -743,7 +652,7 @@ class Connection:
         self._drain_notices()
         cols = portal.stmt.plan.columns
         if cols is not None and rows:
-            self._send_rows(rows, portal.stmt.encoders(portal.result_formats, _make_encoders),
+            self._send_rows(rows, portal.stmt.encoders(portal.result_formats, make_encoders),
                             session.format_context())
         if tag is None:
             self._send(be.PORTAL_SUSPENDED)

@@ -134,3 +134,34 @@ def test_simple_queries_of_one_shape(omendb_server, accounts):
         assert msgs[0].type == "E" and msgs[0].sqlstate == "22P02"
         msgs = c.simple(f"SELECT n FROM {accounts} WHERE id = 7; SELECT n FROM {accounts} WHERE id = 8")
         assert [m.text_row() for m in msgs if m.type == "D"] == [["70"], ["80"]]
+
+
+def test_simple_point_query_replanned_after_ddl_and_search_path(omendb_server, unique_name):
+    """A remembered simple point query is used only while the catalog and search_path
+    are those it was planned under."""
+    s, kv = unique_name("s"), unique_name("kv")
+    with pw.connect(omendb_server) as c, pw.connect(omendb_server) as ddl:
+        c.simple(f"CREATE SCHEMA {s}; CREATE TABLE {s}.kv (k int PRIMARY KEY, v text);"
+                 f"INSERT INTO {s}.kv VALUES (1, 'one'), (2, 'two');"
+                 f"CREATE TABLE {kv} (k int PRIMARY KEY, v text);"
+                 f"INSERT INTO {kv} VALUES (1, 'public one')")
+        q = f"SELECT v FROM {s}.kv WHERE k = %d"
+        assert [c.simple(q % i)[1].text_row() for i in (1, 2, 1)] == [["one"], ["two"], ["one"]]
+        ddl.simple(f"ALTER TABLE {s}.kv RENAME COLUMN v TO w")  # another session's DDL
+        msgs = c.simple(q % 2)
+        assert msgs[0].type == "E" and msgs[0].sqlstate == "42703"
+        ddl.simple(f"ALTER TABLE {s}.kv RENAME COLUMN w TO v; ALTER TABLE {s}.kv ADD COLUMN x int")
+        assert c.simple(q % 2)[1].text_row() == ["two"]
+        # the same text resolves along another search_path once it changes
+        c.simple(f"CREATE TABLE {s}.{kv} (k int PRIMARY KEY, v text);"
+                 f"INSERT INTO {s}.{kv} VALUES (1, 'schema one')")
+        t = f"SELECT v FROM {kv} WHERE k = %d"
+        assert c.simple(t % 1)[1].text_row() == ["public one"]
+        assert c.simple(t % 1)[1].text_row() == ["public one"]
+        c.simple(f"SET search_path = {s}, public")
+        assert c.simple(t % 1)[1].text_row() == ["schema one"]
+        # and inside a transaction block it sees the block's own writes
+        c.simple(f"BEGIN; UPDATE {s}.kv SET v = 'mine' WHERE k = 1")
+        assert c.simple(q % 1)[1].text_row() == ["mine"]
+        assert ddl.simple(q % 1)[1].text_row() == ["one"]
+        c.simple("ROLLBACK")
