@@ -362,6 +362,12 @@ class Planner:
             named[w.name] = w
         windows = WindowPlanner(self, named) if has_windows else None
         srfs = SrfCollector(self)
+        vec_rows = None  # the vectorized join producing the rows, if the query got one
+        if not has_aggs and not has_windows and not locks and joins:
+            from omendb_server.sql.vector_join_rows import vector_join_rows
+
+            vec_rows = vector_join_rows(self, node, source, scope)
+            source = vec_rows or source
 
         out_compiler = compiler
         grouping = None
@@ -539,6 +545,11 @@ class Planner:
             from omendb_server.sql.vector_topk import top_k
 
             vec.top = top_k(vec, selects, sort_keys, root, scope)  # type: ignore[union-attr]
+        if type(root) is ops.Limit and vec_rows is not None and (
+                distinct is None and not srfs.items):
+            from omendb_server.sql.vector_join_rows import push_top
+
+            push_top(vec_rows, all_cols, sort_keys, root)
         if hidden:
             root = ops.Strip(root, width)
         if correlated is not None and (compiler.correlated or out_compiler.correlated):
