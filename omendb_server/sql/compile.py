@@ -18,6 +18,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from omendb_server import errors
 from omendb_server.catalog import Catalog
 from omendb_server.datatypes import DataType
+from omendb_server.sql import pg_syntax
 from omendb_server.sql.databases import is_database_statement, plan_database_statement
 from omendb_server.sql.plan import Plan
 from omendb_server.sql.planner import Planner
@@ -76,47 +77,26 @@ def parse_sql(sql: str) -> exp.Expression:
     return tree
 
 
-def typed_literal_parens(sql: str) -> str:
-    """``date '2024-01-01'::text`` → ``(date '2024-01-01')::text``.
-
-    In PostgreSQL a typed literal binds tighter than ``::`` (the cast applies to the date);
-    sqlglot casts the string first and types the result, which changes both the value
-    (``date '...'::timestamp`` stays a date) and the column name. Its parser is compiled,
-    so the fix is made on the tokens: parentheses around each typed literal that a ``::``
-    follows. Only runs on cache misses of statements that contain ``'`` and ``::``."""
-    if "::" not in sql or "'" not in sql:
-        return sql
-    from sqlglot.dialects.postgres import Postgres
-    from sqlglot.tokens import TokenType
-
-    try:
-        tokens = Postgres().tokenize(sql)
-    except TokenError:
-        return sql
-    type_tokens = Postgres.Parser.TYPE_TOKENS
-    spans: list[tuple[int, int]] = []
-    for j in range(1, len(tokens) - 1):
-        if tokens[j].token_type != TokenType.STRING or tokens[j + 1].token_type != TokenType.DCOLON:
-            continue
-        start = j - 1
-        words = [t.text.lower() for t in tokens[max(0, j - 4):j]]
-        if len(words) == 4 and words[1:] in (["with", "time", "zone"], ["without", "time", "zone"]):
-            start = j - 4
-        if tokens[start].token_type not in type_tokens or \
-                (start > 0 and tokens[start - 1].token_type in (TokenType.DCOLON, TokenType.DOT)):
-            continue
-        spans.append((tokens[start].start, tokens[j].end + 1))
-    for begin, end in reversed(spans):
-        sql = f"{sql[:begin]}({sql[begin:end]}){sql[end:]}"
-    return sql
-
-
 def _parse_one(sql: str) -> exp.Expression:
-    try:
-        trees = sqlglot.parse(qualify_oid_arrays(space_out_parameters(typed_literal_parens(sql))),
-                              read="postgres")
-    except (ParseError, TokenError) as e:
-        raise _syntax_error(sql, e) from None
+    text = qualify_oid_arrays(space_out_parameters(pg_syntax.prepare(sql)))
+    first: Exception | None = None
+    for _ in range(8):
+        try:
+            trees = sqlglot.parse(text, read="postgres")
+            break
+        except (ParseError, TokenError) as e:
+            first = first or e
+            renamed = _rename_misparsed_call(text, e)
+            if renamed is None:
+                raise _syntax_error(sql, first) from None
+            text = renamed
+    else:
+        raise _syntax_error(sql, first)  # type: ignore[arg-type]
+    if text is not sql and _RENAMED in text:
+        for trees_node in trees:
+            for call in (trees_node.find_all(exp.Anonymous) if trees_node is not None else ()):
+                if call.name.startswith(_RENAMED):
+                    call.set("this", call.name[len(_RENAMED):])
     trees = [t for t in trees if t is not None]
     if len(trees) != 1:
         raise errors.SyntaxError("cannot insert multiple commands into a prepared statement",
@@ -125,8 +105,45 @@ def _parse_one(sql: str) -> exp.Expression:
     if isinstance(tree, exp.Command):
         word = str(tree.this).split()[0] if tree.this else sql.split()[0]
         raise errors.SyntaxError(f'syntax error at or near "{word}"')
+    pg_syntax.check_tree(tree)
     # PostgreSQL folds unquoted identifiers to lower case (CREATE TABLE Foo is "foo")
     return normalize_identifiers(tree, dialect="postgres")
+
+
+_RENAMED = "omendb_wrong_arity__"
+_ARITY_ERRORS = ("Required keyword: ", "The number of provided arguments")
+
+
+def _rename_misparsed_call(text: str, e: Exception) -> str | None:
+    """sqlglot refuses a known function called with the wrong number of arguments
+    (``repeat('x', 3, 4)``, ``max()``); PostgreSQL parses it and then finds no such
+    function (42883). Renaming the call (back after parsing) makes sqlglot parse a plain
+    call, which function resolution then rejects with PostgreSQL's message."""
+    details = getattr(e, "errors", None) or []
+    description = str(details[0].get("description", "")) if details else ""
+    if not description.startswith(_ARITY_ERRORS):
+        return None
+    m = re.search(r"<class 'sqlglot\.expressions\.[\w.]*?(\w+)'>", description)
+    if m is not None and not issubclass(getattr(exp, m.group(1), exp.Expression), exp.Func):
+        return None  # a missing part of some other construct: a plain syntax error
+    line, col = details[0].get("line"), details[0].get("col")
+    if not line or not col:
+        return None
+    lines = text.split("\n")
+    end = sum(len(x) + 1 for x in lines[: line - 1]) + col  # just past the call's ")"
+    depth = 0
+    for i in range(min(end, len(text)) - 1, -1, -1):
+        ch = text[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            depth -= 1
+            if depth == 0:
+                m = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", text[:i])
+                if m is None:
+                    return None
+                return f"{text[:m.start()]}{_RENAMED}{m.group(1).lower()}{text[m.end():]}"
+    return None
 
 
 def _syntax_error(sql: str, e: Exception) -> errors.DBError:

@@ -140,12 +140,45 @@ def _load_modules() -> None:
     )
 
 
+#: PostgreSQL 15 built-ins declared with VARIADIC or DEFAULT arguments (pg_proc's
+#: provariadic <> 0 or pronargdefaults > 0): their argument count is not fixed.
+_FLEXIBLE_ARITY = frozenset((
+    "concat", "concat_ws", "cume_dist", "dense_rank", "format", "is_normalized",
+    "json_build_array", "json_build_object", "json_extract_path", "json_extract_path_text",
+    "json_populate_record", "json_populate_recordset", "jsonb_build_array", "jsonb_build_object",
+    "jsonb_delete", "jsonb_extract_path", "jsonb_extract_path_text", "jsonb_insert",
+    "jsonb_path_exists", "jsonb_path_exists_tz", "jsonb_path_match", "jsonb_path_match_tz",
+    "jsonb_path_query", "jsonb_path_query_array", "jsonb_path_query_array_tz",
+    "jsonb_path_query_first", "jsonb_path_query_first_tz", "jsonb_path_query_tz", "jsonb_set",
+    "jsonb_set_lax", "make_interval", "normalize", "num_nonnulls", "num_nulls", "parse_ident",
+    "percent_rank", "rank", "pg_terminate_backend", "pg_promote"))
+_ARITIES: dict[str, frozenset[int]] = {}
+
+
+def _arities() -> dict[str, frozenset[int]]:
+    """Built-in function name → its argument counts, from PostgreSQL's pg_proc rows."""
+    if not _ARITIES:
+        from omendb_server.catalog.pg_catalog_data import PG_PROC_ROWS
+
+        counts: dict[str, set[int]] = {}
+        for row in PG_PROC_ROWS:
+            if row[2] == "f":  # plain functions; aggregates and windows are resolved elsewhere
+                counts.setdefault(row[1], set()).add(row[5])
+        _ARITIES.update({k: frozenset(v) for k, v in counts.items() if k not in _FLEXIBLE_ARITY})
+    return _ARITIES
+
+
 def compile_function(comp: ExprCompiler, node: exp.Expression, name: str) -> CExpr:
     from omendb_server.sql.expr import CExpr
 
     if not REGISTRY:
         _load_modules()
     arg_nodes = _args(node)
+    # A plain call (sqlglot's own nodes check their arguments, and may add defaults) that no
+    # overload takes this many arguments for: PostgreSQL's 42883, whatever the handler does.
+    allowed = _arities().get(name) if isinstance(node, exp.Anonymous) else None
+    if allowed is not None and len(arg_nodes) not in allowed:
+        raise undefined_function(name, [comp.compile(a).type for a in arg_nodes])
     handler = REGISTRY.get(name)
     if handler is not None:
         return handler(Call(comp, node, name, arg_nodes))

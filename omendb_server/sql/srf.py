@@ -63,6 +63,11 @@ def _no_function(name: str, args: list[CExpr]) -> errors.DBError:
 def _generate_series(comp: ExprCompiler, args: list[CExpr], name: str) -> Srf:
     if len(args) not in (2, 3):
         raise _no_function(name, args)
+    if all(a.type.oid == 705 for a in args):
+        # int4, int8, numeric (and, with three, the timestamp forms) fit equally well
+        raise errors.DBError(
+            f"function {name}({', '.join(['unknown'] * len(args))}) is not unique", "42725",
+            hint="Could not choose a best candidate function. You might need to add explicit type casts.")
     types = [a.type for a in args[:2]]
     known = [t for t in types if t.oid != 705]
     if known and all(t.oid in (1082, 1114, 1184) for t in known):

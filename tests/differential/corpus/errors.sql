@@ -112,3 +112,30 @@ SELECT exp(1000::float8);
 SELECT factorial(-1);
 SELECT 1 << 100, 1::int8 << 70;
 SELECT lcm(2147483647, 2147483646);
+-- wrong calls and grammar PostgreSQL rejects (sqlglot accepts or misreads)
+SELECT count(DISTINCT *) FROM d_emp;
+SELECT sum() FROM d_emp;
+SELECT lower(), upper('a', 'b');
+SELECT substr();
+SELECT length();
+SELECT repeat('x');
+SELECT left('abc');
+SELECT abs(1, 2);
+SELECT interval '1 day' - 2.5;
+SELECT interval '1' day + 1;
+SELECT '1 day'::interval + 1;
+SELECT interval '2 hours' * 2, interval '1 day' + interval '1', interval '1 day' + (interval '1 hour');
+SELECT generate_series('1', '3');
+SELECT generate_series('a', 'b', 1);
+SELECT * FROM d_emp e CROSS JOIN d_dept d USING (id);
+SELECT * FROM d_emp e NATURAL JOIN d_dept d ON e.id = d.id;
+SELECT "" FROM d_emp;
+SELECT ARRAY[[1, 2], [3, 4]][1][2];
+SELECT (ARRAY[1, 2])[2], (ARRAY[[1, 2], [3, 4]])[2][1];
+SELECT 'a' 'b';
+SELECT 'a'
+  'b' AS ab, 'c'
+'d';
+SELECT timestamp '2024-01-01 10:00'::date, time '10:00'::text, interval '1 day'::text, int4 '7'::int8;
+SELECT date '2024-01-01'::text || 'x';
+SELECT 1 IS OF (integer);
