@@ -68,18 +68,35 @@ def keys_int64(left: list[Vec], right: list[Vec], n_left: int, n_right: int
     return lcode, lvalid, rcode, rvalid
 
 
-def join_indices(left: list[Vec], right: list[Vec], n_left: int, n_right: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def join_indices(left: list[Vec], right: list[Vec], n_left: int, n_right: int,
+                 build_left: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(left row, right row) index pairs of the inner equi-join on ``left`` = ``right``
-    (element-wise), in the order the row path's hash join produces them."""
+    (element-wise), in the order the row path's hash join produces them. The build side
+    is ``build_left``, or BalancedHashJoin's choice when None."""
     for a, b in zip(left, right):
         if a.kind != b.kind or a.kind not in ("int", "date", "dec", "text"):
             raise _Fallback(f"join key of kinds {a.kind} and {b.kind}")
         if a.kind == "text" and a.blank_padded != b.blank_padded:
             raise _Fallback("char(n) joined with text")
     lk, lv, rk, rv = keys_int64(left, right, n_left, n_right)
-    if build_is_left(n_left, n_right):
+    if build_left is None:
+        build_left = build_is_left(n_left, n_right)
+    if build_left:
         probe, build = K.hash_join_i64(lk, lv, rk, rv)
         return build, probe
     probe, build = K.hash_join_i64(rk, rv, lk, lv)
     return probe, build
+
+
+def left_outer(li: np.ndarray, ri: np.ndarray, n_left: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inner pairs in left order (from a join that hashed the right side) plus, in its
+    place, one (row, -1) pair for every left row without a partner: the row path's
+    LEFT join order."""
+    has = np.zeros(n_left, dtype=np.bool_)
+    has[li] = True
+    alone = np.flatnonzero(~has)
+    if not len(alone):
+        return li, ri
+    rows = np.concatenate([li, alone])
+    order = np.argsort(rows, kind="stable")
+    return rows[order], np.concatenate([ri, np.full(len(alone), -1, dtype=np.int64)])[order]

@@ -36,7 +36,7 @@ from omendb_server.sql import join_ops, vector_rel
 from omendb_server.sql import operators as ops
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import AggSpec, Scope
-from omendb_server.sql.vector_hashjoin import join_indices
+from omendb_server.sql.vector_hashjoin import join_indices, left_outer
 from omendb_server.sql.vectorized import (
     MIN_BASE_ROWS,
     Vec,
@@ -76,6 +76,7 @@ class _Step:
     rcols: list[int]
     residual: exp.Expression | None
     text: str
+    kind: str = "inner"  # or "left" (the row path's HashJoin: builds on the right)
 
 
 @dataclass
@@ -135,23 +136,30 @@ def _leaf(op: ops.Operator) -> tuple[int, Any] | None:
     return None
 
 
-def _row_chain(source: ops.Operator, n_items: int) -> list[tuple[int, Any]] | None:
-    """The row plan's leaves in join order if it is a left-deep chain of inner
-    BalancedHashJoins over [Filter] SeqScan leaves, else None."""
+def _row_chain(source: ops.Operator, n_items: int) -> list[tuple[int, Any, str]] | None:
+    """The row plan's leaves in join order, (table oid, row predicate, join kind), if it is
+    a left-deep chain of inner BalancedHashJoins / left HashJoins over [Filter] SeqScan
+    leaves, else None."""
     op = source
     if isinstance(op, ops.ProjectColumns):
         op = op.child
-    leaves: list[tuple[int, Any]] = []
-    while type(op) is join_ops.BalancedHashJoin and op.kind == "inner":
+    leaves: list[tuple[int, Any, str]] = []
+    while True:
+        if type(op) is join_ops.BalancedHashJoin and op.kind == "inner":
+            kind = "inner"
+        elif type(op) is ops.HashJoin and op.kind == "left":
+            kind = "left"
+        else:
+            break
         right = _leaf(op.right)
         if right is None:
             return None
-        leaves.append(right)
+        leaves.append((*right, kind))
         op = op.left
     first = _leaf(op)
     if first is None:
         return None
-    leaves.append(first)
+    leaves.append((*first, ""))
     leaves.reverse()
     return leaves if len(leaves) == n_items else None
 
@@ -169,15 +177,16 @@ def _sql(node: exp.Expression) -> str:
 def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scope
                ) -> JoinPlan | None:
     """The vectorized form of this SELECT's FROM + WHERE, or None (row path)."""
-    from omendb_server.sql.joins import _conjuncts, _items_of, _join_kind, _pushable
+    from omendb_server.sql.joins import _join_kind
     from omendb_server.sql.qcompiler import QueryCompiler
 
     joins = node.args.get("joins") or []
     from_ = node.args.get("from_") or node.args.get("from")
     if not joins or from_ is None or node.args.get("locks") or scope.outer is not None:
         return None
-    for j in joins:
-        if j.args.get("using") or j.args.get("method") or _join_kind(j) not in ("inner", "cross"):
+    kinds = [_join_kind(j) for j in joins]
+    for j, kind in zip(joins, kinds):
+        if j.args.get("using") or j.args.get("method") or kind not in ("inner", "cross", "left"):
             return None
     nodes = [from_.this] + [j.this for j in joins]
     tables = [_plain_table(planner, n) for n in nodes]
@@ -201,7 +210,78 @@ def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scop
         pos += width
     if pos != len(scope.columns):
         return None
-    # pool ON conditions and WHERE, classify conjuncts as joins.plan_from_where does
+    where = node.args.get("where")
+    if "left" in kinds:
+        shape = _chain_shape(node, items, joins, kinds)
+    else:
+        shape = _comma_shape(node, items, spans, scope, joins)
+    if shape is None:
+        return None
+    order, per_item, step_conds, step_kinds, rest = shape
+    chain = _row_chain(source.child if where is not None and isinstance(source, ops.Filter)
+                       and rest else source, len(items))
+    if chain is None or [oid for oid, _, _ in chain] != [items[k].table.oid for k in order] \
+            or [kind for _, _, kind in chain[1:]] != step_kinds:
+        return None
+    consts: dict[int, Any] = {}
+    compiler = QueryCompiler(planner, scope)
+    checker = _Checker(scope, 0, lambda n: compiler.compile(n).fn, allow=lambda i: True)
+    try:
+        for k, it in enumerate(items):
+            conds = per_item.get(k)
+            if conds:
+                it.cond = _and(conds)
+                item_comp = QueryCompiler(planner, it.scope)
+                item_check = _Checker(it.scope, it.table.oid,
+                                      lambda n, c=item_comp: c.compile(n).fn)
+                item_check.check(it.cond)
+                it.consts = item_check.consts
+            it.pred = chain[order.index(k)][1]
+            if (it.cond is None) != (it.pred is None):
+                return None
+        steps: list[_Step] = []
+        joined = {order[0]}
+        for k, now, kind in zip(order[1:], step_conds, step_kinds):
+            lcols: list[int] = []
+            rcols: list[int] = []
+            residual: list[exp.Expression] = []
+            for c in now:
+                pair = _key_pair(c, spans, joined, k, scope)
+                if pair is None:
+                    residual.append(c)
+                else:
+                    lcols.append(pair[0])
+                    rcols.append(pair[1])
+            joined.add(k)
+            if not lcols:
+                return None
+            text = " AND ".join(_sql(c) for c in now)
+            # checked as built: exp.and_ copies, and constants are found by node identity
+            cond = _and(residual)
+            if cond is not None:
+                checker.check(cond)
+            steps.append(_Step(k, lcols, [col_map[i][1] for i in rcols], cond, f"({text})",
+                               kind))
+        final = _and(rest)
+        if final is not None:
+            checker.check(final)
+    except (_Unsupported, errors.DBError):
+        return None
+    consts.update(checker.consts)
+    return JoinPlan(items, order, steps, final, scope, col_map, consts)
+
+
+_Shape = tuple[list[int], dict[int, list[exp.Expression]], list[list[exp.Expression]],
+               list[str], list[exp.Expression]]
+
+
+def _comma_shape(node: exp.Select, items: list[_Item], spans: list[tuple[int, int]],
+                 scope: Scope, joins: list[exp.Join]) -> _Shape | None:
+    """Inner joins, as ``joins.plan_from_where`` plans them: ON and WHERE pooled, one-table
+    conjuncts filter their table, the others go to the first join step that has all
+    their tables; tables joined in FROM order, preferring one connected to those before."""
+    from omendb_server.sql.joins import _conjuncts, _items_of, _pushable
+
     pooled: list[exp.Expression] = []
     for j in joins:
         if j.args.get("on") is not None:
@@ -232,58 +312,47 @@ def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scop
             return None  # a cross product: the row path's nested loop
         order.append(pick)
         remaining.remove(pick)
-    chain = _row_chain(source.child if where is not None and isinstance(source, ops.Filter)
-                       and rest else source, len(items))
-    if chain is None or [oid for oid, _ in chain] != [items[k].table.oid for k in order]:
-        return None
-    consts: dict[int, Any] = {}
-    compiler = QueryCompiler(planner, scope)
-    checker = _Checker(scope, 0, lambda n: compiler.compile(n).fn, allow=lambda i: True)
-    try:
-        for k, it in enumerate(items):
-            conds = per_item.get(k)
-            if conds:
-                it.cond = _and(conds)
-                item_comp = QueryCompiler(planner, it.scope)
-                item_check = _Checker(it.scope, it.table.oid,
-                                      lambda n, c=item_comp: c.compile(n).fn)
-                item_check.check(it.cond)
-                it.consts = item_check.consts
-            it.pred = chain[order.index(k)][1]
-            if (it.cond is None) != (it.pred is None):
+    step_conds: list[list[exp.Expression]] = []
+    pending = list(links)
+    joined = {order[0]}
+    for k in order[1:]:
+        joined.add(k)
+        step_conds.append([c for used, c in pending if used <= joined])
+        pending = [(used, c) for used, c in pending if not used <= joined]
+    return order, per_item, step_conds, ["inner"] * len(step_conds), rest
+
+
+def _chain_shape(node: exp.Select, items: list[_Item], joins: list[exp.Join],
+                 kinds: list[str]) -> _Shape | None:
+    """INNER and LEFT joins in FROM order with their ON conditions, as ``joins.plan_from``
+    plans them; WHERE conjuncts naming only the first table (qualified) filter its scan
+    (``joins._left_chain_where``), the rest of the WHERE is applied after the joins."""
+    from omendb_server.sql.joins import _conjuncts, _pushable
+
+    step_conds: list[list[exp.Expression]] = []
+    for j, kind in zip(joins, kinds):
+        on = j.args.get("on")
+        if on is None or kind == "cross":
+            return None
+        conds = _conjuncts(on)
+        if not all(_pushable(c) for c in conds):
+            return None
+        step_conds.append(conds)
+    per_item: dict[int, list[exp.Expression]] = {}
+    rest: list[exp.Expression] = []
+    where = node.args.get("where")
+    if where is not None:
+        alias = items[0].alias
+        for c in _conjuncts(where.this):
+            if not _pushable(c):
                 return None
-        steps: list[_Step] = []
-        pending = list(links)
-        joined = {order[0]}
-        for k in order[1:]:
-            joined.add(k)
-            now = [c for used, c in pending if used <= joined]
-            pending = [(used, c) for used, c in pending if not used <= joined]
-            lcols: list[int] = []
-            rcols: list[int] = []
-            residual: list[exp.Expression] = []
-            for c in now:
-                pair = _key_pair(c, spans, joined - {k}, k, scope)
-                if pair is None:
-                    residual.append(c)
-                else:
-                    lcols.append(pair[0])
-                    rcols.append(pair[1])
-            if not lcols:
-                return None
-            text = " AND ".join(_sql(c) for c in now)
-            # checked as built: exp.and_ copies, and constants are found by node identity
-            cond = _and(residual)
-            if cond is not None:
-                checker.check(cond)
-            steps.append(_Step(k, lcols, [col_map[i][1] for i in rcols], cond, f"({text})"))
-        final = _and(rest)
-        if final is not None:
-            checker.check(final)
-    except (_Unsupported, errors.DBError):
-        return None
-    consts.update(checker.consts)
-    return JoinPlan(items, order, steps, final, scope, col_map, consts)
+            cols = list(c.find_all(exp.Column))
+            if cols and all(col.table == alias and not isinstance(col.this, exp.Star)
+                            for col in cols):
+                per_item.setdefault(0, []).append(c)
+            else:
+                rest.append(c)
+    return list(range(len(items))), per_item, step_conds, kinds, rest
 
 
 def _key_pair(c: exp.Expression, spans: list[tuple[int, int]], left: set[int], right: int,
@@ -344,12 +413,21 @@ class _Joined:
                 raise _Fallback("a column of a table not joined yet")
             if a is None:
                 v = rel.vec(c)
+            elif len(a) and a.min() < 0:  # NULLs of a LEFT join
+                v = vector_rel.take_nullable(rel.vec(c), a)
             elif rel.base is not None and rel.n == rel.nb:
                 v = vector_rel.take(rel.base_vec(c), rel.pos[a])  # one gather from the base
             else:
                 v = vector_rel.take(rel.vec(c), a)
             self._cache[i] = v
         return v
+
+    def extend(self, rows: np.ndarray, item: int, item_rows: np.ndarray) -> _Joined:
+        """These joined rows (``rows``, in this order), each paired with row ``item_rows``
+        of table ``item`` (-1: none, the NULLs of a LEFT join)."""
+        idx = {k: (rows if a is None else a[rows]) for k, a in self.idx.items()}
+        idx[item] = item_rows
+        return _Joined(self.plan, self.rels, idx, len(rows))
 
     def keep(self, mask: np.ndarray) -> _Joined:
         sel = np.flatnonzero(mask)
@@ -477,13 +555,19 @@ def run_joins(ctx: ExecContext, plan: JoinPlan, display: VectorNode | None = Non
         assert rel is not None
         left = [joined.column(i) for i in step.lcols]
         right = [rel.vec(c) for c in step.rcols]
-        li, ri = join_indices(left, right, joined.n, rel.n)
-        idx = {k: (li if a is None else a[li]) for k, a in joined.idx.items()}
-        idx[step.item] = ri
-        joined = _Joined(plan, rels, idx, len(li))
+        # the row path's LEFT join (ops.HashJoin) always hashes its right input
+        li, ri = join_indices(left, right, joined.n, rel.n,
+                              False if step.kind == "left" else None)
+        pairs = joined.extend(li, step.item, ri)
         if step.residual is not None:
-            ev = _Evaluator(joined, plan.scope, ctx, plan.consts)  # type: ignore[arg-type]
-            joined = joined.keep(ev.boolean(step.residual).true())
+            ev = _Evaluator(pairs, plan.scope, ctx, plan.consts)  # type: ignore[arg-type]
+            keep = ev.boolean(step.residual).true()
+            li, ri = li[keep], ri[keep]
+            pairs = joined.extend(li, step.item, ri)
+        if step.kind == "left":
+            li, ri = left_outer(li, ri, joined.n)
+            pairs = joined.extend(li, step.item, ri)
+        joined = pairs
         if plan.where is not None and s == len(plan.steps) - 1:
             ev = _Evaluator(joined, plan.scope, ctx, plan.consts)  # type: ignore[arg-type]
             joined = joined.keep(ev.boolean(plan.where).true())
@@ -536,7 +620,8 @@ def _display(plan: JoinPlan) -> VectorNode:
         details = [f"Hash Cond: {step.text}"]
         if plan.where is not None and s == len(plan.steps) - 1:
             details.append(f"Filter: ({_sql(plan.where)})")
-        acc = VectorNode("Hash Join (vectorized)", [acc, scan_node(step.item)], details)
+        title = "Hash Left Join" if step.kind == "left" else "Hash Join"
+        acc = VectorNode(f"{title} (vectorized)", [acc, scan_node(step.item)], details)
         acc.step = s  # type: ignore[attr-defined]
     return acc
 

@@ -93,7 +93,7 @@ class VectorJoinRows(ops.Operator):
 
 def _values(rel: Any, at: np.ndarray, c: int) -> list[Any]:
     """Column ``c`` of ``rel``'s rows ``at`` as the row path's Python values."""
-    if rel.base is not None and rel.n == rel.nb:
+    if rel.base is not None and rel.n == rel.nb and not (len(at) and at.min() < 0):
         get = rel.base.getters[c]
         return [get(p) for p in rel.pos[at].tolist()]
     value = rel.value

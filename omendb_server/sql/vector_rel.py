@@ -93,7 +93,9 @@ class Rel:
         return v
 
     def value(self, r: int, col: int) -> Any:
-        """The row path's Python value of column ``col`` in row ``r``."""
+        """The row path's Python value of column ``col`` in row ``r`` (-1: NULL)."""
+        if r < 0:
+            return None
         if r < self.nb:
             return self.base.getters[col](int(self.pos[r]))
         return self.delta[r - self.nb][col]
@@ -108,6 +110,24 @@ def take(v: Vec, idx: np.ndarray) -> Vec:
     else:
         data = v.data
     out = Vec(v.kind, data, None if v.valid is None else v.valid[idx], v.scale, v.int_width)
+    out.bound, out.blank_padded = v.bound, v.blank_padded
+    return out
+
+
+def take_nullable(v: Vec, idx: np.ndarray) -> Vec:
+    """``v`` at positions ``idx``, NULL where ``idx`` is -1 (a LEFT join's missing row)."""
+    missing = idx < 0
+    if isinstance(v.data, pa.Array):
+        data: Any = v.data.take(pa.array(idx, mask=missing))
+    elif isinstance(v.data, np.ndarray):
+        data = v.data[np.where(missing, 0, idx)] if len(v.data) else np.zeros(
+            len(idx), dtype=v.data.dtype)
+    else:
+        data = v.data
+    valid = ~missing
+    if v.valid is not None and len(v.valid):
+        valid &= v.valid[np.where(missing, 0, idx)]
+    out = Vec(v.kind, data, valid, v.scale, v.int_width)
     out.bound, out.blank_padded = v.bound, v.blank_padded
     return out
 

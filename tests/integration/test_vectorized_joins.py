@@ -126,6 +126,26 @@ ROW_QUERIES = [
     "SELECT f.k FROM {f} JOIN {e} ON f.a = e.id",
 ]
 
+# LEFT joins (the row path's HashJoin: right side hashed, unmatched left rows NULL-extended)
+LEFT_QUERIES = [
+    """SELECT d1.grp, count(*), count(f.k), sum(f.amt), min(f.dt)
+       FROM {d1} LEFT JOIN {f} ON f.a = d1.id GROUP BY d1.grp""",
+    """SELECT count(*), count(d1.id), sum(d1.amt2)
+       FROM {f} LEFT JOIN {d1} ON f.a = d1.id AND d1.grp > 2""",
+    "SELECT f.k, d2.label, d2.w FROM {f} LEFT JOIN {d2} ON f.b = d2.code WHERE f.k < 200",
+    "SELECT f.k, f.a FROM {f} LEFT JOIN {d1} ON f.a = d1.id WHERE d1.id IS NULL",
+    """SELECT count(*), count(d2.code), sum(d2.w)
+       FROM {f} LEFT JOIN {d1} ON f.a = d1.id LEFT JOIN {d2} ON d1.name = d2.code""",
+    """SELECT d1.grp, count(d2.code), sum(f.qty) FROM {f} JOIN {d1} ON f.a = d1.id
+       LEFT JOIN {d2} ON f.b = d2.code AND f.a2 = d2.id2 GROUP BY d1.grp ORDER BY 1""",
+    "SELECT count(*), count(e.x), max(e.id) FROM {f} LEFT JOIN {e} ON f.a = e.id",
+    "SELECT e.x, count(*) FROM {f} LEFT JOIN {e} ON f.a = e.id GROUP BY e.x",
+    """SELECT f.k, d1.name FROM {f} LEFT JOIN {d1} ON f.a = d1.id
+       ORDER BY d1.name NULLS FIRST, f.k LIMIT 10""",
+    """SELECT d1.name, sum(f.amt) FROM {f} LEFT JOIN {d1} ON f.a = d1.id WHERE f.qty < 5
+       GROUP BY d1.name ORDER BY 2 DESC NULLS LAST LIMIT 3""",
+]
+
 
 def _form(query: str, vectorized: bool) -> str:
     def sub(m: re.Match) -> str:
@@ -142,7 +162,7 @@ def _typed(rows: list[tuple]) -> list[tuple]:
 
 
 def _check_all(conn, label: str) -> None:
-    for q in QUERIES + ROW_QUERIES:
+    for q in QUERIES + ROW_QUERIES + LEFT_QUERIES:
         vec = _typed(conn.execute(_form(q, True)).fetchall())
         row = _typed(conn.execute(_form(q, False)).fetchall())
         assert vec == row, f"{label}: {q}"
@@ -173,7 +193,7 @@ def test_vectorized_joins_match_row_path(server):
         before = _vectorized_runs(server)
         _check_all(c, "all rows in the base")
         ran = _vectorized_runs(server) - before
-        assert ran == len(QUERIES) + len(ROW_QUERIES) - 1, server.output()
+        assert ran == len(QUERIES) + len(ROW_QUERIES) + len(LEFT_QUERIES) - 1, server.output()
         # the ORDER BY ... LIMIT queries built only the groups they return
         assert server.output(whole=True).count("groups built") >= 8, server.output()
 
@@ -245,6 +265,10 @@ def test_explain_shows_the_vectorized_plan(server):
         assert scan is not None, analyzed
         expected = c.execute("SELECT count(*) FROM f WHERE f.dt < DATE '1995-06-01'").fetchone()
         assert int(scan.group(1)) == expected[0]
+        left = "\n".join(r[0] for r in c.execute("EXPLAIN " + _form(LEFT_QUERIES[5], True)))
+        assert "Hash Left Join (vectorized)" in left and "Hash Join (vectorized)" in left
+        rows_plan = "\n".join(r[0] for r in c.execute("EXPLAIN " + _form(ROW_QUERIES[3], True)))
+        assert "Hash Join (vectorized)" in rows_plan and "Aggregate" not in rows_plan
         # the row path's plan for the derived-table form is unchanged
         row_plan = "\n".join(r[0] for r in c.execute("EXPLAIN " + _form(QUERIES[4], False)))
         assert "vectorized" not in row_plan
