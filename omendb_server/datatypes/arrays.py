@@ -8,6 +8,7 @@ array_out does so clients that parse arrays (psycopg, asyncpg) read them back.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,8 @@ class _LiteralParser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        #: '[lo:hi]...' decoration: one (lo, hi) per dimension, None without one
+        self.bounds: list[tuple[int, int]] | None = None
 
     def fail(self, detail: str) -> errors.InvalidTextRepresentation:
         return _malformed(self.text, detail)
@@ -53,11 +56,8 @@ class _LiteralParser:
 
     def parse(self) -> list[Any]:
         self.skip_ws()
-        if self.text.startswith("[", self.pos):  # '[1:3]=' dimension decoration: bounds are dropped
-            eq = self.text.find("=", self.pos)
-            if eq < 0:
-                raise self.fail('Missing "=" after array dimensions.')
-            self.pos = eq + 1
+        if self.text.startswith("[", self.pos):  # '[0:2]=' dimension decoration
+            self.bounds = self.dimensions()
             self.skip_ws()
         if not self.text.startswith("{", self.pos):
             raise self.fail('Array value must start with "{" or dimension information.')
@@ -65,8 +65,26 @@ class _LiteralParser:
         self.skip_ws()
         if self.pos != len(self.text):
             raise self.fail("Junk after closing right brace.")
-        _shape(result, lambda: self.fail("Multidimensional arrays must have sub-arrays with matching dimensions."))
+        dims = _shape(result, lambda: self.fail("Multidimensional arrays must have sub-arrays with matching dimensions."))
+        if self.bounds is not None and [hi - lo + 1 for lo, hi in self.bounds] != dims:
+            raise self.fail("Specified array dimensions do not match array contents.")
         return result
+
+    def dimensions(self) -> list[tuple[int, int]]:
+        """'[lo:hi][lo:hi]=' (lo defaults to 1) up to and past the '='."""
+        m = _DIMS_RE.match(self.text, self.pos)
+        if m is None:
+            eq = self.text.find("=", self.pos)
+            raise self.fail('Missing "=" after array dimensions.' if eq < 0 else
+                            'Missing "]" in array dimensions.')
+        bounds = []
+        for lo, hi in _DIM_RE.findall(m.group(0)):
+            lo_i, hi_i = (int(lo) if lo else 1), int(hi)
+            if hi_i < lo_i:
+                raise errors.DBError("upper bound cannot be less than lower bound", "2202E")
+            bounds.append((lo_i, hi_i))
+        self.pos = m.end()
+        return bounds
 
     def level(self) -> list[Any]:
         self.pos += 1  # past '{'
@@ -172,6 +190,10 @@ def _shape(value: list[Any], fail: Callable[[], Exception]) -> list[int]:
     return [] if 0 in dims else dims
 
 
+_DIM_RE = re.compile(r"\[\s*(?:([+-]?\d+)\s*:)?\s*([+-]?\d+)\s*\]")
+_DIMS_RE = re.compile(r"(?:\s*\[\s*(?:[+-]?\d+\s*:)?\s*[+-]?\d+\s*\])+\s*=")
+
+
 class PgArray(list):
     """An array value that can be a hash key (GROUP BY, DISTINCT, IN lists).
 
@@ -197,7 +219,14 @@ class PgArray(list):
                 return 1 if x is None else -1
             if x != y:
                 return -1 if x < y else 1
-        return (len(a) > len(b)) - (len(a) < len(b))
+        if len(a) != len(b):
+            return -1 if len(a) < len(b) else 1
+        # same elements: then the shape, then the lower bounds ('[0:1]={1,2}' < '{1,2}')
+        sa, sb = _shape_loose(self), _shape_loose(other)
+        if sa != sb:
+            return -1 if (len(sa), sa) < (len(sb), sb) else 1
+        la, lb = lower_bounds(self), lower_bounds(other)  # type: ignore[arg-type]
+        return (la > lb) - (la < lb)
 
     def __lt__(self, other: object) -> bool:  # type: ignore[override]
         return self._cmp(other) < 0 if isinstance(other, list) else NotImplemented
@@ -210,6 +239,52 @@ class PgArray(list):
 
     def __ge__(self, other: object) -> bool:  # type: ignore[override]
         return self._cmp(other) >= 0 if isinstance(other, list) else NotImplemented
+
+
+class BoundedArray(PgArray):
+    """An array whose lower bounds are not all 1 ('[0:2]={1,2,3}'): rare, so plain arrays
+    carry no bounds and every array function keeps working on lists. Equality includes the
+    bounds, as PostgreSQL's array_eq does; slices and most functions return 1-based arrays."""
+
+    __slots__ = ("lbounds",)
+
+    def __init__(self, items: Any = (), lbounds: tuple[int, ...] = ()) -> None:
+        super().__init__(items)
+        self.lbounds = lbounds
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list) and lower_bounds(other) == self.lbounds and list.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash((PgArray.__hash__(self), self.lbounds))
+
+    def __reduce__(self) -> Any:
+        return (BoundedArray, (list(self), self.lbounds))
+
+
+def lower_bounds(value: list[Any]) -> tuple[int, ...]:
+    """Per-dimension lower bounds of an array value (all 1 unless a BoundedArray)."""
+    if type(value) is BoundedArray:
+        return value.lbounds
+    return (1,) * len(_shape_loose(value))
+
+
+def _shape_loose(value: Any) -> list[int]:
+    dims = []
+    while isinstance(value, list) and value:
+        dims.append(len(value))
+        value = value[0]
+    return dims
+
+
+def with_bounds(value: list[Any], lbounds: list[int] | tuple[int, ...]) -> PgArray:
+    """``value`` with the given lower bounds (a plain PgArray when they are all 1)."""
+    if not value or all(b == 1 for b in lbounds):
+        return value if isinstance(value, PgArray) else PgArray(value)
+    return BoundedArray(value, tuple(lbounds))
 
 
 def hashable_array(value: list[Any]) -> PgArray:
@@ -243,8 +318,10 @@ def _mismatch() -> errors.DBError:
     )
 
 
-def decode_array_binary(data: bytes, element: DataType, ctx: FormatContext) -> tuple[list[Any], list[int]]:
-    """array_recv: returns the flat element list and the dimensions, validating every length."""
+def decode_array_binary(data: bytes, element: DataType, ctx: FormatContext,
+                        lbounds_out: list[int] | None = None) -> tuple[list[Any], list[int]]:
+    """array_recv: returns the flat element list and the dimensions, validating every length
+    (the lower bounds go to ``lbounds_out`` when given)."""
     if len(data) < 12:
         raise bad_binary()
     ndim, flags, elem_oid = _HEADER.unpack_from(data)
@@ -262,11 +339,13 @@ def decode_array_binary(data: bytes, element: DataType, ctx: FormatContext) -> t
     dims = []
     total = 1 if ndim else 0
     for _ in range(ndim):
-        size, _lbound = _DIM.unpack_from(data, pos)
+        size, lbound = _DIM.unpack_from(data, pos)
         pos += 8
         if size < 0:
             raise bad_binary()
         dims.append(size)
+        if lbounds_out is not None:
+            lbounds_out.append(lbound)
         total *= size
     if total * 4 > len(data) - pos:  # each element needs at least its length word
         raise bad_binary()
@@ -288,10 +367,12 @@ def decode_array_binary(data: bytes, element: DataType, ctx: FormatContext) -> t
     return flat, ([] if total == 0 else dims)
 
 
-def encode_array_binary(flat: list[Any], dims: list[int], lbound: int, element: DataType, ctx: FormatContext) -> bytes:
+def encode_array_binary(flat: list[Any], dims: list[int], lbound: int | tuple[int, ...], element: DataType,
+                        ctx: FormatContext) -> bytes:
     has_null = any(v is None for v in flat)
     parts = [_HEADER.pack(len(dims), 1 if has_null else 0, element.oid)]
-    parts.extend(_DIM.pack(size, lbound) for size in dims)
+    lbounds = lbound if isinstance(lbound, tuple) else (lbound,) * len(dims)
+    parts.extend(_DIM.pack(size, lb) for size, lb in zip(dims, lbounds))
     out = element.binary_out
     for v in flat:
         if v is None:
@@ -325,26 +406,35 @@ class ArrayCodec(Codec):
             parts.append("}")
 
         emit(value)
+        if type(value) is BoundedArray:
+            dims = _shape_loose(value)
+            return "".join(f"[{lb}:{lb + n - 1}]" for lb, n in zip(value.lbounds, dims)) + "=" + "".join(parts)
         return "".join(parts)
 
     def decode_text(self, text: str, ctx: FormatContext) -> list[Any]:
-        raw = _LiteralParser(text).parse()
+        parser = _LiteralParser(text)
+        raw = parser.parse()
         elem_in = self.element.text_in
-        return PgArray(_map(raw, lambda s: elem_in(s, -1, ctx)))
+        value = _map(raw, lambda s: elem_in(s, -1, ctx))
+        if parser.bounds is not None:
+            return with_bounds(value, [lo for lo, _ in parser.bounds])
+        return PgArray(value)
 
     def apply_typmod(self, value: Any, typmod: int) -> list[Any]:
-        return PgArray(_map(value, lambda v: self.element.apply_typmod(v, typmod)))
+        return with_bounds(_map(value, lambda v: self.element.apply_typmod(v, typmod)), lower_bounds(value))
 
     def encode_binary(self, value: Any, ctx: FormatContext) -> bytes:
         dims = _shape(value, _mismatch)
         flat: list[Any] = []
         if dims:
             _flatten(value, flat)
-        return encode_array_binary(flat, dims, 1, self.element, ctx)
+        lbounds = value.lbounds if type(value) is BoundedArray else 1
+        return encode_array_binary(flat, dims, lbounds, self.element, ctx)
 
     def decode_binary(self, data: bytes, ctx: FormatContext) -> list[Any]:
-        flat, dims = decode_array_binary(data, self.element, ctx)
-        return PgArray(_reshape(flat, dims) if dims else [])
+        lbounds: list[int] = []
+        flat, dims = decode_array_binary(data, self.element, ctx, lbounds)
+        return with_bounds(_reshape(flat, dims), lbounds) if dims else PgArray([])
 
 
 class VectorCodec(Codec):

@@ -43,7 +43,8 @@ def hashable(row: Row) -> Row:
 
 def _freeze(v: Any) -> Any:
     if isinstance(v, list):
-        return ("\x00a",) + tuple(_freeze(x) for x in v)
+        bounds = getattr(v, "lbounds", None)  # '[0:1]={1,2}' is not '{1,2}'
+        return ("\x00a",) + (("\x00b", bounds) if bounds else ()) + tuple(_freeze(x) for x in v)
     if isinstance(v, dict):
         return ("\x00d",) + tuple(sorted((k, _freeze(x)) for k, x in v.items()))
     return v

@@ -94,6 +94,9 @@ class AggImpl:
             rows = st.rows
             if self.order:
                 rows = sorted(rows, key=cmp_to_key(self._compare))
+            elif self.distinct:
+                # PostgreSQL removes duplicates by sorting the arguments: ascending, NULLs last
+                rows = sorted(rows, key=lambda kv: tuple((1, 0) if v is None else (0, v) for v in kv[1]))
             if self.distinct:
                 seen: set[Any] = set()
                 uniq = []

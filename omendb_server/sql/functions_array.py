@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from omendb_server import errors
 from omendb_server.datatypes import array_of
+from omendb_server.datatypes.arrays import BoundedArray, lower_bounds
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import CExpr
@@ -184,15 +185,16 @@ def subscript(comp: Any, node: exp.Bracket) -> CExpr:
             a = bf(r, c)
             if a is None:
                 return None
-            i = lo(r, c) if lo is not None else 1
-            j = hi(r, c) if hi is not None else len(a)
+            first = _lower(a)
+            i = lo(r, c) if lo is not None else first
+            j = hi(r, c) if hi is not None else first + len(a) - 1
             if i is None or j is None:
                 return None
-            i = max(i, 1)
-            j = min(j, len(a))
+            i = max(i - first + 1, 1)
+            j = min(j - first + 1, len(a))
             if i > j:
                 return []
-            return a[i - 1:j]
+            return a[i - 1:j]  # a slice is 1-based again, as in PostgreSQL
 
         return CExpr(slice_, base.type, -1, base.name)
     idx = comp.coerce(comp.compile(item), T.INT4).fn
@@ -204,7 +206,10 @@ def subscript(comp: Any, node: exp.Bracket) -> CExpr:
         if a is None:
             return None
         i = idx(r, c)
-        if i is None or i < 1 or i > len(a):
+        if i is None:
+            return None
+        i -= _lower(a) - 1
+        if i < 1 or i > len(a):
             return None
         v = a[i - 1]
         return None if isinstance(v, list) else v  # too few subscripts for the dimensions
@@ -232,6 +237,11 @@ def _vector_subscript(comp: Any, node: exp.Bracket, base: CExpr) -> CExpr:
 
 
 # -- functions -------------------------------------------------------------------------------
+def _lower(a: list[Any]) -> int:
+    """Lower bound of an array's first dimension (1 unless written '[0:2]={...}')."""
+    return a.lbounds[0] if type(a) is BoundedArray else 1
+
+
 def _array_arg(call: Call, ce: CExpr) -> CExpr:
     if ce.type.category != "A" or ce.type.element is None:
         if ce.type.oid == 705:
@@ -264,8 +274,11 @@ def _array_length(call: Call) -> Any:
         dims = _dims(a)
         if not a or d < 1 or d > len(dims):
             return None
+        lb = lower_bounds(a)[d - 1] if type(a) is BoundedArray else 1
         if name == "array_lower":
-            return 1
+            return lb
+        if name == "array_upper":
+            return lb + dims[d - 1] - 1
         return dims[d - 1]
 
     return call.strict([arr, dim], run, T.INT4, name)
@@ -289,7 +302,14 @@ def _ndims(call: Call) -> Any:
 def _array_dims(call: Call) -> Any:
     (a,) = call.compiled()
     a = _array_arg(call, a)
-    return call.strict([a], lambda v: "".join(f"[1:{n}]" for n in _dims(v)) if v else None, T.TEXT)
+    def dims(v: list[Any]) -> str | None:
+        if not v:
+            return None
+        sizes = _dims(v)
+        bounds = lower_bounds(v) if type(v) is BoundedArray else (1,) * len(sizes)
+        return "".join(f"[{lb}:{lb + n - 1}]" for lb, n in zip(bounds, sizes))
+
+    return call.strict([a], dims, T.TEXT)
 
 
 def _elem_and_array(call: Call, arr: CExpr, elem: CExpr) -> tuple[CExpr, CExpr]:
@@ -465,11 +485,16 @@ def _subscript_chain(comp: Any, base_node: exp.Expression, idx_nodes: list[exp.E
 
     def at(r: tuple, c: ExecContext) -> Any:
         v = bf(r, c)
-        for f in fns:
+        bounds = lower_bounds(v) if type(v) is BoundedArray else ()
+        for d, f in enumerate(fns):
             if v is None or not isinstance(v, list):
                 return None
             i = f(r, c)
-            if i is None or i < 1 or i > len(v):
+            if i is None:
+                return None
+            if d < len(bounds):
+                i -= bounds[d] - 1
+            if i < 1 or i > len(v):
                 return None
             v = v[i - 1]
         return None if isinstance(v, list) else v

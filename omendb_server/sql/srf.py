@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from omendb_server import errors
 from omendb_server.datatypes import DataType
+from omendb_server.datatypes.arrays import BoundedArray
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 
@@ -141,9 +142,10 @@ def _generate_subscripts(comp: ExprCompiler, args: list[CExpr], name: str) -> Sr
         arr, d = values[0], values[1]
         if arr is None or d != 1 or not arr:
             return
-        idx = range(low, len(arr) + low)
+        first = arr.lbounds[0] if type(arr) is BoundedArray else low  # '[0:2]={...}'
+        idx = range(first, len(arr) + first)
         if len(values) > 2 and values[2]:
-            idx = range(len(arr) + low - 1, low - 1, -1)
+            idx = range(len(arr) + first - 1, first - 1, -1)
         for i in idx:
             yield (i,)
 

@@ -283,13 +283,13 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
         inner = cast_function(src.element, dst.element, typmod, regclass_lookup, regclass_name)
 
         def cast_elements(v: Any, ctx: FormatContext) -> Any:
-            from omendb_server.datatypes.arrays import PgArray
+            from omendb_server.datatypes.arrays import lower_bounds, with_bounds
 
             def conv(x: Any) -> Any:
                 if isinstance(x, list):
                     return [conv(y) for y in x]
                 return None if x is None else inner(x, ctx)
-            return PgArray(conv(x) for x in v)
+            return with_bounds([conv(x) for x in v], lower_bounds(v))
 
         return cast_elements
     if s == 3802 and d in (16, 21, 23, 20, 700, 701, 1700):

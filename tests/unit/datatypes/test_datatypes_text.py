@@ -257,7 +257,8 @@ def test_array_text_parsing() -> None:
     assert T("int4[]").text_in("{{1,2},{3,4}}") == [[1, 2], [3, 4]]
     assert out("int4[]", [[1, 2], [3, 4]]) == "{{1,2},{3,4}}"
     assert T("int4[]").text_in("{ 1 , 2 , NULL }") == [1, 2, None]
-    assert T("int4[]").text_in("[0:1]={1,2}") == [1, 2]
+    assert list(T("int4[]").text_in("[0:1]={1,2}")) == [1, 2]
+    assert out("int4[]", T("int4[]").text_in("[0:1]={1,2}")) == "[0:1]={1,2}"  # bounds are kept
     assert T("text[]").text_in("{a b, c ,nulL}") == ["a b", "c", None]
     assert T("text[]").text_in('{"NULL",\\N}') == ["NULL", "N"]
     assert T("_int4").text_in("{}") == []
