@@ -106,6 +106,7 @@ def _parse_one(sql: str) -> exp.Expression:
         word = str(tree.this).split()[0] if tree.this else sql.split()[0]
         raise errors.SyntaxError(f'syntax error at or near "{word}"')
     pg_syntax.check_tree(tree)
+    tree = pg_syntax.rewrite_tree(tree)
     # PostgreSQL folds unquoted identifiers to lower case (CREATE TABLE Foo is "foo")
     return normalize_identifiers(tree, dialect="postgres")
 

@@ -10,12 +10,13 @@ carries the set so ``GROUPING(...)`` can tell those NULLs from data.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from omendb_server import errors
 from omendb_server.sql import operators as ops
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
@@ -87,7 +88,7 @@ def plan_group_by(planner: Planner, group: exp.Group | None, selects: list[exp.E
         else:
             special = True
             per_item.append(sets)
-    resolve = planner._resolve_group_ref
+    resolve = _group_resolver(planner, compiler)
     if not special:
         nodes = [resolve(g, selects) for g in items]
         exprs = [compiler.compile(g) for g in nodes]
@@ -115,6 +116,25 @@ def plan_group_by(planner: Planner, group: exp.Group | None, selects: list[exp.E
     nodes = distinct + [gid_node]
     exprs.append(CExpr(lambda r, c: None, T.INT4, -1, "grouping"))
     return nodes, exprs, GroupingInfo(sets, texts, len(distinct))
+
+
+def _group_resolver(planner: Planner, compiler: ExprCompiler
+                    ) -> Callable[[exp.Expression, list[exp.Expression]], exp.Expression]:
+    """GROUP BY name → expression. A bare name that is a column of this query's FROM
+    means that column, even when an output column has the same alias (SQL99, as
+    PostgreSQL resolves GROUP BY; ORDER BY prefers the alias); otherwise the output
+    column's alias or position (the planner's rule)."""
+
+    def resolve(g: exp.Expression, selects: list[exp.Expression]) -> exp.Expression:
+        if isinstance(g, exp.Column) and not g.table and isinstance(g.this, exp.Identifier):
+            try:
+                if compiler.scope.find(g.name, None) is not None:
+                    return g
+            except errors.DBError:
+                return g  # ambiguous among the inputs: compiling it reports that
+        return planner._resolve_group_ref(g, selects)
+
+    return resolve
 
 
 def _functionally_dependent(planner: Planner, compiler: ExprCompiler,

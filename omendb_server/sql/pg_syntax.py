@@ -15,7 +15,8 @@ Before parsing (``prepare``):
   adjacent strings are one constant (sqlglot makes them a concat() call).
 
 After parsing (``check_tree``): ``CROSS JOIN ... ON``, ``NATURAL JOIN ... USING``,
-``IS OF (...)`` and ``agg(DISTINCT *)`` are syntax errors.
+``IS OF (...)`` and ``agg(DISTINCT *)`` are syntax errors; ``rewrite_tree`` makes
+PostgreSQL's parse-time rewrites (BETWEEN SYMMETRIC).
 """
 
 from __future__ import annotations
@@ -110,6 +111,22 @@ def _matching(tokens: list[Any], i: int, open_t: Any, close_t: Any) -> int | Non
             if depth == 0:
                 return k
     return None
+
+
+def rewrite_tree(tree: exp.Expression) -> exp.Expression:
+    """PostgreSQL's own parse-time rewrites: ``x BETWEEN SYMMETRIC a AND b`` is
+    ``x BETWEEN a AND b OR x BETWEEN b AND a`` (its gram.y does exactly this), so every
+    later stage (expressions, key ranges, the vectorized path) sees plain BETWEENs."""
+    for node in list(tree.find_all(exp.Between)):
+        if node.args.get("symmetric"):
+            x, lo, hi = node.this, node.args["low"], node.args["high"]
+            plain = exp.Between(this=x.copy(), low=lo.copy(), high=hi.copy())
+            swapped = exp.Between(this=x.copy(), low=hi.copy(), high=lo.copy())
+            replacement = exp.Paren(this=exp.Or(this=plain, expression=swapped))
+            if node is tree:
+                return replacement
+            node.replace(replacement)
+    return tree
 
 
 def check_tree(tree: exp.Expression) -> None:

@@ -48,3 +48,8 @@ SELECT e.name FROM d_emp AS e WHERE d_emp.id = 1;
 SELECT * FROM d_dept, d_dept;
 SELECT * FROM d_dept a, d_dept a;
 SELECT 1 FROM d_dept WHERE d_dept.nosuch IS NULL;
+-- GROUP BY names: a FROM column wins over an output alias (ORDER BY prefers the alias)
+SELECT dept_id AS id, count(*) FROM d_emp GROUP BY id ORDER BY 1, 2;
+SELECT dept_id AS dept, count(*) FROM d_emp GROUP BY dept ORDER BY dept NULLS FIRST;
+SELECT e.dept_id AS name, count(*) FROM d_emp e JOIN d_dept d ON d.id = e.dept_id GROUP BY name ORDER BY 1;
+SELECT salary AS id FROM d_emp GROUP BY id, salary ORDER BY id;
