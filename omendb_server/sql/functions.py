@@ -135,6 +135,7 @@ def _load_modules() -> None:
         functions_array,
         functions_datetime,
         functions_json,
+        functions_jsonpath,
         functions_math,
         functions_string,
     )
