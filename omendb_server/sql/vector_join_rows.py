@@ -170,10 +170,12 @@ def vector_join_rows(planner: Any, node: exp.Select, source: ops.Operator, scope
 def push_top(op: VectorJoinRows, all_cols: list[Any], sort_keys: list[tuple[int, bool, bool]],
              limit: Any) -> None:
     """ORDER BY ... LIMIT on arrays, if every sort key is a plain column."""
+    from omendb_server.sql.vector_rel import KIND_OF_TYPE
+
     keys = []
     for idx, desc, nulls_first in sort_keys:
         i = all_cols[idx].col_index if idx < len(all_cols) else None
-        if i is None:
-            return
+        if i is None or KIND_OF_TYPE.get(op.plan.scope.columns[i].type.oid) is None:
+            return  # not a plain column whose values the arrays order exactly
         keys.append((i, desc, nulls_first))
     op.top = (keys, limit.limit, limit.offset)
