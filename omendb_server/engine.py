@@ -21,7 +21,7 @@ from typing import Any
 from omendb_server import errors
 from omendb_server.catalog import Catalog
 from omendb_server.catalog.model import SEARCH_PATH  # unqualified-name resolution (H-ddl)
-from omendb_server.datatypes import TYPES_BY_OID, DataType
+from omendb_server.datatypes import TYPES_BY_OID, DataType, FormatContext
 from omendb_server.sql import ExecContext, Plan, Result, compile_statement
 from omendb_server.sql.context import SessionInfo
 from omendb_server.storage import DataDirLock, Store
@@ -60,6 +60,29 @@ class Database:
         #: The cluster.Cluster serving this database (CREATE/DROP DATABASE, pg_database
         #: reach it here); None when the engine runs on its own.
         self.cluster: Any = None
+        self._drop_orphaned_temporary()
+
+    def _drop_orphaned_temporary(self) -> None:
+        """Temporary tables and views of sessions that ended with a crash (their session
+        would have dropped them): PostgreSQL never shows them after a restart either."""
+        cat = self.tm.catalog
+        names = sorted({("TABLE", t.schema, t.name) for t in cat.tables.values() if t.temporary}
+                       | {("VIEW", v.schema, v.name) for v in cat.views.values() if v.temporary})
+        if not names:
+            return
+        session = _ServerSession()
+        for kind, schema, name in names:
+            sql = f'DROP {kind} IF EXISTS "{schema}"."{name}" CASCADE'
+            txn = self.begin()
+            try:
+                self.execute(self.prepare(sql, [], txn), [], txn, session)
+                self.commit(txn)
+            except errors.DBError as e:
+                self.rollback(txn)
+                log.warning("could not drop temporary %s %s.%s left by a crash: %s",
+                            kind.lower(), schema, name, e.message)
+                continue
+            log.info("dropped temporary %s %s.%s left by a crash", kind.lower(), schema, name)
 
     def close(self) -> None:
         self._stop_maintenance.set()
@@ -258,3 +281,24 @@ def parse_duration(text: str) -> float:
     value = float(m.group(1))
     unit = m.group(2) or "ms"
     return value * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}[unit]
+
+
+class _ServerSession:
+    """The session of work the server does on its own (no client): the SessionInfo that
+    statements it runs at startup see."""
+
+    user = "omendb"
+    database = ""
+    pid = 0
+
+    def get_setting(self, name: str) -> str:
+        return {"search_path": '"$user", public'}.get(name, "")
+
+    def set_setting(self, name: str, value: str, is_local: bool = False) -> None:
+        return None
+
+    def format_context(self) -> FormatContext:
+        return FormatContext()
+
+    def notice(self, err: errors.DBError) -> None:
+        log.debug("%s", err.message)

@@ -26,3 +26,35 @@ def test_temporary_relations_end_with_their_session(omendb_server, table_name):
                 break
             time.sleep(0.05)
     assert left == 0
+
+
+def test_temporary_relations_do_not_survive_a_crash(tmp_path):
+    """A SIGKILL gives no session the chance to drop its temporary tables; the restarted
+    server drops them (with what depends on them), as PostgreSQL never shows them after
+    a restart. Ordinary tables and their rows are untouched."""
+    from serverproc import ServerProcess, new_password
+
+    server = ServerProcess(data_dir=tmp_path / "data", password=new_password())
+    server.start()
+    try:
+        with server.connect(autocommit=True) as c:
+            c.execute("CREATE TABLE keep (id int PRIMARY KEY, v text)")
+            c.execute("INSERT INTO keep VALUES (1, 'kept')")
+            c.execute("CREATE TEMP TABLE scratch (id int PRIMARY KEY)")
+            c.execute("INSERT INTO scratch VALUES (7)")
+            c.execute("CREATE TEMP VIEW scratch_v AS SELECT id FROM scratch")
+            c.execute("CHECKPOINT")  # the temp table also reaches a segment
+            c.execute("CREATE TEMP TABLE scratch2 (x int)")
+            server.kill()  # SIGKILL while the session is still open, then start again
+        with server.connect(autocommit=True) as c:
+            assert c.execute(
+                "SELECT relname FROM pg_class WHERE relname IN ('scratch', 'scratch_v', "
+                "'scratch2', 'keep') ORDER BY 1").fetchall() == [("keep",)]
+            assert c.execute("SELECT v FROM keep WHERE id = 1").fetchone() == ("kept",)
+            c.execute("CREATE TABLE scratch (id int)")  # the name is free again
+        server.restart()  # and the drop itself was durable
+        with server.connect(autocommit=True) as c:
+            assert c.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'scratch%'"
+                             ).fetchone() == (1,)
+    finally:
+        server.stop_clean()
