@@ -296,10 +296,24 @@ _INFINITIES = ("infinity", "-infinity")
 _FAR_PAST, _FAR_FUTURE = datetime(1, 1, 2), datetime(9999, 12, 30)
 
 
+_CYCLE_US = 146_097 * 86_400_000_000  # 400 Gregorian years: the calendar repeats exactly
+_YEAR_9600_US = (date(9600, 1, 1).toordinal() - PG_EPOCH_DATE.toordinal()) * 86_400_000_000
+
+
 def far_offset_micros(zone: Any, micros: int) -> int:
-    """UTC offset of ``zone`` for an instant beyond Python's range: the zone's earliest
-    (LMT) offset before year 1, its latest rule after 9999, as PostgreSQL extrapolates."""
-    probe = _FAR_PAST if micros < 0 else _FAR_FUTURE
+    """UTC offset of ``zone`` at ``micros`` (since 2000-01-01) beyond Python's years, as
+    PostgreSQL extrapolates: before year 1 the zone's earliest (LMT) offset; after 9999
+    its last rule (DST included), evaluated on the same date shifted by whole 400-year
+    cycles into 9600..9999, which have the same weekdays."""
+    if micros < 0:
+        probe = _FAR_PAST
+    else:
+        cycles = max(0, (micros - _YEAR_9600_US) // _CYCLE_US)
+        shifted = micros - cycles * _CYCLE_US
+        try:
+            probe = PG_EPOCH + timedelta(microseconds=shifted)
+        except OverflowError:
+            probe = _FAR_FUTURE
     offset = zone.utcoffset(probe) or timedelta(0)
     return (offset.days * 86400 + offset.seconds) * 1_000_000 + offset.microseconds
 

@@ -541,7 +541,29 @@ def _extract_far(field: str, v: Any, oid: int, c: ExecContext | None,
     }
     if field in values:
         return Decimal(values[field])
-    raise errors.FeatureNotSupported(f'unit "{field}" not supported for dates beyond year 9999 or BC')
+    week, iso_year = _iso_week(y, m, d)
+    if field == "week":
+        return Decimal(week)
+    return Decimal(iso_year if iso_year > 0 else iso_year - 1)  # isoyear: BC years count down from -1
+
+
+def _iso_week(y: int, m: int, d: int) -> tuple[int, int]:
+    """(ISO week, ISO year) of an astronomical date: PostgreSQL's date2isoweek/date2isoyear."""
+    dayn = fd.date2j(y, m, d)
+    day4 = fd.date2j(y, 1, 4)  # week 1 holds January 4th
+    day0 = (day4 - 1 + 1) % 7  # j2day: 0 = Sunday; offset back to that week's Monday
+    if dayn < day4 - day0:
+        y -= 1
+        day4 = fd.date2j(y, 1, 4)
+        day0 = day4 % 7
+    week = (dayn - (day4 - day0)) // 7 + 1
+    if week >= 52:
+        day4n = fd.date2j(y + 1, 1, 4)
+        day0n = day4n % 7
+        if dayn >= day4n - day0n:
+            week = (dayn - (day4n - day0n)) // 7 + 1
+            y += 1
+    return week, y
 
 
 def _date_field(field: str, d: _dt.date) -> int:

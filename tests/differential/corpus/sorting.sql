@@ -41,3 +41,14 @@ SELECT sum(id) FROM (SELECT id FROM d_emp ORDER BY id DESC LIMIT 3) s;
 SELECT id FROM d_emp ORDER BY id FETCH FIRST 2 ROWS WITH TIES;
 SELECT id FROM d_emp FETCH FIRST 2 ROWS WITH TIES;
 SELECT id FROM d_emp ORDER BY id LIMIT 1 FETCH FIRST 1 ROW ONLY;
+-- arrays containing NULL in ORDER BY, DISTINCT ON, GROUP BY, UNION, min/max, windows
+SELECT id, ia FROM d_misc ORDER BY ia, id;
+SELECT id, ta FROM d_misc ORDER BY ta DESC NULLS LAST, id;
+SELECT a FROM (SELECT array_agg(x ORDER BY x) a FROM (VALUES (1, 1), (NULL, 1), (2, 2), (NULL, 2), (0, 3)) v(x, g) GROUP BY g) s ORDER BY a;
+SELECT DISTINCT ON (a) a, b FROM (VALUES (ARRAY[1, NULL], 1), (ARRAY[1, NULL], 2), (ARRAY[NULL, 1]::int[], 3)) v(a, b) ORDER BY a, b;
+SELECT a, count(*) FROM (VALUES (ARRAY['x', NULL]), (ARRAY['x', NULL]), (ARRAY[NULL, 'x'])) v(a) GROUP BY a ORDER BY a;
+SELECT ARRAY[ARRAY[1, NULL], ARRAY[2, 3]] < ARRAY[ARRAY[1, 2], ARRAY[0, 0]];
+SELECT x FROM (VALUES (ARRAY[1, NULL]), (ARRAY[1, 2])) v(x) UNION SELECT ARRAY[NULL::int] ORDER BY 1;
+SELECT max(a), min(a) FROM (VALUES (ARRAY['b', NULL]), (ARRAY['b', 'a']), (ARRAY[NULL, 'z'])) v(a);
+SELECT a, rank() OVER (ORDER BY a) FROM (VALUES (ARRAY[1, NULL]), (ARRAY[1, 2]), (NULL)) v(a) ORDER BY 2, 1;
+SELECT a FROM (VALUES (ARRAY[1.5, NULL]), (ARRAY[1, 2]::numeric[])) v(a) ORDER BY a;
