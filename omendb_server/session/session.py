@@ -8,6 +8,7 @@ statement gets 25P02 until ROLLBACK, and savepoints.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from omendb_server.datatypes import DataType, FormatContext
 from omendb_server.engine import Database
 from omendb_server.session import settings as gucs
 from omendb_server.sql import Plan, Result, TxnControlPlan, auto_parameterize
+from omendb_server.sql.utility import SqlPreparePlan
 from omendb_server.txn import Transaction
 
 log = logging.getLogger("omendb.session")
@@ -187,6 +189,10 @@ class Session:
         txn = self.txn
         self._use_search_path()
         plan = self.db.prepare(sql, param_oids, txn)
+        if isinstance(plan, SqlPreparePlan) and plan.action == "execute":
+            target = self.prepared.get(plan.name)  # Describe shows the rows it will return
+            if target is not None:
+                plan = dataclasses.replace(plan, columns=target.plan.columns)
         stmt = PreparedStatement(name, sql, plan, plan.param_types, list(param_oids))
         self.prepared[name] = stmt
         return stmt
@@ -361,6 +367,10 @@ class Session:
                             "SET TRANSACTION ISOLATION LEVEL must be called before any query")
                     self.txn.isolation = plan.isolation
             return Result("SET")
+        if action == "prepare":
+            return self._sql_prepare(plan)  # type: ignore[arg-type]
+        if action == "execute":
+            return self._sql_execute(plan)  # type: ignore[arg-type]
         if action == "deallocate":
             if plan.name:
                 if plan.name not in self.prepared:
@@ -394,6 +404,35 @@ class Session:
                 self.reset_all()
             return Result(f"DISCARD {plan.name}")
         raise errors.FeatureNotSupported(f"{action} is not supported")
+
+    def _sql_prepare(self, plan: SqlPreparePlan) -> Result:
+        """PREPARE name [(types)] AS statement: a named prepared statement, the same kind
+        (and namespace) as the protocol's Parse makes."""
+        oids = []
+        for type_name in plan.type_names:
+            probe = self.db.prepare(f"SELECT CAST(NULL AS {type_name})", [], self.txn)
+            assert probe.columns is not None
+            oids.append(probe.columns[0].type.oid)
+        self.prepare(plan.name, plan.statement, oids)
+        return Result("PREPARE")
+
+    def _sql_execute(self, plan: SqlPreparePlan) -> Result:
+        """EXECUTE name [(arguments)]: each argument is an expression, cast to its
+        parameter's type, then the statement runs as if bound by the protocol."""
+        stmt = self.statement(plan.name)
+        types = stmt.param_types
+        if len(plan.arguments) != len(types):
+            raise errors.DBError(
+                f'wrong number of parameters for prepared statement "{plan.name}"', "42601",
+                detail=f"Expected {len(types)} parameters but got {len(plan.arguments)}.")
+        params: list[Any] = []
+        if types:
+            casts = ", ".join(f"CAST(({arg}) AS {t.name})"
+                              for arg, t in zip(plan.arguments, types))
+            probe = self.db.prepare(f"SELECT {casts}", [], self.txn)
+            rows = self.run_plan(probe, [], "").rows or [()]
+            params = list(rows[0])
+        return self.run_plan(stmt.plan, params, stmt.sql)
 
     def _end(self, commit: bool) -> None:
         txn = self.txn

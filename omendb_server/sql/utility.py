@@ -10,6 +10,7 @@ every client's connect path, so they must be exact and cheap.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from omendb_server import errors
@@ -37,6 +38,8 @@ _SET_CONSTRAINTS = re.compile(
 _SHOW = re.compile(r"^SHOW\s+(.+?)\s*$", re.I)
 _RESET = re.compile(r"^RESET\s+(ALL|[A-Za-z_][A-Za-z0-9_.]*)\s*$", re.I)
 _DEALLOCATE = re.compile(rf"^DEALLOCATE(?:\s+PREPARE)?\s+(ALL|{_IDENT})\s*$", re.I)
+_PREPARE = re.compile(rf"^PREPARE\s+({_IDENT})\s*(?:\((.*?)\))?\s*AS\s+(.+)$", re.I | re.S)
+_EXECUTE = re.compile(rf"^EXECUTE\s+({_IDENT})\s*(?:\((.*)\))?\s*$", re.I | re.S)
 _VACUUM = re.compile(r"^VACUUM\b.*$", re.I | re.S)
 _ANALYZE = re.compile(r"^ANALY[SZ]E\b.*$", re.I | re.S)
 _CHECKPOINT = re.compile(r"^CHECKPOINT\s*$", re.I)
@@ -92,8 +95,22 @@ def parse_utility(sql: str) -> Plan | None:
         return parse_text(text)
     if first not in ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
                      "RELEASE", "SET", "SHOW", "RESET", "DEALLOCATE", "DISCARD", "VACUUM",
-                     "CHECKPOINT", "ANALYZE", "ANALYSE"):
+                     "CHECKPOINT", "ANALYZE", "ANALYSE", "PREPARE", "EXECUTE"):
         return None
+    if first in ("PREPARE", "EXECUTE") and (m := _PREPARE.match(text) or _EXECUTE.match(text)) \
+            and m.group(2) is not None and not m.group(2).strip():
+        raise errors.SyntaxError('syntax error at or near ")"')
+    if first == "PREPARE" and (m := _PREPARE.match(text)):
+        types = [t.strip() for t in split_top_level(m.group(2))] if m.group(2) else []
+        return SqlPreparePlan(columns=None, kind="utility", action="prepare",
+                              name=_unquote(m.group(1)), type_names=types,
+                              statement=m.group(3).strip())
+    if first == "EXECUTE" and (m := _EXECUTE.match(text)):
+        args = [a.strip() for a in split_top_level(m.group(2))] if m.group(2) else []
+        return SqlPreparePlan(columns=None, kind="utility", action="execute",
+                              name=_unquote(m.group(1)), arguments=args)
+    if first in ("PREPARE", "EXECUTE"):
+        return None  # PREPARE TRANSACTION and the like: sqlglot reports them
     if _VACUUM.match(text):
         return TxnControlPlan(columns=None, kind="utility", action="vacuum", name="VACUUM")
     if _CHECKPOINT.match(text):
@@ -151,6 +168,42 @@ def parse_utility(sql: str) -> Plan | None:
                  "DEALLOCATE", "DISCARD", "SHOW", "RESET"):
         raise errors.SyntaxError(f'syntax error at or near "{text.split()[1] if len(text.split()) > 1 else text}"')
     return None  # other SET forms: let sqlglot try
+
+
+@dataclass
+class SqlPreparePlan(TxnControlPlan):
+    """PREPARE name [(types)] AS statement / EXECUTE name [(arguments)]: the SQL form of
+    the protocol's named prepared statements (one namespace, as in PostgreSQL), carried
+    out by the session that owns them."""
+
+    statement: str = ""
+    type_names: list[str] = field(default_factory=list)
+    arguments: list[str] = field(default_factory=list)
+
+
+def split_top_level(text: str) -> list[str]:
+    """``a, f(b, c), 'x,y'`` → ``['a', ' f(b, c)', " 'x,y'"]``: commas outside
+    parentheses, brackets and quotes."""
+    out: list[str] = []
+    depth, start, i, n = 0, 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "'\"":
+            j = text.find(ch, i + 1)
+            while j != -1 and j + 1 < n and text[j + 1] == ch:  # doubled quote
+                j = text.find(ch, j + 2)
+            i = n if j == -1 else j + 1
+            continue
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+        i += 1
+    out.append(text[start:])
+    return out
 
 
 def _set_plan(name: str, value: str, is_local: bool, tag: str = "SET") -> Plan:
