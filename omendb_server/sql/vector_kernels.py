@@ -108,7 +108,7 @@ def hash_join_i64(build, bvalid, probe, pvalid):  # type: ignore[no-untyped-def]
     if hi < lo:  # no build row can match
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     span = np.uint64(hi) - np.uint64(lo)
-    if span < np.uint64(max(8 * n, 1 << 22)) and n < (1 << 31):
+    if span < np.uint64(max(4 * n, 1 << 22)) and n < (1 << 31):
         return _direct_join(build, bvalid, probe, pvalid, lo, hi)
     return _open_join(build, bvalid, probe, pvalid)
 

@@ -146,6 +146,16 @@ LEFT_QUERIES = [
        GROUP BY d1.name ORDER BY 2 DESC NULLS LAST LIMIT 3""",
 ]
 
+# bound parameters in filters, residuals and LIMIT (prepared statements: one plan, many runs)
+PARAM_QUERIES = [
+    ("""SELECT d1.grp, sum(f.amt), count(*) FROM {f} JOIN {d1} ON f.a = d1.id
+        WHERE f.qty < %s AND d1.name <> %s GROUP BY d1.grp ORDER BY 2 DESC LIMIT %s""",
+     [(10, "name3", 3), (45, "x", 5), (0, "name1", 2)]),
+    ("""SELECT f.k, d1.amt2 FROM {f} JOIN {d1} ON f.a = d1.id AND f.amt > d1.amt2 * %s
+        WHERE f.dt >= %s ORDER BY f.k DESC LIMIT 7""",
+     [(2, "1995-06-01"), (100, "1995-01-01")]),
+]
+
 
 def _form(query: str, vectorized: bool) -> str:
     def sub(m: re.Match) -> str:
@@ -166,6 +176,11 @@ def _check_all(conn, label: str) -> None:
         vec = _typed(conn.execute(_form(q, True)).fetchall())
         row = _typed(conn.execute(_form(q, False)).fetchall())
         assert vec == row, f"{label}: {q}"
+    for q, runs in PARAM_QUERIES:
+        for params in runs:
+            vec = _typed(conn.execute(_form(q, True), params, prepare=True).fetchall())
+            row = _typed(conn.execute(_form(q, False), params, prepare=True).fetchall())
+            assert vec == row, f"{label}: {q} {params}"
 
 
 @pytest.fixture
@@ -193,7 +208,9 @@ def test_vectorized_joins_match_row_path(server):
         before = _vectorized_runs(server)
         _check_all(c, "all rows in the base")
         ran = _vectorized_runs(server) - before
-        assert ran == len(QUERIES) + len(ROW_QUERIES) + len(LEFT_QUERIES) - 1, server.output()
+        expected = len(QUERIES) + len(ROW_QUERIES) + len(LEFT_QUERIES) - 1
+        expected += sum(len(runs) for _, runs in PARAM_QUERIES)
+        assert ran == expected, server.output()
         # the ORDER BY ... LIMIT queries built only the groups they return
         assert server.output(whole=True).count("groups built") >= 8, server.output()
 
