@@ -105,6 +105,10 @@ class ExplainPlan(Plan):
             pad = " " * (6 * level + 2)
         for d in list(op.details) + details:
             lines.append(pad + d)
+        reason = getattr(op, "fallback_reason", None)
+        if self.analyze and reason:
+            # a vectorized node whose run used the saved row plan (sql/vector_join.py)
+            lines.append(pad + f"Vectorized: no, ran the row plan ({reason})")
         if removed_by_filter is not None:
             loops = st.loops if st is not None and st.loops else 1
             lines.append(pad + f"Rows Removed by Filter: {round(removed_by_filter / loops)}")

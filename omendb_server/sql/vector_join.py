@@ -452,6 +452,8 @@ class VectorJoinAggregate(ops.Aggregate):
         self.display = _display(plan)
         #: ORDER BY ... LIMIT over the groups, when the planner could push it here
         self.top: Any = None
+        #: why the last run used the row plan (None: it ran vectorized), for EXPLAIN ANALYZE
+        self.fallback_reason: str | None = None
 
     def title(self) -> str:
         return ("HashAggregate" if self.grouped else "Aggregate") + " (vectorized)"
@@ -461,14 +463,17 @@ class VectorJoinAggregate(ops.Aggregate):
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         if _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS:
+            self.fallback_reason = f"fewer than {MIN_BASE_ROWS} rows"
             yield from super().rows(ctx)
             return
         try:
             out = self._run(ctx)
         except _Fallback as why:
             log.debug("vectorized join fell back to the row path: %s", why)
+            self.fallback_reason = str(why)
             yield from super().rows(ctx)
             return
+        self.fallback_reason = None
         yield from out
 
     def _run(self, ctx: ExecContext) -> list[Row]:

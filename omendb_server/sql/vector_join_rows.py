@@ -52,6 +52,8 @@ class VectorJoinRows(ops.Operator):
         self.details = list(self.display.details)
         #: (scope index, descending, nulls_first) keys and the Limit's value functions
         self.top: tuple[list[tuple[int, bool, bool]], Any, Any] | None = None
+        #: why the last run used the row plan (None: it ran vectorized), for EXPLAIN ANALYZE
+        self.fallback_reason: str | None = None
 
     def title(self) -> str:
         return self.display.title()
@@ -61,14 +63,17 @@ class VectorJoinRows(ops.Operator):
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         if _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS:
+            self.fallback_reason = f"fewer than {MIN_BASE_ROWS} rows"
             yield from self.fallback.rows(ctx)
             return
         try:
             out = self._run(ctx)
         except _Fallback as why:
             log.debug("vectorized join fell back to the row path: %s", why)
+            self.fallback_reason = str(why)
             yield from self.fallback.rows(ctx)
             return
+        self.fallback_reason = None
         yield from out
 
     def _run(self, ctx: ExecContext) -> list[Row]:

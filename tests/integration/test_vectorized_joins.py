@@ -286,6 +286,15 @@ def test_explain_shows_the_vectorized_plan(server):
         assert "Hash Left Join (vectorized)" in left and "Hash Join (vectorized)" in left
         rows_plan = "\n".join(r[0] for r in c.execute("EXPLAIN " + _form(ROW_QUERIES[3], True)))
         assert "Hash Join (vectorized)" in rows_plan and "Aggregate" not in rows_plan
+        # tiny tables: the saved row plan runs, and EXPLAIN ANALYZE says so
+        c.execute("CREATE TABLE s1 (a int4)")
+        c.execute("CREATE TABLE s2 (a int4)")
+        c.execute("INSERT INTO s1 VALUES (1), (2)")
+        c.execute("INSERT INTO s2 VALUES (2), (3)")
+        small = "\n".join(r[0] for r in c.execute(
+            "EXPLAIN ANALYZE SELECT count(*) FROM s1 JOIN s2 ON s1.a = s2.a"))
+        assert "Vectorized: no, ran the row plan (fewer than 2048 rows)" in small, small
+        assert "Vectorized: no" not in analyzed
         # the row path's plan for the derived-table form is unchanged
         row_plan = "\n".join(r[0] for r in c.execute("EXPLAIN " + _form(QUERIES[4], False)))
         assert "vectorized" not in row_plan
