@@ -152,6 +152,16 @@ class Database:
         self.store.put_json("databases", names)
 
     # -- statements ------------------------------------------------------------------------------
+    def wake_lock_waiters(self) -> None:
+        """Wake transactions waiting for a row lock so they re-check why they wait (a
+        cancel). Best effort: a statement holding the engine lock makes this give up, and
+        waiters also wake on their own every second."""
+        if self.lock.acquire(timeout=0.05):
+            try:
+                self.tm.changed.notify_all()
+            finally:
+                self.lock.release()
+
     def catalog_version(self) -> int:
         """The committed catalog's version: it changes with every committed DDL, so a plan
         made under one version is valid while it is still current (the plan cache key)."""

@@ -105,6 +105,16 @@ class Server:
             except OSError:
                 pass
 
+    def _cancel(self, pid: int, secret: int) -> None:
+        """A CancelRequest: stop the statement of the session with this key, if it runs.
+        Nothing is sent back (PostgreSQL closes the cancel connection without a reply)."""
+        with self._lock:
+            targets = [c for _, c in self._conns.values()
+                       if c.session is not None and c.session.pid == pid and c.secret == secret]
+        for conn in targets:
+            if conn.session is not None and conn.session.cancel_running():
+                log.info("canceled the running statement of session %d on request", pid)
+
     # -- one client ------------------------------------------------------------------------------
     def _serve_client(self, sock: socket.socket, peer: tuple[Any, ...], active: int) -> None:
         peer_s = f"{peer[0]}:{peer[1]}"
@@ -165,6 +175,7 @@ class Server:
                     if out:
                         sock.sendall(out)
                 if conn.cancel_request is not None:
+                    self._cancel(*conn.cancel_request)
                     break
         except (ConnectionError, OSError) as e:
             if not self._stopping.is_set():

@@ -19,6 +19,7 @@ from omendb_server.datatypes import DataType, FormatContext
 from omendb_server.engine import Database
 from omendb_server.session import settings as gucs
 from omendb_server.sql import Plan, Result, TxnControlPlan, auto_parameterize
+from omendb_server.session.cancel import WATCHDOG, CanceledByTimeout, CanceledByUser, StatementGuard
 from omendb_server.sql.utility import SqlPreparePlan
 from omendb_server.txn import Transaction
 
@@ -87,6 +88,10 @@ class Session:
         self.last_seq_values: dict[int, int] = {}
         #: lock_timeout in seconds, parsed once when set (read by every statement).
         self.lock_timeout = 0.0
+        #: statement_timeout in seconds (0: none), parsed once when set.
+        self.statement_timeout = 0.0
+        #: The running statement, for CancelRequest and statement_timeout.
+        self.guard = StatementGuard()
         #: Setting values from before the current transaction changed them.
         self._guc_saved: dict[str, str] = {}
         self._guc_local: set[str] = set()
@@ -136,10 +141,10 @@ class Session:
         self._apply_setting(key, value)
 
     def _apply_setting(self, key: str, value: str) -> None:
-        if key == "lock_timeout":
+        if key in ("lock_timeout", "statement_timeout"):
             from omendb_server.engine import parse_duration
 
-            self.lock_timeout = parse_duration(value)
+            setattr(self, key, parse_duration(value))
         if key == "transaction_isolation":
             if self.txn is not None and not self.implicit:
                 if self.txn.snapshot_taken:
@@ -290,14 +295,29 @@ class Session:
             return self._txn_control(plan)
         if self.failed:
             raise self._aborted_error()
-        if self.txn is None and not plan.writes and plan.kind == "query":
-            # a read-only statement outside a transaction block needs only a snapshot
-            return self.db.execute_read_only(plan, params, self)
-        if self.txn is None:
+        read_only = not plan.writes and plan.kind == "query"
+        if self.txn is None and not read_only:
             iso = self.settings["default_transaction_isolation"]
             self.txn = self.db.begin(iso)
             self.implicit = True
-        return self.db.execute(plan, params, self.txn, self)
+        token = self.guard.start(read_only, self.txn)
+        timer = None
+        if self.statement_timeout > 0:
+            timer = WATCHDOG.schedule(self.statement_timeout, lambda: self.guard.cancel(
+                CanceledByTimeout, self.db.wake_lock_waiters, only=token))
+        try:
+            if self.txn is None:
+                # a read-only statement outside a transaction block needs only a snapshot
+                return self.db.execute_read_only(plan, params, self)
+            return self.db.execute(plan, params, self.txn, self)
+        finally:
+            self.guard.end()
+            if timer is not None:
+                WATCHDOG.unschedule(timer)
+
+    def cancel_running(self) -> bool:
+        """CancelRequest: stop the statement running now, if any (see session/cancel.py)."""
+        return self.guard.cancel(CanceledByUser, self.db.wake_lock_waiters)
 
     def copy_out(self, plan: Any) -> list[bytes]:
         if self.failed:

@@ -112,6 +112,9 @@ class Transaction:
     wait_deadline: float | None = None
     #: now() of this transaction, taken on first use.
     now_ts: Any = None
+    #: Set (an exception type) by a cancel of the running statement: a row-lock wait
+    #: raises it (the session clears it when the statement ends).
+    cancel_error: Any = None
 
     @property
     def repeatable(self) -> bool:
@@ -702,6 +705,8 @@ class TransactionManager:
             txn.wait_deadline = time.monotonic() + txn.lock_timeout
         self.waits_for[txn.txid] = other_txid
         try:
+            if txn.cancel_error is not None:
+                raise txn.cancel_error()
             if txn.wait_deadline is not None:
                 left = txn.wait_deadline - time.monotonic()
                 if left <= 0:
@@ -711,6 +716,8 @@ class TransactionManager:
                     raise errors.LockNotAvailable("canceling statement due to lock timeout")
             else:
                 self.changed.wait(timeout=1.0)
+            if txn.cancel_error is not None:
+                raise txn.cancel_error()
         finally:
             self.waits_for.pop(txn.txid, None)
 
