@@ -19,9 +19,9 @@ any exception not yet delivered when the statement ends.
 from __future__ import annotations
 
 import ctypes
-import logging
 import heapq
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable
