@@ -11,14 +11,9 @@ Parquet segments instead of being held in memory.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from random import getrandbits
 from typing import Any
 
 from lru import LRU
-
-_ADMIT_BITS = 3
-#: A checkpointed row read on a miss enters the cache with probability 1 / ADMIT_ONE_IN.
-ADMIT_ONE_IN = 1 << _ADMIT_BITS
 
 
 class RowCache:
@@ -31,23 +26,32 @@ class RowCache:
         #: evictions are what is missing between them (no per-eviction Python callback)
         self._inserted = 0
         self._removed = 0
+        #: keys of checkpointed rows missed once recently (see ``admit``)
+        self._door: set[tuple[int, Hashable]] = set()
 
     @property
     def evictions(self) -> int:
         lru = self._lru
         return 0 if lru is None else self._inserted - self._removed - len(lru)
 
-    @staticmethod
-    def admit() -> bool:
-        """Whether a checkpointed row just read on a miss should enter the cache.
+    def admit(self, table_oid: int, key: Hashable) -> bool:
+        """Whether a checkpointed row just read on a miss should enter the cache: on its
+        second miss within the last ``capacity`` misses (a doorkeeper, as TinyLFU's).
 
         Reading such a row again costs one index probe and a few array reads, while
         putting it costs an allocation and, once the cache is full, an eviction: under
         uniformly random lookups over a table far larger than the cache nearly every
-        put is wasted (pgbench -S: about 5 µs per lookup). Admitting one miss in
-        ADMIT_ONE_IN keeps that churn low, and a hot key still gets in after a few
-        misses, so skewed (Zipfian) workloads keep their hit rate."""
-        return getrandbits(_ADMIT_BITS) == 0
+        put is wasted (pgbench -S: about 5 µs per lookup). A key read again soon gets in
+        at its second miss, so skewed (Zipfian) workloads keep their hit rate."""
+        k = (table_oid, key)
+        door = self._door
+        if k in door:
+            door.discard(k)
+            return True
+        if len(door) >= self.capacity:
+            door.clear()
+        door.add(k)
+        return False
 
     @property
     def enabled(self) -> bool:
@@ -80,6 +84,7 @@ class RowCache:
         if self._lru is not None:
             self._removed += len(self._lru)
             self._lru.clear()
+            self._door.clear()
 
     def stats(self) -> dict[str, Any]:
         total = self.hits + self.misses

@@ -131,7 +131,7 @@ class IndexLookup(Operator):
             base = data.base
             pos = ~ids[0]
             if base is not None and base.live[pos] and base.begins[pos] <= read_ts:
-                if not cache.admit():
+                if not cache.admit(self.table_oid, key):
                     return [base.row(pos)]
                 v = RowVersion(int(base.vids[pos]), base.row(pos), int(base.begins[pos]))
                 cache.put(self.table_oid, key, v)
