@@ -10,6 +10,7 @@ import re
 
 from omendb_server import errors
 from omendb_server.datatypes.arrays import ArrayCodec, VectorCodec
+from omendb_server.datatypes.bits import BitCodec
 from omendb_server.datatypes.core import Codec, DataType
 from omendb_server.datatypes.dates import (
     DateCodec,
@@ -27,6 +28,7 @@ from omendb_server.datatypes.misc import (
     UuidCodec,
     VoidCodec,
 )
+from omendb_server.datatypes.money import MoneyCodec
 from omendb_server.datatypes.numeric import NumericCodec
 from omendb_server.datatypes.text import (
     BpcharCodec,
@@ -80,6 +82,9 @@ REGTYPE = _base("regtype", 2206, 4, "N", 2211, RegTypeCodec())
 RECORD = _base("record", 2249, -1, "P", 2287, RecordCodec())
 VOID = _base("void", 2278, 4, "P", 0, VoidCodec())
 UUID = _base("uuid", 2950, 16, "U", 2951, UuidCodec())
+MONEY = _base("money", 790, 8, "N", 791, MoneyCodec())
+BIT = _base("bit", 1560, -1, "V", 1561, BitCodec(varying=False))
+VARBIT = _base("varbit", 1562, -1, "V", 1563, BitCodec(varying=True))
 JSONB = _base("jsonb", 3802, -1, "U", 3807, JsonCodec(binary_version=True))
 REGNAMESPACE = _base("regnamespace", 4089, 4, "N", 4090, OidCodec("regnamespace"))
 INT2VECTOR = _base("int2vector", 22, -1, "A", 1006, VectorCodec(INT2))
@@ -113,6 +118,7 @@ _ALIASES = {
     "character": "bpchar", "char": "bpchar", '"char"': "char",
     "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
     "time without time zone": "time", "time with time zone": "timetz",
+    "bit varying": "varbit",
 }
 _ARRAY_SUFFIX_RE = re.compile(r"(?:\s*\[\s*\d*\s*\])+\s*$|\s+array(?:\s*\[\s*\d*\s*\])?\s*$", re.IGNORECASE)
 _MODIFIER_RE = re.compile(r"\s*\([^)]*\)")

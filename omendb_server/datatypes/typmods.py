@@ -26,6 +26,7 @@ _SQL_NAMES = {
     "float4": "real",
     "float8": "double precision",
     "char": '"char"',
+    "varbit": "bit varying",
 }
 
 
@@ -47,6 +48,9 @@ def format_type(t: DataType, typmod: int) -> str:
         base = "time" if name in ("time", "timetz") else "timestamp"
         zone = "with time zone" if name in ("timestamptz", "timetz") else "without time zone"
         return f"{base}({typmod}) {zone}" if typmod >= 0 else f"{base} {zone}"
+    if name in ("bit", "varbit"):
+        label = "bit" if name == "bit" else "bit varying"
+        return f"{label}({typmod})" if typmod >= 0 else label
     if name == "interval":
         precision = typmod & 0xFFFF if typmod >= 0 else INTERVAL_FULL_PRECISION
         return f"interval({precision})" if precision != INTERVAL_FULL_PRECISION else "interval"
@@ -103,4 +107,10 @@ def typmod_for(name: str, args: list[int]) -> int:
         return _precision_typmod("TIME", args)
     if base == "interval":
         return (INTERVAL_FULL_RANGE << 16) | _precision_typmod("INTERVAL", args)
+    if base in ("bit", "varbit"):  # the length itself, no header (bittypmodin)
+        if len(args) != 1:
+            raise errors.SyntaxError("invalid type modifier")
+        if args[0] < 1:
+            raise errors.InvalidParameterValue(f"length for type {'bit' if base == 'bit' else 'varbit'} must be at least 1")
+        return args[0]
     raise errors.SyntaxError(f'type modifier is not allowed for type "{t.name}"')

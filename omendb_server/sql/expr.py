@@ -162,6 +162,8 @@ def _datatype_of(node: exp.DataType) -> tuple[DataType, int]:
     typmod = typmod_for(t.name, args) if args else -1
     if not args and lowered in ("char", "character"):
         typmod = typmod_for(t.name, [1])  # plain char is char(1)
+    if not args and lowered == "bit":
+        typmod = 1  # plain bit is bit(1)
     if is_array:
         t = array_of(t)
     return t, typmod
@@ -625,10 +627,14 @@ class ExprCompiler:
         return _const("".join(out), T.UNKNOWN)
 
     def _c_BitString(self, node: exp.Expression) -> CExpr:
-        raise errors.FeatureNotSupported("bit string types are not supported yet")
+        from omendb_server.datatypes.bits import parse_bits
+
+        return _const(parse_bits(str(node.this)), type_by_name("bit"))  # B'101'
 
     def _c_HexString(self, node: exp.Expression) -> CExpr:
-        raise errors.FeatureNotSupported("bit string types are not supported yet")
+        from omendb_server.datatypes.bits import parse_bits
+
+        return _const(parse_bits("x" + str(node.this)), type_by_name("bit"))  # X'1F
 
     def _c_RawString(self, node: exp.Expression) -> CExpr:
         return _const(node.this, T.UNKNOWN)
@@ -1527,6 +1533,14 @@ class ExprCompiler:
         if typmod >= 0 and target.oid in (1042, 1043) and not inner.param:
             # an explicit cast to char(n)/varchar(n) truncates instead of raising 22001
             out = self._truncating_cast(inner, target, typmod)
+        elif typmod >= 0 and target.oid in (1560, 1562) and not inner.param:
+            # an explicit cast to bit(n) pads or truncates, to varbit(n) truncates
+            from omendb_server.datatypes.bits import explicit_length
+
+            bits = self.coerce(inner, target, -1, explicit=True)
+            bf, varying = bits.fn, target.oid == 1562
+            out = CExpr(lambda r, c: None if (v := bf(r, c)) is None else explicit_length(v, typmod, varying),
+                        target, typmod, bits.name)
         else:
             out = self.coerce(inner, target, typmod, explicit=True)
         # PostgreSQL's FigureColname: a column or function keeps its name through casts,

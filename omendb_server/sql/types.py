@@ -277,6 +277,14 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
         return with_typmod(lambda v, ctx: _tstz_to_ts(v, ctx))
     if d == 2278:
         return lambda v, ctx: None
+    if s == 790 and d == 1700:  # money → numeric: the cents with two decimals
+        return with_typmod(lambda v, ctx: Decimal(int(v)).scaleb(-2))
+    if d == 790 and (is_integer(src) or s == 1700):
+        from omendb_server.datatypes.money import money_from_decimal
+
+        return lambda v, ctx: money_from_decimal(Decimal(v))
+    if 790 in (s, d) and s not in (25, 1043, 1042, 705) and d not in (25, 1043, 1042):
+        raise errors.CannotCoerce(f"cannot cast type {format_type(src, -1)} to {format_type(dst, typmod)}")
     if src.element is not None and dst.element is not None and src.category == "A" \
             and dst.category == "A" and s not in (22, 30) and d not in (22, 30):
         # array -> array: element by element with the element cast (ARRAY[1.5]::int[])

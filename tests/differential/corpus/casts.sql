@@ -82,3 +82,16 @@ SELECT '  42'::int4, '42  '::int4, '4 2'::int4;
 SELECT '0x1F'::int4;
 SELECT '1_000'::int4;
 SELECT to_number('12,454.8-', '99G999D9S'), to_number('$1,234.56', 'L9G999D99');
+-- money: input forms, output as lc_monetary=C, casts, ordering (no arithmetic yet)
+SELECT 42::money;
+SELECT 1234567.891::money, (-1.5)::money, '$1,234.56'::money, '(12.34)'::money, '-$0.99'::money;
+SELECT 42::money::numeric, '12.345'::money::numeric(10,3), 7::int8::money;
+SELECT x FROM (VALUES ('1.00'::money), ('-3'), ('2.50')) v(x) ORDER BY x;
+SELECT max(x), min(x), count(DISTINCT x) FROM (VALUES ('1.00'::money), ('-3'), ('1')) v(x);
+SELECT '1.00'::money = '$1'::money, '2'::money > '1.99'::money;
+SELECT 'abc'::money;
+SELECT 42::money::text, pg_typeof(1::money);
+SELECT 1.5::float8::money;
+SELECT 42::money::int4;
+SELECT '92233720368547758.07'::money;
+SELECT '92233720368547758.08'::money;

@@ -74,3 +74,16 @@ SELECT max(max(id)) FROM d_dept;
 INSERT INTO d_nosuch VALUES (1);
 SELECT 1 FROM d_dept d WHERE d.nosuch = 1;
 SELECT nosuch.id FROM d_dept;
+-- bit strings: B'' and X'' literals, bit(n)/varbit(n) casts, comparison
+SELECT 'text', 42, 4.2, 4.2e1, true, NULL, B'101', X'1F';
+SELECT B'101'::text, '0110'::bit(4), '01'::varbit, '101'::varbit(5), pg_typeof(B'1');
+SELECT '0110'::bit(3);
+SELECT '012'::varbit;
+SELECT x FROM (VALUES (B'10'), (B'1'), (B'011'), (B'100')) v(x) ORDER BY x;
+SELECT B'101' = B'101', B'101' < B'11', B'101' <> B'1010';
+SELECT '1010'::varbit(3);
+SELECT X'F0'::text, 'xA'::bit(4);
+SELECT B'1'::bit(3), B'10101'::bit(3), B'10101'::varbit(2);
+SELECT format_type('bit'::regtype, 3), format_type('varbit'::regtype, 7), format_type('varbit'::regtype, NULL);
+SELECT '2'::bit;
+SELECT '0110'::bit, '1'::bit, B'0110'::bit;
