@@ -108,7 +108,13 @@ class IndexLookup(Operator):
         data = ctx.tm.tables.get(self.table_oid)
         if data is None:
             return []
-        key = tuple(f((), ctx) for f in self.keys[0])
+        fns = self.keys[0]
+        if len(fns) == 1:
+            value = fns[0]((), ctx)
+            if value is None:
+                return []
+            return self._lookup(ctx, data, (value,))
+        key = tuple(f((), ctx) for f in fns)
         if None in key:
             return []
         return self._lookup(ctx, data, key)
@@ -126,17 +132,17 @@ class IndexLookup(Operator):
                 if cached is not None and is_visible(cached, read_ts, txid):
                     return [cached.values]
         ids = data.lookup(self.index_oid, key)
-        if cache is not None and len(ids) == 1 and ids[0] < 0:
-            # a checkpointed row nobody wrote since: cache it as a committed version
+        if len(ids) == 1 and ids[0] < 0:
+            # a checkpointed row nobody wrote since (committed: its stamp alone decides)
             base = data.base
             pos = ~ids[0]
-            if base is not None and base.live[pos] and base.begins[pos] <= read_ts:
-                if not cache.admit(self.table_oid, key):
-                    return [base.row(pos)]
-                v = RowVersion(int(base.vids[pos]), base.row(pos), int(base.begins[pos]))
-                cache.put(self.table_oid, key, v)
-                return [v.values]
-            return []
+            if base is None or not base.live[pos] or base.begins[pos] > read_ts:
+                return []
+            if cache is None or not cache.admit(self.table_oid, key):
+                return [base.row(pos)]
+            v = RowVersion(int(base.vids[pos]), base.row(pos), int(base.begins[pos]))
+            cache.put(self.table_oid, key, v)
+            return [v.values]
         delta = data.delta
         out = []
         for vid in list(ids):
