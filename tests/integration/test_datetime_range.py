@@ -178,6 +178,17 @@ def test_storage_checkpoint_and_restart(fresh_server):
             assert c.execute("SELECT d FROM far WHERE d = '4713-01-01 BC'").fetchall() == [("4713-01-01 BC",)]
             assert c.execute("SELECT d FROM far WHERE d < '0001-01-01' ORDER BY d").fetchall() == [
                 ("-infinity",), ("4713-01-01 BC",)]
+            # aggregates and filters over the column (the vectorized path once rows are in the base)
+            assert c.execute("SELECT min(d), max(d), count(*) FILTER (WHERE d > '2000-01-01'),"
+                             " count(*) FILTER (WHERE d < '0001-01-01') FROM far").fetchone() == (
+                "-infinity", "infinity", 2, 2)
+            assert c.execute("SELECT count(*) FROM far WHERE d >= '-infinity' AND d <= '4713-01-01 BC'"
+                             ).fetchone() == (2,)
+            assert c.execute("SELECT min(ts), max(ts) FROM far_ts").fetchone() == ("-infinity", "infinity")
+            assert c.execute("SELECT count(*), min(d), max(d) FROM far WHERE d > '0001-01-01'").fetchone() == (
+                2, "2024-01-01", "infinity")
+            assert c.execute("SELECT count(*), min(d), max(d) FROM far WHERE d < '2000-01-01'").fetchone() == (
+                2, "-infinity", "4713-01-01 BC")
             if step == "log":
                 c.execute("CHECKPOINT")
     fresh_server.restart()
