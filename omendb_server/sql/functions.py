@@ -182,7 +182,12 @@ def compile_function(comp: ExprCompiler, node: exp.Expression, name: str) -> CEx
         raise undefined_function(name, [comp.compile(a).type for a in arg_nodes])
     handler = REGISTRY.get(name)
     if handler is not None:
-        return handler(Call(comp, node, name, arg_nodes))
+        out = handler(Call(comp, node, name, arg_nodes))
+        if out.type.category == "A" and out.type.oid not in (22, 30) and not out.const:
+            from omendb_server.sql.functions_array import array_result
+
+            return array_result(out)  # array functions build plain lists
+        return out
     if isinstance(node, exp.Trim) and node.args.get("expression") is not None:
         arg_nodes = [node.this, node.args["expression"]]
 

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from omendb_server import errors
 from omendb_server.datatypes import array_of
-from omendb_server.datatypes.arrays import BoundedArray, lower_bounds
+from omendb_server.datatypes.arrays import BoundedArray, PgArray, lower_bounds
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import CExpr
@@ -49,8 +49,26 @@ def _array_pair(comp: Any, left: CExpr, right: CExpr) -> tuple[CExpr, CExpr]:
     return left, right
 
 
+def array_result(ce: CExpr) -> CExpr:
+    """``ce`` with its array results as PgArray (plain lists compare with Python's rules,
+    which fail on NULL elements; PgArray orders as PostgreSQL's array_cmp)."""
+    f = ce.fn
+
+    def wrapped(r: tuple, c: ExecContext) -> Any:
+        v = f(r, c)
+        return v if v is None or isinstance(v, PgArray) else PgArray(v)
+
+    ce.fn = wrapped
+    return ce
+
+
 def container_operator(comp: Any, sym: str, left: CExpr, right: CExpr) -> CExpr | None:
     """``||`` and ``-`` when an operand is an array or jsonb; None when not applicable."""
+    out = _container_operator(comp, sym, left, right)
+    return array_result(out) if out is not None and out.type.category == "A" else out
+
+
+def _container_operator(comp: Any, sym: str, left: CExpr, right: CExpr) -> CExpr | None:
     from omendb_server.sql.functions_json import concat_or_delete
 
     if 3802 in (left.type.oid, right.type.oid):

@@ -52,3 +52,16 @@ SELECT x FROM (VALUES (ARRAY[1, NULL]), (ARRAY[1, 2])) v(x) UNION SELECT ARRAY[N
 SELECT max(a), min(a) FROM (VALUES (ARRAY['b', NULL]), (ARRAY['b', 'a']), (ARRAY[NULL, 'z'])) v(a);
 SELECT a, rank() OVER (ORDER BY a) FROM (VALUES (ARRAY[1, NULL]), (ARRAY[1, 2]), (NULL)) v(a) ORDER BY 2, 1;
 SELECT a FROM (VALUES (ARRAY[1.5, NULL]), (ARRAY[1, 2]::numeric[])) v(a) ORDER BY a;
+-- ORDER BY arrays with NULL elements built by array functions and operators
+SELECT array_append(x, 1) a FROM (VALUES (ARRAY[1, NULL]), (ARRAY[1, 2]), (ARRAY[NULL::int])) v(x) ORDER BY a;
+SELECT array_prepend(NULL::int, x) a FROM (VALUES (ARRAY[1]), (ARRAY[0])) v(x) ORDER BY a;
+SELECT array_remove(x, 2) a FROM (VALUES (ARRAY[1, NULL, 2]), (ARRAY[1, 2])) v(x) ORDER BY a;
+SELECT x || ARRAY[NULL::int] a FROM (VALUES (ARRAY[1]), (ARRAY[NULL::int])) v(x) ORDER BY a DESC;
+SELECT string_to_array('a,,b', ',', '') a UNION ALL SELECT ARRAY['a', 'b'] ORDER BY 1;
+SELECT regexp_split_to_array('a b', ' ') a UNION ALL SELECT ARRAY[NULL, 'a'] ORDER BY 1;
+SELECT array_replace(ARRAY[1, 2, 1], 1, NULL) a UNION ALL SELECT ARRAY[NULL, 2, NULL]::int[] UNION ALL SELECT ARRAY[0] ORDER BY 1;
+SELECT ARRAY(SELECT x FROM (VALUES (1), (NULL)) v(x) ORDER BY x) a UNION ALL SELECT ARRAY[1, 1] ORDER BY 1;
+SELECT id, ia || NULL::int a FROM d_misc ORDER BY a, id;
+SELECT id, array_cat(ta, ARRAY[NULL]) a FROM d_misc ORDER BY a DESC, id;
+SELECT (SELECT array_agg(x) FROM (VALUES (NULL::int), (NULL)) v(x)) UNION ALL SELECT ARRAY[1] ORDER BY 1;
+SELECT ARRAY[ROW(1, NULL)::text] a UNION ALL SELECT ARRAY['(1,2)'] ORDER BY 1;
