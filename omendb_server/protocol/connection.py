@@ -311,7 +311,7 @@ class Connection:
             self._send(be.READY_IDLE)
             self.flush_now = True
             return True
-        if fast is not None and not session.notices:
+        if fast is not None and stmt.name and not session.notices:  # unnamed: re-parsed each time
             desc = self._row_description(stmt, bind.result_formats) if describe else b""
             self._bind_template = BindTemplate.learn(data, b_end, bind, stmt, fast, desc)
         # One bytes object per response: BindComplete, rows, CommandComplete, ReadyForQuery.
