@@ -88,15 +88,25 @@ def join_indices(left: list[Vec], right: list[Vec], n_left: int, n_right: int,
     return probe, build
 
 
-def left_outer(li: np.ndarray, ri: np.ndarray, n_left: int) -> tuple[np.ndarray, np.ndarray]:
-    """Inner pairs in left order (from a join that hashed the right side) plus, in its
-    place, one (row, -1) pair for every left row without a partner: the row path's
-    LEFT join order."""
-    has = np.zeros(n_left, dtype=np.bool_)
-    has[li] = True
-    alone = np.flatnonzero(~has)
-    if not len(alone):
-        return li, ri
-    rows = np.concatenate([li, alone])
-    order = np.argsort(rows, kind="stable")
-    return rows[order], np.concatenate([ri, np.full(len(alone), -1, dtype=np.int64)])[order]
+def outer_pairs(li: np.ndarray, ri: np.ndarray, n_left: int, n_right: int, kind: str
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The matched pairs (in left order, from a join that hashed the right side) completed
+    as the row path's outer hash joins complete them: LEFT/FULL put a (row, -1) pair for
+    every left row without a partner in its place; RIGHT/FULL then append a (-1, row) pair
+    for every right row without one, in right order (``join_ops.HashOuterJoin``)."""
+    if kind in ("left", "full"):
+        has = np.zeros(n_left, dtype=np.bool_)
+        has[li] = True
+        alone = np.flatnonzero(~has)
+        if len(alone):
+            rows = np.concatenate([li, alone])
+            order = np.argsort(rows, kind="stable")
+            li = rows[order]
+            ri = np.concatenate([ri, np.full(len(alone), -1, dtype=np.int64)])[order]
+    if kind in ("right", "full"):
+        has = np.zeros(n_right, dtype=np.bool_)
+        has[ri[ri >= 0]] = True
+        alone = np.flatnonzero(~has)
+        li = np.concatenate([li, np.full(len(alone), -1, dtype=np.int64)])
+        ri = np.concatenate([ri, alone])
+    return li, ri

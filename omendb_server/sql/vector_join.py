@@ -36,7 +36,7 @@ from omendb_server.sql import join_ops, vector_rel
 from omendb_server.sql import operators as ops
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import AggSpec, Scope
-from omendb_server.sql.vector_hashjoin import join_indices, left_outer
+from omendb_server.sql.vector_hashjoin import join_indices, outer_pairs
 from omendb_server.sql.vectorized import (
     MIN_BASE_ROWS,
     Vec,
@@ -76,7 +76,8 @@ class _Step:
     rcols: list[int]
     residual: exp.Expression | None
     text: str
-    kind: str = "inner"  # or "left" (the row path's HashJoin: builds on the right)
+    #: inner, or left/right/full (the row path's HashJoin / HashOuterJoin: right side hashed)
+    kind: str = "inner"
 
 
 @dataclass
@@ -149,6 +150,8 @@ def _row_chain(source: ops.Operator, n_items: int) -> list[tuple[int, Any, str]]
             kind = "inner"
         elif type(op) is ops.HashJoin and op.kind == "left":
             kind = "left"
+        elif type(op) is join_ops.HashOuterJoin and op.kind in ("right", "full"):
+            kind = op.kind
         else:
             break
         right = _leaf(op.right)
@@ -186,7 +189,8 @@ def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scop
         return None
     kinds = [_join_kind(j) for j in joins]
     for j, kind in zip(joins, kinds):
-        if j.args.get("using") or j.args.get("method") or kind not in ("inner", "cross", "left"):
+        if j.args.get("using") or j.args.get("method") or kind not in (
+                "inner", "cross", "left", "right", "full"):
             return None
     nodes = [from_.this] + [j.this for j in joins]
     tables = [_plain_table(planner, n) for n in nodes]
@@ -211,7 +215,7 @@ def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scop
     if pos != len(scope.columns):
         return None
     where = node.args.get("where")
-    if "left" in kinds:
+    if any(kind in ("left", "right", "full") for kind in kinds):
         shape = _chain_shape(node, items, joins, kinds)
     else:
         shape = _comma_shape(node, items, spans, scope, joins)
@@ -324,9 +328,10 @@ def _comma_shape(node: exp.Select, items: list[_Item], spans: list[tuple[int, in
 
 def _chain_shape(node: exp.Select, items: list[_Item], joins: list[exp.Join],
                  kinds: list[str]) -> _Shape | None:
-    """INNER and LEFT joins in FROM order with their ON conditions, as ``joins.plan_from``
-    plans them; WHERE conjuncts naming only the first table (qualified) filter its scan
-    (``joins._left_chain_where``), the rest of the WHERE is applied after the joins."""
+    """INNER and outer joins in FROM order with their ON conditions, as ``joins.plan_from``
+    plans them; with INNER/LEFT joins only, WHERE conjuncts naming only the first table
+    (qualified) filter its scan (``joins._left_chain_where``); the rest of the WHERE is
+    applied after the joins."""
     from omendb_server.sql.joins import _conjuncts, _pushable
 
     step_conds: list[list[exp.Expression]] = []
@@ -341,7 +346,11 @@ def _chain_shape(node: exp.Select, items: list[_Item], joins: list[exp.Join],
     per_item: dict[int, list[exp.Expression]] = {}
     rest: list[exp.Expression] = []
     where = node.args.get("where")
-    if where is not None:
+    if where is not None and any(kind in ("right", "full") for kind in kinds):
+        rest = _conjuncts(where.this)  # no pushdown: the first table's rows may be NULLs
+        if not all(_pushable(c) for c in rest):
+            return None
+    elif where is not None:
         alias = items[0].alias
         for c in _conjuncts(where.this):
             if not _pushable(c):
@@ -425,7 +434,13 @@ class _Joined:
     def extend(self, rows: np.ndarray, item: int, item_rows: np.ndarray) -> _Joined:
         """These joined rows (``rows``, in this order), each paired with row ``item_rows``
         of table ``item`` (-1: none, the NULLs of a LEFT join)."""
-        idx = {k: (rows if a is None else a[rows]) for k, a in self.idx.items()}
+        if len(rows) and rows.min() < 0:  # RIGHT/FULL: rows with no left partner
+            missing = rows < 0
+            idx = {k: (rows if a is None else np.where(missing, -1, a[np.where(missing, 0, rows)]
+                                                       if len(a) else -1))
+                   for k, a in self.idx.items()}
+        else:
+            idx = {k: (rows if a is None else a[rows]) for k, a in self.idx.items()}
         idx[item] = item_rows
         return _Joined(self.plan, self.rels, idx, len(rows))
 
@@ -562,15 +577,15 @@ def run_joins(ctx: ExecContext, plan: JoinPlan, display: VectorNode | None = Non
         right = [rel.vec(c) for c in step.rcols]
         # the row path's LEFT join (ops.HashJoin) always hashes its right input
         li, ri = join_indices(left, right, joined.n, rel.n,
-                              False if step.kind == "left" else None)
+                              None if step.kind == "inner" else False)
         pairs = joined.extend(li, step.item, ri)
         if step.residual is not None:
             ev = _Evaluator(pairs, plan.scope, ctx, plan.consts)  # type: ignore[arg-type]
             keep = ev.boolean(step.residual).true()
             li, ri = li[keep], ri[keep]
             pairs = joined.extend(li, step.item, ri)
-        if step.kind == "left":
-            li, ri = left_outer(li, ri, joined.n)
+        if step.kind != "inner":
+            li, ri = outer_pairs(li, ri, joined.n, rel.n, step.kind)
             pairs = joined.extend(li, step.item, ri)
         joined = pairs
         if plan.where is not None and s == len(plan.steps) - 1:
@@ -625,7 +640,8 @@ def _display(plan: JoinPlan) -> VectorNode:
         details = [f"Hash Cond: {step.text}"]
         if plan.where is not None and s == len(plan.steps) - 1:
             details.append(f"Filter: ({_sql(plan.where)})")
-        title = "Hash Left Join" if step.kind == "left" else "Hash Join"
+        title = {"left": "Hash Left Join", "right": "Hash Right Join",
+                 "full": "Hash Full Join"}.get(step.kind, "Hash Join")
         acc = VectorNode(f"{title} (vectorized)", [acc, scan_node(step.item)], details)
         acc.step = s  # type: ignore[attr-defined]
     return acc

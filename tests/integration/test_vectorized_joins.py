@@ -144,6 +144,14 @@ LEFT_QUERIES = [
        ORDER BY d1.name NULLS FIRST, f.k LIMIT 10""",
     """SELECT d1.name, sum(f.amt) FROM {f} LEFT JOIN {d1} ON f.a = d1.id WHERE f.qty < 5
        GROUP BY d1.name ORDER BY 2 DESC NULLS LAST LIMIT 3""",
+    # RIGHT and FULL joins (join_ops.HashOuterJoin: unmatched right rows come last)
+    """SELECT d1.id, d1.name, count(f.k), sum(f.qty) FROM {f} RIGHT JOIN {d1} ON f.a = d1.id
+       AND f.qty > 40 GROUP BY d1.id, d1.name""",
+    """SELECT f.k, d2.code, d2.w FROM {f} FULL JOIN {d2} ON f.b = d2.code AND f.a2 = d2.id2
+       WHERE f.k IS NULL OR f.k < 120""",
+    """SELECT count(*), count(f.k), count(e.id) FROM {f} FULL JOIN {e} ON f.a = e.id""",
+    """SELECT d2.label, count(*), count(d1.id) FROM {d2} RIGHT JOIN {f} ON f.b = d2.code
+       LEFT JOIN {d1} ON d1.id = f.a GROUP BY d2.label ORDER BY 2 DESC, 1 LIMIT 4""",
 ]
 
 # bound parameters in filters, residuals and LIMIT (prepared statements: one plan, many runs)
@@ -284,6 +292,8 @@ def test_explain_shows_the_vectorized_plan(server):
         assert int(scan.group(1)) == expected[0]
         left = "\n".join(r[0] for r in c.execute("EXPLAIN " + _form(LEFT_QUERIES[5], True)))
         assert "Hash Left Join (vectorized)" in left and "Hash Join (vectorized)" in left
+        full = "\n".join(r[0] for r in c.execute("EXPLAIN " + _form(LEFT_QUERIES[11], True)))
+        assert "Hash Full Join (vectorized)" in full, full
         rows_plan = "\n".join(r[0] for r in c.execute("EXPLAIN " + _form(ROW_QUERIES[3], True)))
         assert "Hash Join (vectorized)" in rows_plan and "Aggregate" not in rows_plan
         # tiny tables: the saved row plan runs, and EXPLAIN ANALYZE says so
