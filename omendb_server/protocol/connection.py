@@ -255,7 +255,7 @@ class Connection:
             self.on_message(b"P", data[5:1 + plen])  # the general Parse handling, errors included
             if self._skip_until_sync:
                 return rest  # the Parse failed: the decoder skips the rest until Sync
-            return None if self._fast_bind_execute(rest) else rest
+            data = rest
         if data[0] != 66:  # b"B"
             return data
         tmpl = self._bind_template
@@ -311,7 +311,7 @@ class Connection:
             self._send(be.READY_IDLE)
             self.flush_now = True
             return True
-        if fast is not None and stmt.name and not session.notices:  # unnamed: re-parsed each time
+        if fast is not None and not session.notices:
             desc = self._row_description(stmt, bind.result_formats) if describe else b""
             self._bind_template = BindTemplate.learn(data, b_end, bind, stmt, fast, desc)
         # One bytes object per response: BindComplete, rows, CommandComplete, ReadyForQuery.
@@ -578,8 +578,6 @@ class Connection:
         if len(statements) > 1:
             raise errors.SyntaxError("cannot insert multiple commands into a prepared statement")
         sql = statements[0] if statements else ""
-        if msg.name == "":
-            session.prepared.pop("", None)
         if not sql:
             from omendb_server.session import PreparedStatement
             from omendb_server.sql.plan import CallablePlan, Result
@@ -587,7 +585,12 @@ class Connection:
             empty = CallablePlan(columns=None, kind="empty", run=lambda ctx: Result(""))
             session.prepared[msg.name] = PreparedStatement(msg.name, "", empty, [], [])
         else:
-            session.prepare(msg.name, sql, list(msg.param_oids))
+            try:  # the unnamed statement is replaced (or kept, if the same: session.prepare)
+                session.prepare(msg.name, sql, list(msg.param_oids))
+            except BaseException:
+                if msg.name == "":
+                    session.prepared.pop("", None)  # a failed Parse still drops the old one
+                raise
         self._send(be.PARSE_COMPLETE)
 
     def _bind(self, msg: fe.Bind) -> None:

@@ -194,6 +194,10 @@ class Session:
         txn = self.txn
         self._use_search_path()
         plan = self.db.prepare(sql, param_oids, txn)
+        old = self.prepared.get(name) if not name else None
+        if old is not None and old.plan is plan and old.sql == sql \
+                and old.declared_oids == list(param_oids):
+            return old  # a driver re-parsing its unnamed statement: keep its caches
         if isinstance(plan, SqlPreparePlan) and plan.action == "execute":
             target = self.prepared.get(plan.name)  # Describe shows the rows it will return
             if target is not None:

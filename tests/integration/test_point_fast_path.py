@@ -165,3 +165,28 @@ def test_simple_point_query_replanned_after_ddl_and_search_path(omendb_server, u
         assert c.simple(q % 1)[1].text_row() == ["mine"]
         assert ddl.simple(q % 1)[1].text_row() == ["one"]
         c.simple("ROLLBACK")
+
+
+def test_unnamed_statement_reparsed_each_time(omendb_server, accounts):
+    """Parse + Bind + Describe + Execute + Sync of the unnamed statement on every query
+    (psycopg with prepare=False): the same text keeps its statement (and fast path),
+    another text replaces it, and a failed Parse drops it, as in PostgreSQL."""
+    def unprepared(sql: str, value: str) -> list[pw.Msg]:
+        c.send(pw.parse("", sql), pw.bind("", "", [value]), pw.describe("P", ""),
+               pw.execute(), pw.sync())
+        return c.read_until("Z")
+
+    with pw.connect(omendb_server) as c:
+        q1 = f"SELECT name FROM {accounts} WHERE id = $1"
+        q2 = f"SELECT n FROM {accounts} WHERE id = $1"
+        for i in (1, 2, 3, 2):
+            got = unprepared(q1, str(i))
+            assert "".join(m.type for m in got) == "12TDCZ" and got[3].text_row() == [f"n{i}"]
+        got = unprepared(q2, "2")
+        assert got[2].columns()[0]["name"] == "n" and got[3].text_row() == ["20"]
+        got = unprepared(f"SELECT nope FROM {accounts} WHERE id = $1", "2")
+        assert got[0].type == "E" and got[0].sqlstate == "42703"
+        c.send(pw.bind("", "", ["2"]), pw.execute(), pw.sync())
+        got = c.read_until("Z")
+        assert got[0].type == "E" and got[0].sqlstate == "26000"
+        assert unprepared(q1, "4")[3].text_row() == ["n4"]
