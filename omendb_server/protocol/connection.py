@@ -99,6 +99,9 @@ class Connection:
         self._text_description: tuple[Any, bytes, list[Encoder]] = (None, b"", [])
         #: Lifted simple-Query point queries by their lifted text (SimpleTemplate).
         self._simple_templates: dict[str, SimpleTemplate] = {}
+        #: (Parse payload, statement, catalog version, search_path) of the last unnamed
+        #: Parse answered in the fast path: the same bytes again re-plan nothing.
+        self._last_parse: tuple[bytes, Any, int, str | None] | None = None
         #: The byte layout of the last prepared point query's Bind..Sync packet.
         self._bind_template: BindTemplate | None = None
 
@@ -252,9 +255,18 @@ class Connection:
             rest = data[1 + plen:]
             if not rest or rest[0] != 66 or data[5] != 0 or plen < 4:  # unnamed statement only
                 return data
-            self.on_message(b"P", data[5:1 + plen])  # the general Parse handling, errors included
-            if self._skip_until_sync:
-                return rest  # the Parse failed: the decoder skips the rest until Sync
+            payload = data[5:1 + plen]
+            last = self._last_parse
+            version = session.db.catalog_version()
+            search_path = session.settings.get("search_path")
+            if (last is not None and last[0] == payload and last[2] == version
+                    and last[3] == search_path and session.prepared.get("") is last[1]):
+                self.pending.append(be.PARSE_COMPLETE)  # the same text: the same statement
+            else:
+                self.on_message(b"P", payload)  # the general Parse handling, errors included
+                if self._skip_until_sync:
+                    return rest  # the Parse failed: the decoder skips the rest until Sync
+                self._last_parse = (payload, session.prepared.get(""), version, search_path)
             data = rest
         if data[0] != 66:  # b"B"
             return data

@@ -190,3 +190,9 @@ def test_unnamed_statement_reparsed_each_time(omendb_server, accounts):
         got = c.read_until("Z")
         assert got[0].type == "E" and got[0].sqlstate == "26000"
         assert unprepared(q1, "4")[3].text_row() == ["n4"]
+        with pw.connect(omendb_server) as ddl:  # another session renames the column
+            ddl.simple(f"ALTER TABLE {accounts} RENAME COLUMN name TO label")
+            got = unprepared(q1, "4")
+            assert got[0].type == "E" and got[0].sqlstate == "42703"
+            ddl.simple(f"ALTER TABLE {accounts} RENAME COLUMN label TO name")
+            assert unprepared(q1, "5")[3].text_row() == ["n5"]
