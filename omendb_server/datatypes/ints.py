@@ -104,6 +104,10 @@ class RegTypeCodec(OidCodec):
         if int(value) == 1042:
             return "character"  # regtypeout spells bpchar as SQL's name
         t = TYPES_BY_OID.get(int(value))
+        if t is None:
+            from omendb_server.datatypes.misc import composite_by_oid
+
+            t = composite_by_oid(int(value))  # a table's row type met in this process
         return format_type(t, -1) if t is not None else str(int(value))
 
     def decode_text(self, text: str, ctx: FormatContext) -> int:

@@ -261,7 +261,7 @@ def to_json_value(value: Any, oid: int, element_oid: int = 0) -> Any:
         return None
     if oid in (114, 3802):
         return RawJson(value)
-    if oid == 2249 and hasattr(value, "names"):
+    if hasattr(value, "names") and isinstance(value, tuple):  # a row: record or a table's row type
         return {n: to_json_value(v, t.oid, t.element.oid if t.element is not None else 0)
                 for n, v, t in zip(value.names, value, value.types)}
     if oid == 16:

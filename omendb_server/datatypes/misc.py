@@ -13,6 +13,7 @@ from typing import Any
 from omendb_server import errors
 from omendb_server.datatypes.core import (
     Codec,
+    DataType,
     FormatContext,
     bad_binary,
     invalid_syntax,
@@ -177,6 +178,28 @@ class RowValue(tuple):
         obj.names = names
         obj.types = types
         return obj
+
+
+_COMPOSITES: dict[int, DataType] = {}
+
+
+def composite_type(name: str, oid: int) -> DataType:
+    """The row type of a table (pg_type typtype 'c', named like the table): a record whose
+    type OID is the table's, as PostgreSQL types a whole-row reference ``t``."""
+    t = _COMPOSITES.get(oid)
+    if t is None or t.name != name:
+        t = _COMPOSITES[oid] = DataType(name, oid, -1, "C", 0, None, RecordCodec())
+    return t
+
+
+def composite_by_oid(oid: int) -> DataType | None:
+    """A table row type already met in this process (regtype output names it)."""
+    return _COMPOSITES.get(oid)
+
+
+def is_record(oid: int) -> bool:
+    """record (2249) or a table's row type."""
+    return oid == 2249 or oid in _COMPOSITES
 
 
 class RecordCodec(Codec):

@@ -30,6 +30,7 @@ from omendb_server.datatypes import (
     type_by_name,
     typmod_for,
 )
+from omendb_server.datatypes.misc import composite_type, is_record
 from omendb_server.sql import functions_syntax  # noqa: F401  (parser adjustments, see module)
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
@@ -720,11 +721,22 @@ class ExprCompiler:
                 types = tuple(scope.columns[i].type for i in idx)
                 if level:
                     self.correlated = True
-                return CExpr(_row_reader(idx, names, types, level), type_by_name("record"), -1,
+                return CExpr(_row_reader(idx, names, types, level), self._row_type(scope, idx), -1,
                              alias, fields=tuple(zip(names, types)))
             scope = scope.outer
             level += 1
         return None
+
+    def _row_type(self, scope: Scope, idx: list[int]) -> DataType:
+        """A table's own row type when ``idx`` are all the columns of one table (PostgreSQL
+        types ``SELECT t FROM t`` as t's composite type), else record."""
+        owners = {scope.columns[i].table_oid for i in idx}
+        if len(owners) == 1 and 0 not in owners:
+            table = self.planner.catalog.tables.get(next(iter(owners)))
+            if table is not None and getattr(table, "rowtype_oid", 0) and \
+                    [scope.columns[i].attnum for i in idx] == list(range(1, len(table.columns) + 1)):
+                return composite_type(table.name, table.rowtype_oid)
+        return type_by_name("record")
 
     def _any_scope_has(self, qualifier: str) -> bool:
         scope: Scope | None = self.scope
@@ -1270,7 +1282,7 @@ class ExprCompiler:
     def _c_Is(self, node: exp.Is) -> CExpr:
         if node.args.get("negate") and isinstance(node.expression, exp.Null):
             inner = self.compile(node.this)
-            if inner.type.oid == 2249:
+            if is_record(inner.type.oid):
                 rf0 = inner.fn
 
                 def row_not_null(r: tuple, c: ExecContext) -> bool:
@@ -1285,7 +1297,7 @@ class ExprCompiler:
         inner = self.compile(node.this)
         f = inner.fn
         if isinstance(target, exp.Null):
-            if inner.type.oid == 2249:
+            if is_record(inner.type.oid):
                 # a row IS NULL when every field is; IS NOT NULL (negated) is not its inverse
                 def row_is_null(r: tuple, c: ExecContext) -> bool:
                     v = f(r, c)

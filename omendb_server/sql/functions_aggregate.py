@@ -21,6 +21,7 @@ from omendb_server import errors
 from omendb_server.datatypes import TYPES_BY_OID, DataType, array_of
 from omendb_server.datatypes import jsonb as J
 from omendb_server.datatypes.arrays import PgArray
+from omendb_server.datatypes.misc import is_record
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
 
@@ -320,7 +321,7 @@ class JsonAgg(Kernel):
         if self.binary:
             return J.jsonb_out(acc)
         # PostgreSQL puts a newline before every array or composite element after the first
-        sep = ", \n " if self.oid == 2249 or self.eoid else ", "
+        sep = ", \n " if is_record(self.oid) or self.eoid else ", "
         return "[" + sep.join(J.dump_json_compact(v) for v in acc) + "]"
 
 

@@ -17,6 +17,7 @@ from sqlglot import exp
 from omendb_server import errors
 from omendb_server.datatypes import TYPES_BY_OID, DataType
 from omendb_server.datatypes import jsonb as J
+from omendb_server.datatypes.misc import is_record
 from omendb_server.sql import srf
 from omendb_server.sql import types as T
 from omendb_server.sql.context import ExecContext
@@ -374,7 +375,7 @@ def _build_array(call: Call) -> Any:
 @register("row_to_json")
 def _row_to_json(call: Call) -> Any:
     ces = call.compiled()
-    if not ces or ces[0].type.oid != 2249:
+    if not ces or not is_record(ces[0].type.oid):
         raise call.no_such_function(ces)
     (vf,) = _value_fns(call, ces[:1])
     f = ces[0].fn

@@ -53,3 +53,13 @@ SELECT dept_id AS id, count(*) FROM d_emp GROUP BY id ORDER BY 1, 2;
 SELECT dept_id AS dept, count(*) FROM d_emp GROUP BY dept ORDER BY dept NULLS FIRST;
 SELECT e.dept_id AS name, count(*) FROM d_emp e JOIN d_dept d ON d.id = e.dept_id GROUP BY name ORDER BY 1;
 SELECT salary AS id FROM d_emp GROUP BY id, salary ORDER BY id;
+-- whole-row references: a table's own row type
+SELECT d FROM d_dept d WHERE id = 1;
+SELECT d_dept FROM d_dept WHERE id = 2;
+SELECT pg_typeof(d), d IS NULL, d IS NOT NULL FROM d_dept d WHERE id = 3;
+SELECT to_json(d), row_to_json(d), to_jsonb(d) FROM d_dept d WHERE id = 1;
+SELECT json_agg(d ORDER BY id) FROM d_dept d WHERE id < 3;
+SELECT x FROM (SELECT id, name FROM d_dept) x WHERE id = 1;
+SELECT e, d FROM d_emp e JOIN d_dept d ON d.id = e.dept_id WHERE e.id = 1;
+SELECT count(*) FROM d_dept d WHERE d IS NOT NULL;
+SELECT DISTINCT d FROM d_dept d ORDER BY 1;
