@@ -189,7 +189,7 @@ def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scop
         return None
     kinds = [_join_kind(j) for j in joins]
     for j, kind in zip(joins, kinds):
-        if j.args.get("using") or j.args.get("method") or kind not in (
+        if j.args.get("method") or kind not in (
                 "inner", "cross", "left", "right", "full"):
             return None
     nodes = [from_.this] + [j.this for j in joins]
@@ -215,8 +215,9 @@ def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scop
     if pos != len(scope.columns):
         return None
     where = node.args.get("where")
-    if any(kind in ("left", "right", "full") for kind in kinds):
-        shape = _chain_shape(node, items, joins, kinds)
+    if any(kind in ("left", "right", "full") for kind in kinds) or any(
+            j.args.get("using") for j in joins):
+        shape = _chain_shape(node, items, spans, scope, joins, kinds)
     else:
         shape = _comma_shape(node, items, spans, scope, joins)
     if shape is None:
@@ -250,6 +251,12 @@ def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scop
             rcols: list[int] = []
             residual: list[exp.Expression] = []
             for c in now:
+                if isinstance(c, tuple):  # JOIN ... USING: a resolved column pair
+                    if not _key_types_ok(scope, *c):
+                        return None
+                    lcols.append(c[0])
+                    rcols.append(c[1])
+                    continue
                 pair = _key_pair(c, spans, joined, k, scope)
                 if pair is None:
                     residual.append(c)
@@ -259,7 +266,8 @@ def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scop
             joined.add(k)
             if not lcols:
                 return None
-            text = " AND ".join(_sql(c) for c in now)
+            text = " AND ".join(_using_text(scope, c) if isinstance(c, tuple) else _sql(c)
+                                for c in now)
             # checked as built: exp.and_ copies, and constants are found by node identity
             cond = _and(residual)
             if cond is not None:
@@ -326,16 +334,25 @@ def _comma_shape(node: exp.Select, items: list[_Item], spans: list[tuple[int, in
     return order, per_item, step_conds, ["inner"] * len(step_conds), rest
 
 
-def _chain_shape(node: exp.Select, items: list[_Item], joins: list[exp.Join],
-                 kinds: list[str]) -> _Shape | None:
+def _chain_shape(node: exp.Select, items: list[_Item], spans: list[tuple[int, int]],
+                 scope: Scope, joins: list[exp.Join], kinds: list[str]) -> _Shape | None:
     """INNER and outer joins in FROM order with their ON conditions, as ``joins.plan_from``
     plans them; with INNER/LEFT joins only, WHERE conjuncts naming only the first table
     (qualified) filter its scan (``joins._left_chain_where``); the rest of the WHERE is
     applied after the joins."""
     from omendb_server.sql.joins import _conjuncts, _pushable
 
-    step_conds: list[list[exp.Expression]] = []
-    for j, kind in zip(joins, kinds):
+    step_conds: list[list[Any]] = []
+    hidden: set[int] = set()
+    aliases: dict[str, list[int]] = {}
+    for k, (j, kind) in enumerate(zip(joins, kinds), 1):
+        using = [i.name for i in j.args.get("using") or []]
+        if using:
+            pairs = _using_pairs(scope, spans, k, using, hidden, aliases, kind)
+            if pairs is None:
+                return None
+            step_conds.append(pairs)
+            continue
         on = j.args.get("on")
         if on is None or kind == "cross":
             return None
@@ -362,6 +379,41 @@ def _chain_shape(node: exp.Select, items: list[_Item], joins: list[exp.Join],
             else:
                 rest.append(c)
     return list(range(len(items))), per_item, step_conds, kinds, rest
+
+
+def _using_pairs(scope: Scope, spans: list[tuple[int, int]], k: int, using: list[str],
+                 hidden: set[int], aliases: dict[str, list[int]], kind: str
+                 ) -> list[tuple[int, int]] | None:
+    """``JOIN t USING (a, b)``'s column pairs as ``joins._join_using`` resolves them (each
+    name once among the tables before, merged USING columns included, and once in t);
+    records the merged columns as it does. FULL USING adds a computed column: None."""
+    if kind == "full":
+        return None
+    lo, hi = spans[k]
+    pairs = []
+    for name in using:
+        left = [i for i in range(lo) if scope.columns[i].name == name and i not in hidden]
+        left += aliases.get(name, [])
+        right = [i for i in range(lo, hi) if scope.columns[i].name == name]
+        if len(left) != 1 or len(right) != 1:
+            return None
+        pairs.append((left[0], right[0]))
+    for (a, b), name in zip(pairs, using):
+        hidden.update((a, b))
+        aliases[name] = [b if kind == "right" else a]
+    return pairs
+
+
+def _using_text(scope: Scope, pair: tuple[int, int]) -> str:
+    a, b = (scope.columns[i] for i in pair)
+    return f"{a.qualifier}.{a.name} = {b.qualifier}.{b.name}"
+
+
+def _key_types_ok(scope: Scope, ia: int, ib: int) -> bool:
+    """Both key columns have one vector kind the join takes (char(n) only with char(n))."""
+    ta, tb = scope.columns[ia].type.oid, scope.columns[ib].type.oid
+    ka, kb = vector_rel.KIND_OF_TYPE.get(ta), vector_rel.KIND_OF_TYPE.get(tb)
+    return ka == kb and ka in ("int", "date", "dec", "text") and (ta == 1042) == (tb == 1042)
 
 
 def _key_pair(c: exp.Expression, spans: list[tuple[int, int]], left: set[int], right: int,
@@ -392,11 +444,7 @@ def _key_pair(c: exp.Expression, spans: list[tuple[int, int]], left: set[int], r
         ia, ib = ib, ia
     if item_of(ia) not in left or item_of(ib) != right:
         return None
-    ta, tb = scope.columns[ia].type.oid, scope.columns[ib].type.oid
-    ka, kb = vector_rel.KIND_OF_TYPE.get(ta), vector_rel.KIND_OF_TYPE.get(tb)
-    if ka != kb or ka not in ("int", "date", "dec", "text") or (ta == 1042) != (tb == 1042):
-        return None
-    return ia, ib
+    return (ia, ib) if _key_types_ok(scope, ia, ib) else None
 
 
 # -- the operator ----------------------------------------------------------------------------------

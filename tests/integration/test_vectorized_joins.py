@@ -152,6 +152,12 @@ LEFT_QUERIES = [
     """SELECT count(*), count(f.k), count(e.id) FROM {f} FULL JOIN {e} ON f.a = e.id""",
     """SELECT d2.label, count(*), count(d1.id) FROM {d2} RIGHT JOIN {f} ON f.b = d2.code
        LEFT JOIN {d1} ON d1.id = f.a GROUP BY d2.label ORDER BY 2 DESC, 1 LIMIT 4""",
+    # JOIN ... USING (the merged column is the left one; RIGHT: the right one)
+    """SELECT k, count(*), sum(x.qty + y.qty) FROM {f:x} JOIN {f:y} USING (k)
+       WHERE y.k < 3000 GROUP BY k ORDER BY 3 DESC, 1 LIMIT 5""",
+    """SELECT a, count(*), count(y.k) FROM {f:x} LEFT JOIN {f:y} USING (a, c)
+       WHERE x.qty < 3 GROUP BY a ORDER BY a LIMIT 10""",
+    "SELECT k, x.qty, y.dt FROM {f:x} RIGHT JOIN {f:y} USING (k) WHERE y.qty > 45 ORDER BY k",
 ]
 
 # bound parameters in filters, residuals and LIMIT (prepared statements: one plan, many runs)
