@@ -250,6 +250,17 @@ class Connection:
         if (self.state != READY or session is None or self._copy_in is not None
                 or self._skip_until_sync or session.txn is not None or not data):
             return data
+        if data[0] == 81:  # b"Q": a packet that is exactly one simple Query
+            if len(data) != 1 + int.from_bytes(data[1:5], "big") or data[-1] != 0:
+                return data
+            try:
+                sql = data[5:-1].decode("utf-8")
+            except UnicodeDecodeError:
+                return data  # the general path reports it
+            if "\0" in sql:
+                return data
+            self._simple_query(sql)
+            return None
         if data[0] == 80 and len(data) > 5:  # b"P": an unnamed Parse first (unprepared queries)
             plen = int.from_bytes(data[1:5], "big")
             rest = data[1 + plen:]
