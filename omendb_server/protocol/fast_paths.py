@@ -178,11 +178,15 @@ class SimpleTemplate:
                 or session.notices or session.reported_changes):
             return None
         oids = self.oids
+        if len(literals) != len(oids):
+            return None
         ctx = session.format_context()
         try:
-            params = [decode(text, -1, ctx) for decode, (text, _) in zip(self.decoders, literals)]
-            if len(params) != len(oids) or any(o != oid for o, (_, oid) in zip(oids, literals)):
-                return None
+            params = []
+            for decode, oid, (text, literal_oid) in zip(self.decoders, oids, literals):
+                if oid != literal_oid:
+                    return None  # e.g. an int8 literal where the plan was made for int4
+                params.append(decode(text, -1, ctx))
             rows = session.db.point_rows(self.fast, params, session, ctx)
         except Exception:  # noqa: BLE001 - the general path raises it again and reports it
             return None

@@ -67,7 +67,8 @@ def split_and_lift(sql: str) -> list[tuple[str, Lifted | None]]:
             _SHAPES.popitem(last=False)
     if entry is not _NOT_LIFTABLE:
         digits = parts[1::2]
-        if all(digits[i] == d for i, d in entry.kept):
+        kept = entry.kept
+        if not kept or all(digits[i] == d for i, d in kept):
             core = _core(sql)
             literals = [(digits[i], _literal_oid(digits[i])) if i >= 0 else (text, oid)
                         for i, (text, oid) in entry.literals]
