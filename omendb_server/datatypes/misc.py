@@ -179,6 +179,42 @@ class RowValue(tuple):
         obj.types = types
         return obj
 
+    # PostgreSQL's record_cmp: field by field, NULL after any value; a field whose type is
+    # still unknown (ROW(1, 'b')) has no comparison function.
+    def _cmp(self, other: tuple) -> int:
+        other_types = getattr(other, "types", None)
+        if other_types is not None:
+            from omendb_server.datatypes.typmods import format_type
+
+            for i, (ta, tb) in enumerate(zip(self.types, other_types)):
+                if ta.oid != tb.oid:
+                    raise errors.DatatypeMismatch(
+                        f"cannot compare dissimilar column types {format_type(ta, -1)} and "
+                        f"{format_type(tb, -1)} at record column {i + 1}")
+        for t in (*self.types, *(other_types or ())):
+            if t.oid == 705:
+                raise errors.UndefinedFunction("could not identify a comparison function for type unknown")
+        for a, b in zip(self, other):
+            if a is None or b is None:
+                if a is None and b is None:
+                    continue
+                return 1 if a is None else -1
+            if a != b:
+                return -1 if a < b else 1
+        return (len(self) > len(other)) - (len(self) < len(other))
+
+    def __lt__(self, other: object) -> bool:
+        return self._cmp(other) < 0 if isinstance(other, tuple) else NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        return self._cmp(other) <= 0 if isinstance(other, tuple) else NotImplemented
+
+    def __gt__(self, other: object) -> bool:
+        return self._cmp(other) > 0 if isinstance(other, tuple) else NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        return self._cmp(other) >= 0 if isinstance(other, tuple) else NotImplemented
+
 
 _COMPOSITES: dict[int, DataType] = {}
 

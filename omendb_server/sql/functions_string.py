@@ -725,11 +725,15 @@ def _row(call: Call) -> Any:
     from omendb_server.datatypes import type_by_name
     from omendb_server.datatypes.misc import RowValue
 
-    ces = [call.comp.coerce(c, T.TEXT) if c.type.oid == 705 else c for c in call.compiled()]
+    raw = call.compiled()
+    ces = [call.comp.coerce(c, T.TEXT) if c.type.oid == 705 else c for c in raw]
     names = tuple(f"f{i + 1}" for i in range(len(ces)))
     types = tuple(c.type for c in ces)
+    # the value remembers fields that were unknown literals: PostgreSQL cannot order such
+    # a record (42883); they read and print as text
+    value_types = tuple(T.UNKNOWN if r.type.oid == 705 and not r.param else c.type for r, c in zip(raw, ces))
     fns = [c.fn for c in ces]
-    out = call.make(lambda r, c: RowValue([f(r, c) for f in fns], names, types),
+    out = call.make(lambda r, c: RowValue([f(r, c) for f in fns], names, value_types),
                     type_by_name("record"), "row")
     out.fields = tuple(zip(names, types))
     return out

@@ -65,3 +65,11 @@ SELECT id, ia || NULL::int a FROM d_misc ORDER BY a, id;
 SELECT id, array_cat(ta, ARRAY[NULL]) a FROM d_misc ORDER BY a DESC, id;
 SELECT (SELECT array_agg(x) FROM (VALUES (NULL::int), (NULL)) v(x)) UNION ALL SELECT ARRAY[1] ORDER BY 1;
 SELECT ARRAY[ROW(1, NULL)::text] a UNION ALL SELECT ARRAY['(1,2)'] ORDER BY 1;
+-- ordering records: NULL fields last, unknown-typed fields and dissimilar column types refused
+SELECT x FROM (VALUES (ROW(1, 'b')), (ROW(1, 'a')), (ROW(0, 'z'))) v(x) ORDER BY x;
+SELECT x FROM (VALUES (ROW(1, 'b'::text)), (ROW(1, 'a')), (ROW(0, 'z'))) v(x) ORDER BY x;
+SELECT x FROM (VALUES (ROW(1, NULL::int)), (ROW(1, 2)), (ROW(NULL::int, 0))) v(x) ORDER BY x;
+SELECT x FROM (VALUES (ROW(1, 2)), (ROW(1, 2)), (ROW(0, 5))) v(x) ORDER BY x DESC;
+SELECT ROW(1, 'b'), row_to_json(ROW(1, 'b')), ROW(1, 'b') = ROW(1, 'b');
+SELECT max(x::text) FROM (VALUES (ROW(1, 'b')), (ROW(2, 'a'))) v(x);
+SELECT e FROM d_emp e ORDER BY e LIMIT 3;
