@@ -50,6 +50,19 @@ def make_encoders(columns: list[OutputColumn], fmts: list[int]) -> list[Encoder]
 
 
 
+def point_reply(prefix: bytes, rows: list[tuple[Any, ...]], encoders: list[Encoder],
+                ctx: FormatContext) -> bytes:
+    """``prefix`` (BindComplete / RowDescription), the rows, CommandComplete and
+    ReadyForQuery (idle) as one bytes object: one write per request."""
+    data_row = be.data_row
+    out = [prefix]
+    for row in rows:
+        out.append(data_row([None if v is None else enc(v, ctx) for v, enc in zip(row, encoders)]))
+    out.append(be.select_complete(len(rows)))
+    out.append(be.READY_IDLE)
+    return b"".join(out)
+
+
 class BindTemplate:
     """The fixed bytes of a repeated Bind [+ Describe] + Execute + Sync packet for one
     prepared point query, so the next packet is answered by comparing bytes and decoding
@@ -131,18 +144,8 @@ class BindTemplate:
             return False
         if session.notices or session.reported_changes:
             return False  # (a read-only lookup adds none; be safe)
-        if rows:
-            encoders = self.encoders
-            data_row = be.data_row
-            out = [self.prefix]
-            for row in rows:
-                out.append(data_row([None if v is None else enc(v, ctx)
-                                     for v, enc in zip(row, encoders)]))
-            out.append(be.select_complete(len(rows)))
-            out.append(be.READY_IDLE)
-            conn.pending.append(b"".join(out))
-        else:
-            conn.pending.append(self.empty_reply)
+        conn.pending.append(point_reply(self.prefix, rows, self.encoders, ctx)
+                            if rows else self.empty_reply)
         conn.flush_now = True
         return True
 
@@ -192,12 +195,4 @@ class SimpleTemplate:
             return None
         if not rows:
             return self.empty_reply
-        encoders = self.encoders
-        data_row = be.data_row
-        out = [self.row_description]
-        for row in rows:
-            out.append(data_row([None if v is None else enc(v, ctx)
-                                 for v, enc in zip(row, encoders)]))
-        out.append(be.select_complete(len(rows)))
-        out.append(be.READY_IDLE)
-        return b"".join(out)
+        return point_reply(self.row_description, rows, self.encoders, ctx)
