@@ -77,7 +77,7 @@ class ExplainPlan(Plan):
         st = self.stats.get(id(op.child if isinstance(op, _HashNode) else op))
         recorded = op.child if isinstance(op, _HashNode) else op
         if hasattr(recorded, "actual_rows"):
-            # a vectorized plan's node: its run recorded rows and time (sql/vector_join.py)
+            # a vectorized plan's node: its run recorded rows and time (sql/vector_join_exec.py)
             st = _Stats(recorded.actual_rows, recorded.loops, None, recorded.actual_ms / 1000)
         if folded_filter is not None and self.analyze:
             # the node shows the rows that left it, i.e. after its folded-in Filter
@@ -107,7 +107,7 @@ class ExplainPlan(Plan):
             lines.append(pad + d)
         reason = getattr(op, "fallback_reason", None)
         if self.analyze and reason:
-            # a vectorized node whose run used the saved row plan (sql/vector_join.py)
+            # a vectorized node whose run used the saved row plan (sql/vector_join*.py)
             lines.append(pad + f"Vectorized: no, ran the row plan ({reason})")
         if removed_by_filter is not None:
             loops = st.loops if st is not None and st.loops else 1

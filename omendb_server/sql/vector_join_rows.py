@@ -3,7 +3,7 @@
 Why: ``SELECT o.x, c.y FROM orders o JOIN customer c ON ... WHERE ... [ORDER BY ... LIMIT n]``
 pays the row path's per-row hash-join cost for every input row even when few rows come out.
 ``VectorJoinRows`` replaces the row plan's FROM/WHERE subtree (the chain of hash joins and
-filters ``vector_join.plan_joins`` recognizes) by the vectorized join and turns only the
+filters ``vector_join_plan.plan_joins`` recognizes) by the vectorized join and turns only the
 joined rows into tuples, and only the columns the rest of the query reads (the others are
 None: nothing above reads them). With ``ORDER BY`` plain columns and ``LIMIT``, the rows
 are ordered on arrays first and only OFFSET + LIMIT of them are built; the row path's Sort
@@ -26,13 +26,8 @@ from sqlglot import exp
 from omendb_server.sql import operators as ops
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import Scope
-from omendb_server.sql.vector_join import (
-    JoinPlan,
-    _display,
-    _visible_upper_bound,
-    plan_joins,
-    run_joins,
-)
+from omendb_server.sql.vector_join_exec import _display, _visible_upper_bound, run_joins
+from omendb_server.sql.vector_join_plan import JoinPlan, plan_joins
 from omendb_server.sql.vectorized import MIN_BASE_ROWS, Vec, _Fallback
 
 Row = tuple[Any, ...]
