@@ -153,6 +153,16 @@ class _Checker:
             return None
         if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
             return self.check(node.this)
+        if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal) \
+                and node.expression.is_string and _like_kind(node.expression.this) is not None:
+            self.check(node.this)
+            col = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
+            if not isinstance(col, exp.Column):
+                raise _Unsupported
+            i = self.scope.find(col.name, col.table or None)
+            if i is None or self.scope.columns[i].type.oid not in (25, 1043):
+                raise _Unsupported  # text/varchar only (char(n) keeps its blanks)
+            return None
         raise _Unsupported
 
 
@@ -313,6 +323,39 @@ def _column_vec(arr: pa.Array) -> Vec:
     if pa.types.is_boolean(at):
         return Vec("bool", np.asarray(arr.fill_null(False)), valid)
     raise _Fallback(f"column type {at}")
+
+
+def _like_kind(pattern: str) -> str | None:
+    """The shape of a LIKE pattern taken here: equal, prefix, suffix or substring (at most
+    a leading and a trailing %, no _ and no escapes); None for any other pattern."""
+    if "_" in pattern or "\\" in pattern:
+        return None
+    starts, ends = pattern.startswith("%"), pattern.endswith("%")
+    core = pattern.strip("%")
+    if "%" in core:
+        return None
+    if not core:
+        return "all" if starts else "equal"
+    return {(True, True): "substring", (True, False): "suffix", (False, True): "prefix",
+            (False, False): "equal"}[(starts, ends)]
+
+
+def _like_mask(arr: pa.Array, pattern: str) -> pa.Array:
+    """``arr LIKE pattern`` for the patterns ``_like_kind`` takes (case-sensitive, whole
+    value, as the row path's regular expression)."""
+    kind = _like_kind(pattern)
+    core = pattern.strip("%")
+    if kind == "all":
+        return pc.is_valid(arr)
+    if kind == "prefix":
+        return pc.starts_with(arr, core)
+    if kind == "suffix":
+        return pc.ends_with(arr, core)
+    if kind == "substring":
+        return pc.match_substring(arr, core)
+    if kind == "equal":
+        return pc.equal(arr, core)
+    raise _Fallback(f"LIKE pattern {pattern!r}")
 
 
 def _abs_max(data: np.ndarray) -> int:
@@ -527,6 +570,13 @@ class _Evaluator:
             return result
         if isinstance(node, (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)):
             return self.compare(node)
+        if isinstance(node, exp.Like):
+            v = self.value(node.this)
+            if v.kind != "text" or not isinstance(v.data, pa.Array):
+                raise _Fallback("LIKE over a non-text value")
+            hit = np.asarray(_like_mask(v.data, node.expression.this).fill_null(False))
+            # sqlglot marks ``x NOT LIKE p`` with negate=True on the Like node itself
+            return Bool3(~hit if node.args.get("negate") else hit, v.valid)
         v = self.value(node)
         if v.kind == "null":
             return Bool3(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))

@@ -36,6 +36,8 @@ QUERIES = [
     "SELECT st, sum(k * 2 - 1), avg(qty * 2) FROM {t} WHERE (k < 10 OR k > 5990) GROUP BY st ORDER BY st",
     "SELECT count(*) FROM {t} WHERE name = 'x' OR name IS NULL",
     "SELECT name, count(*) FROM {t} WHERE name > 'n5' GROUP BY name ORDER BY name",
+    "SELECT count(*), sum(i) FROM {t} WHERE name LIKE 'n%' AND name NOT LIKE '%3'",
+    "SELECT flag, count(*) FROM {t} WHERE name LIKE '%5%' OR name LIKE 'n1' GROUP BY 1 ORDER BY 1",
 ]
 
 LOAD = """INSERT INTO {t} SELECT g, chr(65 + g % 3), chr(70 + g % 2), (g % 50) + 1,

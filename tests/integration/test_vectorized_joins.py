@@ -94,6 +94,12 @@ QUERIES = [
     "SELECT count(*) FROM {f} JOIN {d1} ON f.amt = d1.amt2",
     # no rows pass a filter
     "SELECT count(*), sum(f.qty) FROM {f} JOIN {d1} ON f.a = d1.id WHERE f.qty > 1000",
+    # LIKE with a prefix, suffix, substring or exact pattern (NULLs stay unknown under NOT)
+    """SELECT d1.name, count(*) FROM {f} JOIN {d1} ON f.a = d1.id
+       WHERE d1.name LIKE 'name1%' AND f.b NOT LIKE '%7' AND f.b LIKE '%c%'
+       GROUP BY d1.name""",
+    """SELECT count(*) FROM {f} JOIN {d2} ON f.b = d2.code
+       WHERE d2.code LIKE 'c1' OR d2.code LIKE '%' OR f.b NOT LIKE 'c2%'""",
     # ORDER BY ... LIMIT decided on the group arrays: NULL keys, DESC, OFFSET, ties
     """SELECT f.n, count(*), min(d1.amt2), max(f.dt) FROM {f} JOIN {d1} ON f.a = d1.id
        GROUP BY f.n ORDER BY f.n NULLS FIRST LIMIT 4""",
