@@ -19,7 +19,8 @@ same values, types and scales.
 What compiles (anything else keeps the row ``Aggregate``, decided at plan time): one user
 table with no joins, scanned sequentially; group keys that are plain columns; count/sum/avg/
 min/max without DISTINCT, FILTER or ORDER BY; a WHERE of comparisons, BETWEEN, IN lists,
-IS [NOT] NULL, AND/OR/NOT over columns, literals, parameters and +, -, * of them.
+IS [NOT] NULL, [NOT] LIKE 'abc%' / '%abc' / '%abc%' / 'abc' on text, AND/OR/NOT over columns,
+literals, parameters and +, -, * of them.
 """
 
 from __future__ import annotations
