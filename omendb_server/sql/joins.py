@@ -83,7 +83,7 @@ def from_item(planner: Planner, item: exp.Expression, outer: Scope | None,
             if alias is None and inner.args.get("alias") is None:
                 raise errors.SyntaxError("VALUES in FROM must have an alias",
                                          hint="For example, FROM (VALUES ...) [AS] foo.")
-            op, scope = planner._values_source(inner, alias)
+            op, scope = planner._values_source(inner, alias, outer)
             return op, as_rel(scope)
         if isinstance(inner, exp.Table) and inner.args.get("joins"):
             # a parenthesized join: (a JOIN b ON ...)
@@ -113,7 +113,7 @@ def from_item(planner: Planner, item: exp.Expression, outer: Scope | None,
         if item.args.get("alias") is None:
             raise errors.SyntaxError("VALUES in FROM must have an alias",
                                      hint="For example, FROM (VALUES ...) [AS] foo.")
-        op, scope = planner._values_source(item, item.args.get("alias"))
+        op, scope = planner._values_source(item, item.args.get("alias"), outer)
         return op, as_rel(scope)
     raise errors.FeatureNotSupported(f"FROM item not supported yet: {item.sql()[:100]}")
 

@@ -912,9 +912,9 @@ class Planner:
         cols = [c.name for c in alias.args.get("columns") or []]
         return cols + names[len(cols):]
 
-    def _values_source(self, node: exp.Values, alias: exp.Expression | None
-                       ) -> tuple[ops.Operator, Scope]:
-        comp = ExprCompiler(self, Scope())
+    def _values_source(self, node: exp.Values, alias: exp.Expression | None,
+                       outer: Scope | None = None) -> tuple[ops.Operator, Scope]:
+        comp = ExprCompiler(self, Scope(outer=outer))  # LATERAL (VALUES (t.x)) reads t
         rows = [[comp.compile(e) for e in (t.expressions if isinstance(t, exp.Tuple) else [t])]
                 for t in node.expressions]
         if not rows:

@@ -39,3 +39,13 @@ SELECT e.id FROM d_emp e WHERE e.id = (SELECT max(x.id) FROM d_emp x WHERE x.dep
 SELECT d.id FROM d_dept d WHERE d.id IN (SELECT e.dept_id FROM d_emp e WHERE e.dept_id = d.id AND e.active);
 SELECT d.id, (SELECT e.id FROM d_emp e WHERE e.dept_id = d.id) FROM d_dept d WHERE d.id = 4;
 SELECT d.id, (SELECT e.id FROM d_emp e WHERE e.dept_id = d.id) FROM d_dept d;
+-- VALUES reading columns of earlier FROM items (LATERAL) and of the enclosing query
+SELECT d.id, x.v FROM d_dept d, LATERAL (VALUES (d.id * 10), (d.id * 100)) x(v) WHERE d.id < 3;
+SELECT d.id, x.* FROM d_dept d CROSS JOIN LATERAL (VALUES (d.name, 1), (d.region, 2)) x(s, n) ORDER BY d.id, x.n;
+SELECT (SELECT sum(v) FROM (VALUES (d.id), (d.id + 1)) x(v)) FROM d_dept d ORDER BY d.id;
+SELECT * FROM (VALUES (1), (2)) a(x), LATERAL (VALUES (a.x * 2)) b(y) ORDER BY 1;
+SELECT * FROM d_dept d, (VALUES (d.id)) x(v);
+SELECT (SELECT sum(v) FROM (VALUES (d.id)) x(v)) FROM d_dept d;
+SELECT (SELECT max(v) FROM (VALUES (d.id), (d.id + 1)) x(v)) FROM d_dept d;
+SELECT (SELECT max(v) FROM (VALUES (d.id), (2)) x(v)) FROM d_dept d;
+SELECT (SELECT max(v) FROM (VALUES (1), (d.id)) x(v)) FROM d_dept d;
