@@ -32,6 +32,8 @@ from omendb_server.sql.vectorized import MIN_BASE_ROWS, Vec, _Fallback
 
 Row = tuple[Any, ...]
 log = logging.getLogger("omendb.executor")
+#: Joined rows turned into tuples per batch.
+CHUNK_ROWS = 65536
 
 
 class VectorJoinRows(ops.Operator):
@@ -71,7 +73,9 @@ class VectorJoinRows(ops.Operator):
         self.fallback_reason = None
         yield from out
 
-    def _run(self, ctx: ExecContext) -> list[Row]:
+    def _run(self, ctx: ExecContext) -> Iterator[Row]:
+        """Join (anything that can fall back happens here, before the first row), then an
+        iterator building the rows a chunk at a time (a large result is not held twice)."""
         joined = run_joins(ctx, self.plan, self.display)
         n = joined.n
         log.debug("vectorized join of %d tables: %d joined rows, %d delta rows read",
@@ -79,16 +83,24 @@ class VectorJoinRows(ops.Operator):
         rows = np.arange(n, dtype=np.int64)
         if self.top is not None:
             rows = _top_rows(ctx, joined, self.top, rows)
-        nones = [None] * len(rows)
-        columns: list[list[Any]] = [nones] * self.width
-        for i in self.needed:
-            k, c = self.plan.col_map[i]
-            rel = joined.rels[k]
-            a = joined.idx[k]
-            at = rows if a is None else a[rows]
-            assert rel is not None
-            columns[i] = _values(rel, at, c)
-        return list(zip(*columns)) if self.width else [()] * len(rows)
+        return self._build(joined, rows)
+
+    def _build(self, joined: Any, rows: np.ndarray) -> Iterator[Row]:
+        for start in range(0, len(rows), CHUNK_ROWS):
+            chunk = rows[start:start + CHUNK_ROWS]
+            if not self.width:
+                yield from [()] * len(chunk)
+                continue
+            nones = [None] * len(chunk)
+            columns: list[list[Any]] = [nones] * self.width
+            for i in self.needed:
+                k, c = self.plan.col_map[i]
+                rel = joined.rels[k]
+                a = joined.idx[k]
+                at = chunk if a is None else a[chunk]
+                assert rel is not None
+                columns[i] = _values(rel, at, c)
+            yield from zip(*columns)
 
 
 def _values(rel: Any, at: np.ndarray, c: int) -> list[Any]:
