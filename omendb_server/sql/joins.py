@@ -311,6 +311,12 @@ def _plan_join_with(planner: Planner, left: ops.Operator, lscope: RelScope,
             op = join_ops.BalancedHashJoin(left, right, lkeys, rkeys, residual, "inner", lw, rw)
         return op.explain(f"Hash Cond: ({on_text})"), scope
     if jkind == "full":
+        if on.find(exp.Column) is None:
+            # a constant condition (ON false, ON true): PostgreSQL evaluates it as a one-time
+            # filter; a key-less hash full join with the condition as residual is the same
+            residual_fn = comp.boolean(on, "JOIN/ON").fn
+            return join_ops.HashOuterJoin(left, right, [], [], residual_fn, "full", lw, rw).explain(
+                f"Join Filter: ({on_text})"), scope
         raise errors.FeatureNotSupported(
             "FULL JOIN is only supported with merge-joinable or hash-joinable join conditions")
     pred_fn = comp.boolean(on, "JOIN/ON").fn

@@ -49,3 +49,10 @@ SELECT (SELECT sum(v) FROM (VALUES (d.id)) x(v)) FROM d_dept d;
 SELECT (SELECT max(v) FROM (VALUES (d.id), (d.id + 1)) x(v)) FROM d_dept d;
 SELECT (SELECT max(v) FROM (VALUES (d.id), (2)) x(v)) FROM d_dept d;
 SELECT (SELECT max(v) FROM (VALUES (1), (d.id)) x(v)) FROM d_dept d;
+-- FULL JOIN with a constant condition
+SELECT e.id, d.id FROM d_emp e FULL JOIN d_dept d ON false;
+SELECT e.id, d.id FROM d_emp e FULL JOIN d_dept d ON true WHERE e.id < 3 ORDER BY 1, 2;
+SELECT count(*) FROM d_emp e FULL JOIN d_dept d ON 1 = 1;
+SELECT count(*) FROM d_emp e FULL JOIN d_empty x ON true;
+SELECT e.id, x.id FROM d_emp e FULL JOIN d_empty x ON NULL::bool ORDER BY 1;
+SELECT count(*) FROM d_emp e FULL JOIN d_dept d ON e.id < d.id;
