@@ -196,8 +196,17 @@ class _Deparser:
         if isinstance(node, exp.Func):
             name = _func_name(node)
             if name is not None:
-                args = [self._arg(name, a) for a in node.args.values()
-                        if isinstance(a, exp.Expression)]
+                operands = [a for v in node.args.values()
+                            for a in (v if isinstance(v, list) else [v])
+                            if isinstance(a, exp.Expression)]
+                if name == "COALESCE" and operands:
+                    # constants take the type of the first operand: 'x'::character varying
+                    t = self.type_of(operands[0])
+                    args = [self.expr(operands[0])] + [
+                        (self.literal(a, t) if t is not None else None) or self.expr(a)
+                        for a in operands[1:]]
+                else:
+                    args = [self._arg(name, a) for a in operands]
                 return f"{name}({', '.join(args)})"
         return node.sql(dialect="postgres")
 

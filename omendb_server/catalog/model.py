@@ -207,6 +207,9 @@ class Table:
     matview: str | None = None
     #: CREATE TEMPORARY TABLE: pg_class.relpersistence 't', dropped when its session ends.
     temporary: bool = False
+    #: The backend pid of the session a temporary relation belongs to (0: not known). Other
+    #: sessions do not see it as visible (pg_table_is_visible), as PostgreSQL's pg_temp_N.
+    temp_owner: int = 0
 
     def find_constraint(self, name: str) -> Constraint | None:
         for con in self.constraints:
@@ -242,6 +245,7 @@ class Table:
             "pk_constraint_oid": self.pk_constraint_oid,
             "matview": self.matview,
             "temporary": self.temporary,
+            "temp_owner": self.temp_owner,
         }
 
     @classmethod
@@ -259,6 +263,7 @@ class Table:
             pk_constraint_oid=d.get("pk_constraint_oid", 0),
             matview=d.get("matview"),
             temporary=d.get("temporary", False),
+            temp_owner=d.get("temp_owner", 0),
         )
 
 
@@ -342,12 +347,14 @@ class View:
     definition_pretty: str | None = None
     #: CREATE TEMPORARY VIEW: pg_class.relpersistence 't', dropped when its session ends.
     temporary: bool = False
+    #: See Table.temp_owner.
+    temp_owner: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"oid": self.oid, "name": self.name, "schema": self.schema, "sql": self.sql,
                 "columns": [c.to_json() for c in self.columns], "rowtype_oid": self.rowtype_oid,
                 "definition": self.definition, "definition_pretty": self.definition_pretty,
-                "temporary": self.temporary}
+                "temporary": self.temporary, "temp_owner": self.temp_owner}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> View:
@@ -355,7 +362,7 @@ class View:
                    columns=[Column.from_json(c) for c in d["columns"]],
                    rowtype_oid=d.get("rowtype_oid", 0), definition=d.get("definition"),
                    definition_pretty=d.get("definition_pretty"),
-                   temporary=d.get("temporary", False))
+                   temporary=d.get("temporary", False), temp_owner=d.get("temp_owner", 0))
 
 
 @dataclass

@@ -1999,6 +1999,10 @@ PG_RELATION_OIDS: dict[str, int] = {'pg_default_acl': 826,
 
 #: pg_description of built-in objects: objoid, classoid, objsubid, description
 PG_DESCRIPTION_ROWS: list[tuple] = [
+    (12, 2612, 0, 'built-in functions'),
+    (13, 2612, 0, 'dynamically-loaded C functions'),
+    (14, 2612, 0, 'SQL-language functions'),
+    (13563, 2612, 0, 'PL/pgSQL procedural language'),
     (16, 1247, 0, "boolean, 'true'/'false'"),
     (17, 1247, 0, 'variable-length string, binary values escaped'),
     (18, 1247, 0, 'single character'),

@@ -413,6 +413,9 @@ def _visible(kind: str) -> Any:
                 rel = ix.by_oid.get(o)
                 if rel is None:
                     return None
+                owner = getattr(rel.obj, "temp_owner", 0)
+                if owner and owner != getattr(c.session, "pid", owner):
+                    return False  # another session's temporary relation (its pg_temp_N)
                 return relation_visible(ix, o, rel.name, path)
             if kind == "type":
                 info = ix.type_info(o)

@@ -86,10 +86,54 @@ def _temporary(plan: CallablePlan) -> CallablePlan:
         for oid in (set(cat.tables) | set(cat.views)) - before:
             obj = cat.tables.get(oid) or cat.views[oid]
             obj.temporary = True
+            obj.temp_owner = int(getattr(ctx.session, "pid", 0) or 0)
             kind = "TABLE" if oid in cat.tables else "VIEW"
             temps = getattr(ctx.session, "temp_relations", None)
             if temps is not None:
-                temps.append((kind, obj.schema, obj.name))
+                entry = (kind, obj.schema, obj.name)
+                temps.append(entry)
+                # rolled back: nothing for the session to drop (by name: it could be
+                # another session's object by then)
+                _on_abort(ctx, lambda entry=entry, temps=temps: _discard(temps, entry))
+        return result
+
+    plan.run = run
+    return plan
+
+
+def _temporaries(cat: Catalog) -> set[tuple[str, str, str]]:
+    return ({("TABLE", t.schema, t.name) for t in cat.tables.values() if t.temporary}
+            | {("VIEW", v.schema, v.name) for v in cat.views.values() if v.temporary})
+
+
+def _discard(temps: list[tuple[str, str, str]], entry: tuple[str, str, str]) -> None:
+    while entry in temps:
+        temps.remove(entry)
+
+
+def _on_abort(ctx: ExecContext, undo: Any) -> None:
+    hooks = getattr(ctx.txn, "on_abort", None)  # txn/manager.py hook
+    if hooks is not None:
+        hooks.append(undo)
+
+
+def forgetting_dropped_temporaries(plan: CallablePlan) -> CallablePlan:
+    """DROP of a temporary table/view: the session no longer drops it at its end. The
+    session drops by name, and once dropped the name may be another session's object
+    (temporary relations share the schema's namespace here)."""
+    run_drop = plan.run
+
+    def run(ctx: ExecContext) -> Result:
+        temps = getattr(ctx.session, "temp_relations", None)
+        if not temps:
+            return run_drop(ctx)  # type: ignore[misc]
+        before = _temporaries(ctx.tm.writable_catalog(ctx.txn))
+        result = run_drop(ctx)  # type: ignore[misc]
+        gone = before - _temporaries(ctx.tm.writable_catalog(ctx.txn))
+        for entry in gone:
+            if entry in temps:
+                _discard(temps, entry)
+                _on_abort(ctx, lambda entry=entry, temps=temps: temps.append(entry))
         return result
 
     plan.run = run
@@ -558,6 +602,12 @@ def plan_drop_index(node: exp.Drop) -> CallablePlan:
 
 def plan_drop(planner, node: exp.Drop) -> CallablePlan:  # type: ignore[no-untyped-def]
     kind = (node.args.get("kind") or "").upper()
+    if kind in ("TABLE", "VIEW", "SCHEMA"):
+        return forgetting_dropped_temporaries(_plan_drop(planner, node, kind))
+    return _plan_drop(planner, node, kind)
+
+
+def _plan_drop(planner, node: exp.Drop, kind: str) -> CallablePlan:  # type: ignore[no-untyped-def]
     if kind == "INDEX":
         return plan_drop_index(node)
     if kind == "VIEW" and node.args.get("materialized"):

@@ -472,8 +472,13 @@ def parse_text(text: str) -> Plan | None:
                 names.append((_ident(part), None))
             else:
                 names.append(_qualified(part))
-        return drop_plan(kind, names, bool(m.group(2)),
+        plan = drop_plan(kind, names, bool(m.group(2)),
                          (m.group("behavior") or "").upper() == "CASCADE")
+        if kind in ("VIEW", "SCHEMA"):
+            from omendb_server.sql.ddl import forgetting_dropped_temporaries
+
+            plan = forgetting_dropped_temporaries(plan)
+        return plan
     if head.startswith("COMMENT"):
         m = _COMMENT.match(text)
         if not m:

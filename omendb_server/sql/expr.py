@@ -66,6 +66,9 @@ class ScopeColumn:
     typmod: int = -1
     table_oid: int = 0
     attnum: int = 0
+    #: OID of the relation the column belongs to when ``table_oid`` is 0 (a pg_catalog
+    #: relation), for the ``tableoid`` system column.
+    rel_oid: int = 0
 
 
 @dataclass
@@ -703,12 +706,31 @@ class ExprCompiler:
             whole = self._whole_row(name)
             if whole is not None:
                 return whole
+        if name == "tableoid":
+            oid = self._tableoid(qualifier)
+            if oid is not None:
+                return _const(oid, type_by_name("oid"), "tableoid")
         if qualifier is not None and not self._any_scope_has(qualifier):
             raise errors.UndefinedTable(
                 f'missing FROM-clause entry for table "{qualifier}"'
             )
         shown = f"{qualifier}.{name}" if qualifier else f'"{name}"'
         raise errors.UndefinedColumn(f'column {shown} does not exist')
+
+    def _tableoid(self, qualifier: str | None) -> int | None:
+        """The ``tableoid`` system column every PostgreSQL relation has: the OID of the
+        (one) relation ``qualifier`` names, or of the only relation in scope."""
+        scope: Scope | None = self.scope
+        while scope is not None:
+            rels = {(c.qualifier, c.table_oid or c.rel_oid) for c in scope.columns
+                    if (qualifier is None or c.qualifier == qualifier)
+                    and (c.table_oid or c.rel_oid)}
+            if len({q for q, _ in rels}) > 1:
+                raise errors.AmbiguousColumn('column reference "tableoid" is ambiguous')
+            if rels:
+                return next(iter(rels))[1]
+            scope = scope.outer
+        return None
 
     def _whole_row(self, alias: str) -> CExpr | None:
         """``t`` naming a FROM item: a record of its columns (to_json(t), row_to_json(t))."""
@@ -1558,12 +1580,12 @@ class ExprCompiler:
         # PostgreSQL's FigureColname: a column or function keeps its name through casts,
         # anything else is named after the (outermost) type.
         base = node.this
-        while isinstance(base, exp.Cast):
+        while isinstance(base, (exp.Cast, exp.Paren)):
             base = base.this
         name = inner.name if isinstance(base, exp.Column) else (
             target.element.name if target.element is not None and target.category == "A"
             else target.name)
-        if isinstance(base, (exp.Func, exp.IntDiv)) and inner.name != "?column?":
+        if isinstance(base, (exp.Func, exp.IntDiv, exp.AtTimeZone)) and inner.name != "?column?":
             name = inner.name
         return CExpr(out.fn, target, typmod, name, out.const, 0, (0, 0))
 

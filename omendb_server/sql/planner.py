@@ -30,6 +30,7 @@ from sqlglot import exp
 from omendb_server import errors
 from omendb_server.catalog import Catalog, Table
 from omendb_server.catalog.pg_catalog import virtual_relation
+from omendb_server.catalog.pg_catalog_data import PG_RELATION_OIDS
 from omendb_server.datatypes import DataType
 from omendb_server.sql import operators as ops
 from omendb_server.sql import types as T
@@ -954,7 +955,9 @@ class Planner:
         if virtual is not None:
             columns, producer = virtual
             names = self._alias_columns(item.args.get("alias"), [c for c, _ in columns])
-            scope = Scope([ScopeColumn(alias, n, t) for n, (_, t) in zip(names, columns)])
+            rel_oid = PG_RELATION_OIDS.get(name, 0) if schema in (None, "pg_catalog") else 0
+            scope = Scope([ScopeColumn(alias, n, t, rel_oid=rel_oid)
+                           for n, (_, t) in zip(names, columns)])
 
             def produce(ctx: ExecContext, producer=producer) -> list[tuple]:
                 info = {"database": ctx.session.database, "users": [ctx.session.user],

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 from psycopg import errors as pge
@@ -107,3 +109,86 @@ def test_sqlalchemy_reflects_expression_and_covering_indexes(omendb_server, tabl
     finally:
         md.drop_all(eng)
         eng.dispose()
+
+
+def test_tableoid_system_column(conn, table_name):
+    """Every relation has tableoid (psql's \\dL and \\dd join pg_description on it)."""
+    conn.execute(f"CREATE TABLE {table_name} (a int)")
+    conn.execute(f"INSERT INTO {table_name} VALUES (1)")
+    assert conn.execute(f"SELECT tableoid::regclass::text, t.tableoid = %s::regclass, a "
+                        f"FROM {table_name} t", (table_name,)).fetchall() == [
+        (table_name, True, 1)]
+    assert conn.execute("SELECT c.tableoid, l.tableoid FROM pg_class c, pg_language l "
+                        "WHERE c.relname = %s AND l.lanname = 'sql'",
+                        (table_name,)).fetchall() == [(1259, 2612)]
+    # SELECT * does not show it
+    assert [d.name for d in conn.execute(f"SELECT * FROM {table_name}").description] == ["a"]
+    with pytest.raises(pge.AmbiguousColumn) as exc:
+        conn.execute(f"SELECT tableoid FROM pg_class, {table_name}")
+    assert str(exc.value).startswith('column reference "tableoid" is ambiguous')
+    conn.rollback()
+
+
+def _close_and_wait(conn, watcher) -> None:
+    """Close ``conn`` and wait until the server has ended its session (which drops its
+    temporary relations in a DDL transaction of its own: a test starting DDL meanwhile
+    would get 55006). ``watcher``: another connection, or the server to open one."""
+    pid = None if conn.closed else conn.info.backend_pid
+    conn.close()
+    if pid is None:
+        return
+    own = not hasattr(watcher, "execute")
+    w = watcher.connect(autocommit=True) if own else watcher
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline and w.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
+            time.sleep(0.05)
+        time.sleep(0.2)  # the session's temporary relations go as it ends
+    finally:
+        if own:
+            w.close()
+
+
+def test_ending_session_leaves_other_sessions_temporaries(omendb_server, table_name):
+    """A session drops its temporary relations when it ends; one it already dropped, or
+    whose CREATE rolled back, is not its own any more and must survive (SQLAlchemy's suite
+    creates the same temporary names from one pooled connection after another)."""
+    a = omendb_server.connect(autocommit=True)
+    b = omendb_server.connect(autocommit=True)
+    try:
+        a.execute(f"CREATE TEMPORARY TABLE {table_name} (id int)")
+        a.execute(f"CREATE TEMPORARY VIEW {table_name}_v AS SELECT * FROM {table_name}")
+        a.execute(f"DROP VIEW {table_name}_v")
+        a.execute(f"DROP TABLE {table_name}")
+        with a.transaction(force_rollback=True):
+            a.execute(f"CREATE TEMPORARY TABLE {table_name}_r (id int)")
+        b.execute(f"CREATE TEMPORARY TABLE {table_name} (id int)")
+        b.execute(f"CREATE TEMPORARY VIEW {table_name}_v AS SELECT * FROM {table_name}")
+        b.execute(f"CREATE TEMPORARY TABLE {table_name}_r (id int)")
+        _close_and_wait(a, b)
+        assert b.execute(f"SELECT count(*) FROM {table_name}_v").fetchone() == (0,)
+        assert b.execute(f"SELECT count(*) FROM {table_name}_r").fetchone() == (0,)
+    finally:
+        _close_and_wait(a, omendb_server)
+        _close_and_wait(b, omendb_server)
+
+
+def test_other_sessions_temporary_relations_are_not_visible(omendb_server, table_name):
+    """PostgreSQL keeps each session's temporary relations in its own pg_temp_N schema, so
+    pg_table_is_visible is false for another session's (SQLAlchemy's has_table relies on
+    it while a closed connection's temporary tables are still being dropped)."""
+    a = omendb_server.connect(autocommit=True)
+    b = omendb_server.connect(autocommit=True)
+    try:
+        a.execute(f"CREATE TEMPORARY TABLE {table_name} (id int)")
+        a.execute(f"CREATE TEMPORARY VIEW {table_name}_v AS SELECT * FROM {table_name}")
+        query = ("SELECT relname, pg_table_is_visible(oid) FROM pg_class WHERE relname IN "
+                 "(%s, %s) ORDER BY relname")
+        args = (table_name, f"{table_name}_v")
+        assert a.execute(query, args).fetchall() == [(table_name, True), (f"{table_name}_v", True)]
+        assert b.execute(query, args).fetchall() == [(table_name, False),
+                                                     (f"{table_name}_v", False)]
+    finally:
+        _close_and_wait(a, omendb_server)
+        _close_and_wait(b, omendb_server)

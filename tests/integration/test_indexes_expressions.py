@@ -169,3 +169,18 @@ def test_unique_expression_index_enforced_after_restart(fresh_server):
         with pytest.raises(pge.UniqueViolation):
             c.execute("INSERT INTO u VALUES (4, 'A@X', NULL)")
         assert c.execute("SELECT count(*) FROM u").fetchone() == (3,)
+
+
+def test_coalesce_index_prints_every_operand(conn, table_name):
+    """PostgreSQL 15: COALESCE(x, 'abc'::character varying), constants typed as the first
+    operand (SQLAlchemy's expression-index reflection test looks for the constant)."""
+    conn.execute(f"CREATE TABLE {table_name} (x varchar(30), n int)")
+    conn.execute(f"CREATE INDEX {table_name}_c ON {table_name} (coalesce(x, 'abc'))")
+    conn.execute(f"CREATE INDEX {table_name}_n ON {table_name} (coalesce(n, 1, 2))")
+    conn.commit()
+    assert conn.execute(
+        "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass "
+        "ORDER BY indexrelid", (table_name,)).fetchall() == [
+        ((f"CREATE INDEX {table_name}_c ON public.{table_name} USING btree "
+         "(COALESCE(x, 'abc'::character varying))"),),
+        (f"CREATE INDEX {table_name}_n ON public.{table_name} USING btree (COALESCE(n, 1, 2))",)]

@@ -44,6 +44,12 @@ DDL = [
     "CREATE SEQUENCE sales.ticket_seq INCREMENT BY 5 START WITH 100",
     "CREATE VIEW sales.big_orders AS SELECT id, total FROM sales.orders WHERE total > 100",
     "CREATE TABLE ref_other (id int PRIMARY KEY, order_id bigint REFERENCES sales.orders(id))",
+    # expression, partial and covering indexes, a collated column, a constraint comment
+    ('CREATE TABLE tagged (id int PRIMARY KEY, label text COLLATE "C", n int, gone timestamp, '
+     "CONSTRAINT tagged_n_check CHECK (n > 0))"),
+    "CREATE UNIQUE INDEX tagged_live ON tagged (lower(label)) WHERE gone IS NULL",
+    "CREATE INDEX tagged_n ON tagged ((n + 1), label) INCLUDE (id)",
+    "COMMENT ON CONSTRAINT tagged_n_check ON tagged IS 'positive'",
 ]
 
 #: DDL whose CHECK expressions and defaults must print as PostgreSQL deparses them (casts of
@@ -137,6 +143,8 @@ def test_list_commands_match_postgres(servers, command):
     r"\d books_pkey", r"\d books_author_title", r"\d counter_seq", r"\d+ counter_seq",
     r"\d no_such_relation", r'\d "MixedCase"', r"\d sales.*", r"\d ref_other",
     r"\d sales.orders_cust_placed", r"\dt sales.*", r"\d feelings", r"\dT+ mood",
+    r"\d tagged", r"\d+ tagged", r"\d tagged_live", r"\d tagged_n", r"\dd", r"\dd tagged*",
+    r"\dLS",
 ])
 def test_describe_matches_postgres(servers, command):
     omendb, postgres = same_output(servers, command)
@@ -162,3 +170,13 @@ def test_describe_follows_search_path(servers):
     omendb, postgres = same_output(servers, "SET search_path = sales, public", r"\dt",
                                    r"\d items", r"\d ref_other", r"\ds")
     assert omendb == postgres
+
+
+def test_list_languages_runs(servers):
+    """\\dL reads pg_language's tableoid (every relation has one). PostgreSQL lists plpgsql;
+    OmenDB runs no procedural language, so its \\dL is empty (\\dLS matches above)."""
+    omendb, postgres = same_output(servers, r"\dL")
+    assert "plpgsql" in postgres
+    assert [line.strip() for line in omendb.splitlines()] == [
+        "List of languages", "Name | Owner | Trusted | Description",
+        "------+-------+---------+-------------", "(0 rows)", ""]
