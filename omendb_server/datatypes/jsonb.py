@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from omendb_server import errors
+from omendb_server.datatypes.far_dates import FarDate, FarTimestamp, timestamp_text
 
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=int,
                             parse_constant=lambda s: _bad_token(s))
@@ -279,6 +280,8 @@ def to_json_value(value: Any, oid: int, element_oid: int = 0) -> Any:
         return Decimal(text.removesuffix(".0"))
     if isinstance(value, list):
         return [to_json_value(v, element_oid) for v in value]
+    if type(value) is FarTimestamp or type(value) is FarDate:
+        return _far_json(value)
     if isinstance(value, _dt.datetime):
         if value.tzinfo is not None:
             text = value.isoformat()
@@ -294,6 +297,14 @@ def to_json_value(value: Any, oid: int, element_oid: int = 0) -> Any:
 
     t = TYPES_BY_OID.get(oid)
     return t.text_out(value) if t is not None else str(value)
+
+
+def _far_json(value: Any) -> str:
+    """JSON text of a date/timestamp beyond Python's years: XSD style ('T', '+00:00')."""
+    if type(value) is FarDate:
+        return value.text()
+    text = timestamp_text(value.micros, "+00:00" if value.with_tz else "")
+    return text.replace(" ", "T", 1) if value.finite else text
 
 
 def dump_json_compact(v: Any) -> str:

@@ -1421,12 +1421,19 @@ def _to_timestamp(call: Call) -> Any:
         (a,) = [call.comp.coerce(ces[0], T.FLOAT8)]
 
         def from_epoch(v: float) -> _dt.datetime:
-            if math.isnan(v) or math.isinf(v):
-                raise errors.DatetimeFieldOverflow("timestamp out of range")
+            if math.isinf(v):
+                return fd.infinite_timestamp(v > 0, True)
+            if math.isnan(v):
+                raise errors.DatetimeFieldOverflow("timestamp cannot be NaN")
             try:
                 return EPOCH_TZ + _dt.timedelta(microseconds=round(v * 1_000_000))
             except OverflowError:
-                raise errors.DatetimeFieldOverflow(f'timestamp out of range: "{v}"') from None
+                pass
+            micros = round(v * 1_000_000) - 946_684_800_000_000
+            try:
+                return fd.timestamp_from_micros(micros, True)
+            except OverflowError:
+                raise errors.DatetimeFieldOverflow(f'timestamp out of range: "{v:g}"') from None
 
         return call.strict([a], from_epoch, T.TIMESTAMPTZ)
     args = [call.comp.coerce(c, T.TEXT) for c in ces]

@@ -95,3 +95,5 @@ SELECT 1.5::float8::money;
 SELECT 42::money::int4;
 SELECT '92233720368547758.07'::money;
 SELECT '92233720368547758.08'::money;
+SELECT (timestamptz '20000-06-15 10:30:00+00' AT TIME ZONE 'Europe/Paris')::text, (timestamp '2024-01-15 10:30:00' AT TIME ZONE 'UTC')::date;
+SELECT (id)::text, (d.name)::varchar, (1 + 2)::text, (lower('A'))::text FROM d_dept d WHERE id = 1;

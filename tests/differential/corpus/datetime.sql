@@ -142,3 +142,18 @@ SELECT date '4714-11-24 BC';
 SELECT timestamptz '4714-11-24 00:00:00+00 BC', timestamptz '4714-11-24 00:00:00+01 BC';
 SELECT id, d::timestamptz, extract(year FROM d - 800000) FROM d_times WHERE id IN (1, 9) ORDER BY id;
 SELECT timestamptz '20000-06-15 10:30:00+00' AT TIME ZONE 'Europe/Paris', timestamp '20000-01-15 10:30:00' AT TIME ZONE 'Europe/Paris';
+-- far dates through json, arrays, text functions and to_timestamp
+SELECT to_json(date 'infinity'), to_jsonb(timestamp '-infinity'), to_json(date '0044-03-15 BC'), to_jsonb(timestamptz '20000-01-01 00:00+00');
+SELECT json_build_object('d', date 'infinity', 't', timestamp '10000-01-01 10:00');
+SELECT ARRAY[date 'infinity', date '0044-03-15 BC', NULL], ARRAY[timestamp '-infinity'];
+SELECT (ARRAY[date 'infinity', date '2024-01-01'])[1] > date '2024-01-01';
+SELECT format('%s', date 'infinity'), date 'infinity' || 'x', concat(timestamp 'infinity', '!');
+SELECT date 'infinity' IN (date 'infinity', date '2024-01-01'), date '0044-03-15 BC' BETWEEN date '-infinity' AND date '0001-01-01';
+SELECT coalesce(NULL, date 'infinity'), greatest(date '2024-01-01', NULL, date '-infinity');
+SELECT CASE WHEN true THEN date 'infinity' ELSE date '2024-01-01' END;
+SELECT to_timestamp('infinity'::float8), to_timestamp('-infinity'::float8);
+SELECT extract(epoch FROM timestamptz 'infinity')::float8;
+SELECT 'infinity'::timestamptz::text, '-infinity'::date::text;
+SELECT date_trunc('day', timestamptz 'infinity'), date_trunc('hour', timestamptz '0010-05-05 10:30:00+00 BC');
+SELECT justify_hours(timestamp '0001-01-02' - timestamp '0001-01-01 BC');
+SELECT to_json(timestamp '0044-03-15 10:00 BC'), to_timestamp(1e15), to_timestamp(-1e14);
