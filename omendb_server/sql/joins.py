@@ -576,12 +576,23 @@ def _left_chain_where(planner: Planner, from_: exp.Expression | None, joins: lis
         source, scope = plan_from(planner, from_, joins, outer)
         return source, scope, where
     alias = first.alias_or_name
+    later = _function_item_columns(joins)
+    first_names: set[str] | None = None
+    if later is not None:
+        table = planner.catalog.find_table(first.name, first.db or None)
+        first_names = {c.name for c in table.columns} if table is not None else None
     pushed: list[exp.Expression] = []
     rest: list[exp.Expression] = []
     for c in _conjuncts(where):
         cols = list(c.find_all(exp.Column))
-        if cols and _pushable(c) and all(col.table == alias and not isinstance(col.this, exp.Star)
-                                         for col in cols):
+        if cols and _pushable(c) and all(
+                not isinstance(col.this, exp.Star) and (
+                    col.table == alias
+                    # an unqualified name only the first table has (later items are functions
+                    # whose columns are known): PostgreSQL filters that table first too
+                    or not col.table and first_names is not None and later is not None
+                    and col.name in first_names and col.name not in later)
+                for col in cols):
             pushed.append(c)
         else:
             rest.append(c)
@@ -597,6 +608,39 @@ def _left_chain_where(planner: Planner, from_: exp.Expression | None, joins: lis
         op, scope = plan_join(planner, op, scope, join, outer)
     scope.outer = outer
     return op, scope, (rest[0] if len(rest) == 1 else exp.and_(*rest)) if rest else None
+
+
+_SINGLE_COLUMN_SRFS = frozenset((
+    "jsonb_object_keys", "json_object_keys", "jsonb_array_elements", "jsonb_array_elements_text",
+    "json_array_elements", "json_array_elements_text", "generate_series", "regexp_split_to_table",
+    "string_to_table", "generate_subscripts", "jsonb_path_query", "regexp_matches"))
+_EACH_SRFS = frozenset(("jsonb_each", "jsonb_each_text", "json_each", "json_each_text"))
+
+
+def _function_item_columns(joins: list[exp.Join]) -> set[str] | None:
+    """Column names of the joined items when all are set-returning function calls whose
+    columns are known (alias column list, or a single column named by the alias); None
+    otherwise."""
+    names: set[str] = set()
+    for j in joins:
+        item = j.this
+        if isinstance(item, exp.Lateral):
+            item = exp.Table(this=item.this, alias=item.args.get("alias"))
+        if not (isinstance(item, exp.Table) and isinstance(item.this, (exp.Func, exp.Anonymous))):
+            return None
+        alias = item.args.get("alias")
+        given = [c.name for c in alias.args.get("columns") or []] if alias is not None else []
+        fname = item.this.name.lower() if isinstance(item.this, exp.Anonymous) else \
+            item.this.sql_name().lower()
+        if fname in _EACH_SRFS:
+            names.update(given or ["key", "value"])
+        elif fname in _SINGLE_COLUMN_SRFS:
+            names.update(given or [alias.name if alias is not None and alias.name else fname])
+        else:
+            return None
+        if item.args.get("ordinality") or (isinstance(j.this, exp.Lateral) and j.this.args.get("ordinality")):
+            names.add("ordinality")
+    return names
 
 
 def _join_planned(planner: Planner, left: ops.Operator, lscope: RelScope,

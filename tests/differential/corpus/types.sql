@@ -79,3 +79,11 @@ SELECT id, b, c, v FROM d_strs ORDER BY id;
 SELECT id, t FROM d_strs WHERE t = 'ñandú';
 SELECT id, t FROM d_strs WHERE t > 'z';
 SELECT pg_typeof(i2), pg_typeof(n), pg_typeof(f4), pg_typeof(c), pg_typeof(v) FROM d_nums, d_strs WHERE d_nums.id = 1 AND d_strs.id = 1;
+-- WHERE conditions on the table filter it before a set-returning function in FROM
+SELECT id, k FROM d_misc, jsonb_object_keys(jb) k WHERE jsonb_typeof(jb) = 'object';
+SELECT id, k FROM d_misc m, jsonb_object_keys(m.jb) k WHERE jsonb_typeof(jb) = 'object' AND k <> 'a' ORDER BY id, k;
+SELECT id, e FROM d_misc, jsonb_array_elements(jb) e WHERE jsonb_typeof(jb) = 'array' ORDER BY id, e::text;
+SELECT id, key, value FROM d_misc, jsonb_each(jb) WHERE jsonb_typeof(jb) = 'object' AND id < 5 ORDER BY id, key;
+SELECT id, x FROM d_misc, jsonb_object_keys(jb) AS t(x) WHERE jsonb_typeof(jb) = 'object' ORDER BY 1, 2;
+SELECT id, k FROM d_misc, LATERAL jsonb_object_keys(jb) k WHERE jsonb_typeof(jb) = 'object' ORDER BY 1, 2;
+SELECT id FROM d_misc, jsonb_object_keys(jb) id WHERE id = 'a';
