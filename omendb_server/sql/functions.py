@@ -175,6 +175,10 @@ def compile_function(comp: ExprCompiler, node: exp.Expression, name: str) -> CEx
     if not REGISTRY:
         _load_modules()
     arg_nodes = _args(node)
+    if name.startswith("omendb_outer_aggregate__"):
+        from omendb_server.sql.outer_aggs import compile_placeholder
+
+        return compile_placeholder(comp, name)
     # A plain call (sqlglot's own nodes check their arguments, and may add defaults) that no
     # overload takes this many arguments for: PostgreSQL's 42883, whatever the handler does.
     allowed = _arities().get(name) if isinstance(node, exp.Anonymous) else None

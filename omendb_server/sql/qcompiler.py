@@ -34,6 +34,18 @@ class QueryCompiler(ExprCompiler):
         self.agg_orders: list[tuple[str, list[Any]]] = []
 
     def compile(self, node: exp.Expression) -> CExpr:
+        if self.agg is not None and (isinstance(node, (exp.Subquery, exp.Exists)) or
+                                     isinstance(node, exp.In) and node.args.get("query") is not None):
+            from omendb_server.sql import outer_aggs
+
+            if isinstance(node, exp.In):
+                query = node.args["query"]
+                lifted = outer_aggs.lift(self, query)
+                if lifted is not query:
+                    node = node.copy()
+                    node.set("query", lifted)
+            else:
+                node = outer_aggs.lift(self, node)
         if isinstance(node, exp.In) and len(node.expressions) == 1 and \
                 isinstance(node.expressions[0], exp.Values):
             # x IN (VALUES (a), (b)): a subquery

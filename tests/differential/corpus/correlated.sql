@@ -56,3 +56,12 @@ SELECT count(*) FROM d_emp e FULL JOIN d_dept d ON 1 = 1;
 SELECT count(*) FROM d_emp e FULL JOIN d_empty x ON true;
 SELECT e.id, x.id FROM d_emp e FULL JOIN d_empty x ON NULL::bool ORDER BY 1;
 SELECT count(*) FROM d_emp e FULL JOIN d_dept d ON e.id < d.id;
+-- aggregates of the enclosing query written inside a subquery
+SELECT dept_id, count(*) FROM d_emp e GROUP BY dept_id HAVING count(*) > (SELECT count(*) FROM d_proj p WHERE p.emp_id = min(e.id));
+SELECT dept_id, (SELECT count(*) FROM d_proj p WHERE p.emp_id = max(e.id)) FROM d_emp e GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
+SELECT dept_id FROM d_emp e GROUP BY dept_id HAVING EXISTS (SELECT 1 FROM d_proj p WHERE p.emp_id = min(e.id)) ORDER BY 1;
+SELECT dept_id FROM d_emp e GROUP BY dept_id HAVING min(e.id) IN (SELECT p.emp_id FROM d_proj p WHERE p.hours * 1000 < sum(e.salary)) ORDER BY 1;
+SELECT (SELECT max(p.emp_id) FROM d_proj p) FROM d_emp e GROUP BY dept_id ORDER BY 1 LIMIT 1;
+SELECT count(*) FROM d_emp e WHERE e.id IN (SELECT min(p.emp_id) FROM d_proj p);
+SELECT dept_id, (SELECT max(e.id) + count(*) FROM d_proj p) FROM d_emp e GROUP BY dept_id ORDER BY 1 NULLS FIRST;
+SELECT dept_id, (SELECT count(*) FROM d_proj p WHERE p.emp_id BETWEEN min(e.id) AND max(e.id)) c FROM d_emp e GROUP BY dept_id ORDER BY 1 NULLS FIRST;
