@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -507,8 +508,10 @@ class Session:
 
     def _drop_temporary(self) -> None:
         """Temporary tables and views live as long as the session that created them."""
+        attempts = 0
         while self.temp_relations:
-            kind, schema, name = self.temp_relations.pop()
+            entry = self.temp_relations[-1]
+            kind, schema, name = entry
             sql = f'DROP {kind} IF EXISTS "{schema}"."{name}" CASCADE'
             try:
                 self.run_plan(self.db.prepare(sql, [], None), [], sql)
@@ -516,9 +519,15 @@ class Session:
                     txn, self.txn = self.txn, None
                     self.db.commit(txn)
             except errors.DBError as e:
-                log.warning("could not drop temporary %s %s.%s: %s", kind.lower(), schema, name,
-                            e.message)
                 if self.txn is not None:
                     txn, self.txn = self.txn, None
                     self.db.rollback(txn)
+                if e.sqlstate == "55006" and attempts < 100:
+                    attempts += 1  # another session is changing the schema: wait for it
+                    time.sleep(0.05)
+                    continue
+                log.warning("could not drop temporary %s %s.%s: %s", kind.lower(), schema, name,
+                            e.message)
+            while entry in self.temp_relations:  # (a successful DROP already forgot it)
+                self.temp_relations.remove(entry)
 

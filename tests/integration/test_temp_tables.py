@@ -58,3 +58,23 @@ def test_temporary_relations_do_not_survive_a_crash(tmp_path):
                              ).fetchone() == (1,)
     finally:
         server.stop_clean()
+
+
+def test_temporary_relations_dropped_after_another_sessions_ddl(omendb_server, table_name):
+    """A session that ends while another transaction is changing the schema waits for
+    it (the schema has one writer at a time here) and then drops its temporary tables."""
+    with omendb_server.connect(autocommit=False) as ddl:
+        with omendb_server.connect(autocommit=True) as c:
+            c.execute(f"CREATE TEMP TABLE {table_name} (id int)")
+            ddl.execute(f"CREATE TABLE {table_name}_other (id int)")  # an open DDL transaction
+        time.sleep(0.5)  # the closing session is now waiting for the DDL transaction
+        ddl.commit()
+        deadline = time.monotonic() + 10
+        while True:
+            left = ddl.execute("SELECT count(*) FROM pg_class WHERE relname = %s",
+                               (table_name,)).fetchone()[0]
+            ddl.commit()
+            if left == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert left == 0
