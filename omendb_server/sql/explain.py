@@ -39,6 +39,8 @@ class ExplainPlan(Plan):
         assert self.inner is not None
         root = self.inner.root if isinstance(self.inner, QueryPlan) else None
         exec_ms = 0.0
+        if root is not None:
+            _choose_paths(root, ctx)
         if self.analyze:
             self.stats = {}
             restore = _instrument(root, self.stats) if root is not None else []
@@ -140,6 +142,29 @@ class _HashNode(Operator):
 
     def children(self) -> list[Operator]:
         return [self.child]
+
+
+def _choose_paths(root: Operator, ctx: ExecContext) -> None:
+    """Let each vectorized operator say now whether this execution will run it or its row
+    plan (it depends on the tables' sizes), so the tree shown — and measured — is the one
+    that runs (``explain_path`` in sql/vector_join*.py)."""
+    seen: set[int] = set()
+
+    def walk(op: Operator) -> None:
+        if id(op) in seen:
+            return
+        seen.add(id(op))
+        choose = getattr(op, "explain_path", None)
+        if callable(choose):
+            choose(ctx)
+        subplans = getattr(op, "subplans", None)
+        for _, sub in (subplans() if callable(subplans) else []) + \
+                list(getattr(op, "explain_subplans", ())):
+            walk(sub)
+        for child in op.children():
+            walk(child)
+
+    walk(root)
 
 
 def _instrument(root: Operator, stats: dict[int, _Stats]) -> list[Operator]:

@@ -69,12 +69,19 @@ class VectorJoinAggregate(ops.Aggregate):
         self.top: Any = None
         #: why the last run used the row plan (None: it ran vectorized), for EXPLAIN ANALYZE
         self.fallback_reason: str | None = None
+        #: EXPLAIN shows the row plan (set by explain_path for one EXPLAIN)
+        self.row_path = False
 
     def title(self) -> str:
-        return ("HashAggregate" if self.grouped else "Aggregate") + " (vectorized)"
+        return ("HashAggregate" if self.grouped else "Aggregate") + (
+            "" if self.row_path else " (vectorized)")
 
     def children(self) -> list[ops.Operator]:
-        return [self.display]
+        return [self.child if self.row_path else self.display]
+
+    def explain_path(self, ctx: ExecContext) -> None:
+        """EXPLAIN: show the row plan when this execution will run it (small tables)."""
+        self.row_path = _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         if _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS:

@@ -46,17 +46,31 @@ class VectorJoinRows(ops.Operator):
         self.needed = needed
         self.width = width
         self.display = _display(plan)
-        self.details = list(self.display.details)
         #: (scope index, descending, nulls_first) keys and the Limit's value functions
         self.top: tuple[list[tuple[int, bool, bool]], Any, Any] | None = None
         #: why the last run used the row plan (None: it ran vectorized), for EXPLAIN ANALYZE
         self.fallback_reason: str | None = None
+        #: EXPLAIN shows the row plan (set by explain_path for one EXPLAIN)
+        self.row_path = False
 
     def title(self) -> str:
         return self.display.title()
 
     def children(self) -> list[ops.Operator]:
-        return self.display.children()
+        return [self.fallback] if self.row_path else self.display.children()
+
+    @property  # type: ignore[override]
+    def details(self) -> list[str]:
+        return [] if self.row_path else self.display.details
+
+    @property
+    def hidden(self) -> bool:  # type: ignore[override]
+        """Folded away by EXPLAIN when the row plan below is what runs."""
+        return self.row_path
+
+    def explain_path(self, ctx: ExecContext) -> None:
+        """EXPLAIN: show the row plan when this execution will run it (small tables)."""
+        self.row_path = _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
         if _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS:

@@ -316,6 +316,11 @@ def test_explain_shows_the_vectorized_plan(server):
         small = "\n".join(r[0] for r in c.execute(
             "EXPLAIN ANALYZE SELECT count(*) FROM s1 JOIN s2 ON s1.a = s2.a"))
         assert "Vectorized: no, ran the row plan (fewer than 2048 rows)" in small, small
+        # ... and shows the row plan that runs, under PostgreSQL's node names
+        assert "(vectorized)" not in small and "Hash Join" in small, small
+        plain = "\n".join(r[0] for r in c.execute(
+            "EXPLAIN SELECT s1.a FROM s1 RIGHT JOIN s2 ON s1.a = s2.a"))
+        assert "Hash Right Join" in plain and "(vectorized)" not in plain, plain
         assert "Vectorized: no" not in analyzed
         # the row path's plan for the derived-table form is unchanged
         row_plan = "\n".join(r[0] for r in c.execute("EXPLAIN " + _form(QUERIES[4], False)))
