@@ -169,13 +169,17 @@ class TransactionManager:
         return self.catalog
 
     def writable_catalog(self, txn: Transaction) -> Catalog:
+        """This transaction's private copy of the catalog (transactional DDL). The schema
+        has one writer at a time: a second one waits for the first to end, as PostgreSQL's
+        DDL waits for the locks it needs (with ``wait_for``'s deadlock detection and
+        lock_timeout), then copies the catalog that one left."""
         if txn.catalog is None:
-            for other in self.active.values():
-                if other is not txn and other.catalog is not None:
-                    raise errors.ObjectInUse(
-                        "another transaction is changing the schema; try again after it ends",
-                        "55006",
-                    )
+            while True:
+                other = next((o for o in self.active.values()
+                              if o is not txn and o.catalog is not None), None)
+                if other is None:
+                    break
+                self.wait_for(txn, other.txid)
             txn.catalog = self.catalog.copy()
         return txn.catalog
 
