@@ -1,8 +1,7 @@
 """money: a signed 64-bit count of cents, printed as lc_monetary = C prints it ($1,234.56).
 
 Supported: input and output in both formats, casts from/to integers and numeric (and text),
-comparison and ordering. Money arithmetic (money + money, money * number) is not
-implemented yet: such operators report 42883 as for any type without them.
+comparison and ordering; arithmetic is ``sql/functions_money.py``, sum() the aggregates'.
 """
 
 from __future__ import annotations

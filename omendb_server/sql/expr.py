@@ -827,6 +827,10 @@ class ExprCompiler:
             from omendb_server.sql.functions_datetime import datetime_arith
 
             return datetime_arith(self, sym, left, right)
+        if lt.oid == 790 or rt.oid == 790:
+            from omendb_server.sql.functions_money import money_arith
+
+            return money_arith(self, sym, left, right)
         if lt.category in ("A",) or rt.category == "A" or lt.oid in (114, 3802) or rt.oid in (114, 3802):
             from omendb_server.sql.functions_array import container_operator
 

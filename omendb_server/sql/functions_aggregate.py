@@ -545,6 +545,8 @@ def resolve(comp: Any, name: str, args: list[Any], star: bool, direct: list[Any]
         oid = a.type.oid
         if oid == 1186:
             return T.INTERVAL, SumAvg(name == "avg", T.INTERVAL), args, []
+        if oid == 790 and name == "sum":  # sum(money) is money; there is no avg(money)
+            return a.type, SumAvg(False, a.type), args, []
         if not T.is_numeric(a.type):
             raise no_function()
         if name == "sum":

@@ -97,3 +97,13 @@ SELECT '92233720368547758.07'::money;
 SELECT '92233720368547758.08'::money;
 SELECT (timestamptz '20000-06-15 10:30:00+00' AT TIME ZONE 'Europe/Paris')::text, (timestamp '2024-01-15 10:30:00' AT TIME ZONE 'UTC')::date;
 SELECT (id)::text, (d.name)::varchar, (1 + 2)::text, (lower('A'))::text FROM d_dept d WHERE id = 1;
+-- money arithmetic and sum(money)
+SELECT '1.50'::money + '2.25'::money, '1.50'::money - '2.25'::money, '10'::money / '4'::money;
+SELECT '10.00'::money * 3, 3 * '10.00'::money, '10.00'::money * 1.005, '10.00'::money * 0.333::float8;
+SELECT '10.00'::money / 3, '10.00'::money / 3.0, '10.00'::money / 4::float8, '-10.00'::money / 3;
+SELECT sum(x), max(x), min(x) FROM (VALUES ('1.10'::money), ('2.20'), (NULL)) v(x);
+SELECT '1'::money + 1;
+SELECT '1'::money / 0;
+SELECT avg('1'::money);
+SELECT '1.00'::money + '2.00';
+SELECT '92233720368547758.07'::money + '0.01'::money;
