@@ -973,6 +973,12 @@ class ExprCompiler:
     def _bitwise(self, node: exp.Expression, sym: str, py: Callable[[Any, Any], Any] | None
                  ) -> CExpr:
         left, right = self.compile(node.this), self.compile(node.expression)
+        if left.type.oid in (1560, 1562) or right.type.oid in (1560, 1562):
+            from omendb_server.sql.functions_bits import bit_operator
+
+            hit = bit_operator(self, sym, left, right)
+            if hit is not None:
+                return hit
         if left.type.oid == 705:
             left = self.coerce(left, right.type if T.is_integer(right.type) else T.INT4)
         if right.type.oid == 705:
@@ -1019,6 +1025,10 @@ class ExprCompiler:
 
     def _c_BitwiseNot(self, node: exp.Expression) -> CExpr:
         inner = self.compile(node.this)
+        if inner.type.oid in (1560, 1562):
+            from omendb_server.sql.functions_bits import bit_not
+
+            return bit_not(inner)
         if inner.type.oid == 705:
             inner = self.coerce(inner, T.INT4)
         if not T.is_integer(inner.type):
@@ -1068,6 +1078,11 @@ class ExprCompiler:
             blf, brf = left.fn, right.fn
             return CExpr(lambda r, c: None if (a := blf(r, c)) is None or (b := brf(r, c)) is None
                          else bytes(a) + bytes(b), T.BYTEA)
+        if left.type.oid in (1560, 1562) and right.type.oid in (1560, 1562, 705) or \
+                right.type.oid in (1560, 1562) and left.type.oid == 705:
+            from omendb_server.sql.functions_bits import bit_operator
+
+            return bit_operator(self, "||", left, right)
         if left.type.category == "A" or right.type.category == "A" or \
                 3802 in (left.type.oid, right.type.oid):
             from omendb_server.sql.functions_array import container_operator
@@ -1571,7 +1586,7 @@ class ExprCompiler:
         if typmod >= 0 and target.oid in (1042, 1043) and not inner.param:
             # an explicit cast to char(n)/varchar(n) truncates instead of raising 22001
             out = self._truncating_cast(inner, target, typmod)
-        elif typmod >= 0 and target.oid in (1560, 1562) and not inner.param:
+        elif typmod >= 0 and target.oid in (1560, 1562) and not inner.param and not T.is_integer(inner.type):
             # an explicit cast to bit(n) pads or truncates, to varbit(n) truncates
             from omendb_server.datatypes.bits import explicit_length
 

@@ -133,6 +133,7 @@ def _load_modules() -> None:
     from omendb_server.sql import (  # noqa: F401  (registration side effects)
         catalog_functions,
         functions_array,
+        functions_bits,
         functions_datetime,
         functions_json,
         functions_jsonpath,

@@ -93,6 +93,10 @@ def _initcap_fn(call: Call) -> Any:
 @register("length", "char_length", "character_length", "octet_length", "bit_length")
 def _length(call: Call) -> Any:
     (a,) = call.compiled()
+    if a.type.oid in (1560, 1562):  # bit strings count bits (octet_length: bytes)
+        from omendb_server.sql.functions_bits import bit_length_call
+
+        return bit_length_call(call, [a], call.name)
     if a.type.oid == 17:
         if call.name == "bit_length":
             return call.strict([a], lambda v: 8 * len(v), T.INT4)

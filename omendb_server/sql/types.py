@@ -277,6 +277,20 @@ def cast_function(src: DataType, dst: DataType, typmod: int = -1,
         return with_typmod(lambda v, ctx: _tstz_to_ts(v, ctx))
     if d == 2278:
         return lambda v, ctx: None
+    if d == 1560 and is_integer(src):  # int → bit(n): the low n bits, sign-extended
+        from omendb_server.datatypes.bits import BitString
+
+        n = typmod if typmod > 0 else 1
+        return lambda v, ctx: BitString(format(v & ((1 << n) - 1), f"0{n}b"))
+    if s in (1560, 1562) and d in (23, 20):  # bit → int: two's complement of the bits
+        width = 32 if d == 23 else 64
+
+        def bits_to_int(v: Any, ctx: FormatContext) -> int:
+            if len(v) > width:
+                raise errors.NumericValueOutOfRange(f"{'integer' if d == 23 else 'bigint'} out of range")
+            x = int(v, 2) if v else 0
+            return x - (1 << width) if x >> (width - 1) else x
+        return bits_to_int
     if s == 790 and d == 1700:  # money → numeric: the cents with two decimals
         return with_typmod(lambda v, ctx: Decimal(int(v)).scaleb(-2))
     if d == 790 and (is_integer(src) or s == 1700):

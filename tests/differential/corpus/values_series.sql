@@ -87,3 +87,15 @@ SELECT B'1'::bit(3), B'10101'::bit(3), B'10101'::varbit(2);
 SELECT format_type('bit'::regtype, 3), format_type('varbit'::regtype, 7), format_type('varbit'::regtype, NULL);
 SELECT '2'::bit;
 SELECT '0110'::bit, '1'::bit, B'0110'::bit;
+-- bit string operators, functions and integer casts
+SELECT B'1010' & B'0110', B'1010' | B'0110', B'1010' # B'0110', ~B'1010';
+SELECT B'1010' << 1, B'1010' >> 2, B'10' || B'011';
+SELECT length(B'10101'), bit_length(B'101'), octet_length(B'101010101');
+SELECT 5::bit(8), B'00000101'::int4, 300::bit(4);
+SELECT get_bit(B'1010', 0), set_bit(B'1010', 1, 1);
+SELECT get_bit(B'1010', 9);
+SELECT B'101' & B'11';
+SELECT -1::bit(40), (-1)::bit(4), B'11111111111111111111111111111111'::int4, B'101'::int8;
+SELECT 5::bit;
+SELECT B'1'::int4 + 1, ~B'';
+SELECT B'1010' || '01', '01' || B'1', B'1010' >> 5, B'1010' << 0;
