@@ -782,7 +782,7 @@ class Planner:
             else:
                 continue
             for op_type, val_node in bounds:
-                ce = self._pin_value(table, scope, col_node, val_node, compiler)
+                ce = self._pin_value(table, scope, col_node, val_node, compiler, equality=False)
                 if ce is None:
                     break
                 if scope.columns[scope.find(col_node.name, col_node.table or None)].attnum - 1 != pos:
@@ -867,7 +867,7 @@ class Planner:
         return pinned
 
     def _pin_value(self, table: Table, scope: Scope, col_node: exp.Column,
-                   val_node: exp.Expression, compiler: ExprCompiler) -> CExpr | None:
+                   val_node: exp.Expression, compiler: ExprCompiler, equality: bool = True) -> CExpr | None:
         """The value ``val_node`` as a key for ``col_node``, or None if it cannot be one."""
         if any(isinstance(x, (exp.Subquery, exp.Select, exp.Any, exp.All, exp.Values))
                for x in val_node.walk()):
@@ -902,6 +902,20 @@ class Planner:
         if col.type.oid in (700, 701, 1700) and val.type.oid not in (705, col.type.oid) \
                 and not T.is_integer(val.type):
             return None
+        if T.is_integer(col.type) and T.is_integer(val.type) and val.type.oid != col.type.oid:
+            # int4 key = int8 value: compared as int8 (PostgreSQL's cross-type operators),
+            # so a value outside the column's range matches nothing instead of raising 22003
+            lo, hi, _ = T.INT_RANGES[col.type.oid]
+            f = val.fn
+            if equality:
+                def key(row: Any, ctx: Any, f: Any = f, lo: int = lo, hi: int = hi) -> Any:
+                    v = f(row, ctx)
+                    return v if v is None or lo <= v <= hi else None  # None: no row
+            else:
+                def key(row: Any, ctx: Any, f: Any = f, lo: int = lo, hi: int = hi) -> Any:
+                    v = f(row, ctx)  # a bound just outside the range keeps > / >= exact
+                    return v if v is None else min(max(v, lo - 1), hi + 1)
+            return CExpr(key, col.type, -1, val_node.sql(dialect="postgres"))
         ce = compiler.coerce(val, col.type)
         return CExpr(ce.fn, ce.type, ce.typmod, val_node.sql(dialect="postgres"))
 

@@ -208,3 +208,26 @@ def test_row_cache_admits_checkpointed_rows_on_their_second_miss(tmp_path):
             assert conn.execute("SELECT v FROM rcb WHERE id = 1500").fetchone() == ("new",)
     finally:
         server.stop_clean()
+
+
+def test_integer_key_compared_with_a_wider_integer(omendb_server, table_name):
+    """``int4_key = int8 value`` is compared as int8 (PostgreSQL's cross-type operators):
+    a value outside int4 matches nothing instead of raising 22003, through the primary
+    key's point and range lookups alike."""
+    with omendb_server.connect(autocommit=True) as c:
+        c.execute(f"CREATE TABLE {table_name} (id int4 PRIMARY KEY, s int2 UNIQUE)")
+        c.execute(f"INSERT INTO {table_name} VALUES (1, 1), (2147483647, 32767), (-2147483648, -32768)")
+        q = f"SELECT id FROM {table_name} WHERE "
+        for where, expected in [
+            ("id = 3000000000", []), ("id = -3000000000", []), ("id = 2147483647::int8", [2147483647]),
+            ("id IN (1, 3000000000)", [1]), ("id >= 3000000000", []), ("id > 2147483646::int8", [2147483647]),
+            ("id <= -3000000000", []), ("id < 3000000000", [-2147483648, 1, 2147483647]),
+            ("id >= -3000000000 AND id < 2", [-2147483648, 1]), ("s = 40000", []),
+            ("s = 32767::int8", [2147483647]),
+        ]:
+            got = sorted(r[0] for r in c.execute(q + where).fetchall())
+            assert got == expected, where
+        # as a psycopg parameter (sent as int8 or numeric by the driver)
+        for value, expected in [(3000000000, []), (1, [1]), (2**63 - 1, [])]:
+            got = [r[0] for r in c.execute(q + "id = %s", (value,)).fetchall()]
+            assert got == expected, value

@@ -118,7 +118,7 @@ def test_simple_queries_of_one_shape(omendb_server, accounts):
     """Simple-protocol texts that differ only in numbers share one lifted plan; each
     answer is still the literal statement's (rows, RowDescription, errors)."""
     with pw.connect(omendb_server) as c:
-        for i in [5, 6, 50, 51, 5]:
+        for i in [5, 6, 50, 51, 3000000000, 5]:
             msgs = c.simple(f"SELECT name, n FROM {accounts} WHERE id = {i};")
             types = "".join(m.type for m in msgs)
             assert msgs[0].columns()[0]["name"] == "name"
