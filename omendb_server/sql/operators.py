@@ -103,8 +103,11 @@ class IndexLookup(Operator):
             seen.add(key)
             yield from self._lookup(ctx, data, key)
 
-    def fetch(self, ctx: ExecContext) -> list[Row]:
-        """The single-key lookup as a plain call (no generator): the point-query path."""
+    def fetch(self, ctx: ExecContext, columns: tuple[int, ...] | None = None,
+              pick: Any = None) -> list[Row]:
+        """The single-key lookup as a plain call (no generator): the point-query path.
+        With ``columns`` (and ``pick``, their ``key_getter``), only those columns of each
+        row (a checkpointed row then reads just them)."""
         data = ctx.tm.tables.get(self.table_oid)
         if data is None:
             return []
@@ -113,14 +116,17 @@ class IndexLookup(Operator):
             value = fns[0]((), ctx)
             if value is None:
                 return []
-            return self._lookup(ctx, data, (value,))
-        key = tuple(f((), ctx) for f in fns)
-        if None in key:
-            return []
-        return self._lookup(ctx, data, key)
+            key: tuple[Any, ...] = (value,)
+        else:
+            key = tuple(f((), ctx) for f in fns)
+            if None in key:
+                return []
+        return self._lookup(ctx, data, key, columns, pick)
 
-    def _lookup(self, ctx: ExecContext, data: Any, key: tuple[Any, ...]) -> list[Row]:
-        """Visible rows carrying ``key``, through the row cache for primary-key lookups."""
+    def _lookup(self, ctx: ExecContext, data: Any, key: tuple[Any, ...],
+                columns: tuple[int, ...] | None = None, pick: Any = None) -> list[Row]:
+        """Visible rows carrying ``key`` (only ``columns`` of them, picked by ``pick``,
+        when given), through the row cache for primary-key lookups."""
         txn = ctx.txn
         read_ts, txid = txn.read_ts, txn.txid
         cache = ctx.tm.row_cache if self.index_oid == 0 else None
@@ -130,7 +136,7 @@ class IndexLookup(Operator):
             else:
                 cached = cache.get(self.table_oid, key)
                 if cached is not None and is_visible(cached, read_ts, txid):
-                    return [cached.values]
+                    return [cached.values if pick is None else pick(cached.values)]
         ids = data.lookup(self.index_oid, key)
         if len(ids) == 1 and ids[0] < 0:
             # a checkpointed row nobody wrote since (committed: its stamp alone decides)
@@ -139,10 +145,10 @@ class IndexLookup(Operator):
             if base is None or not base.live[pos] or base.begins[pos] > read_ts:
                 return []
             if cache is None or not cache.admit(self.table_oid, key):
-                return [base.row(pos)]
+                return [base.row(pos) if columns is None else base.project(pos, columns)]
             v = RowVersion(int(base.vids[pos]), base.row(pos), int(base.begins[pos]))
             cache.put(self.table_oid, key, v)
-            return [v.values]
+            return [v.values if pick is None else pick(v.values)]
         delta = data.delta
         out = []
         for vid in list(ids):
@@ -154,7 +160,7 @@ class IndexLookup(Operator):
                 if cache is not None and v.begin > 0 and v.end == INF:
                     cache.put(self.table_oid, key, v)
                 out.append(v.values)
-        return out
+        return out if pick is None else [pick(values) for values in out]
 
 
 def visible_values(data: Any, ids: list[int], read_ts: int, txid: int) -> list[Row]:

@@ -1028,9 +1028,9 @@ def _point_query(root: ops.Operator) -> Any:
     lookup = root.child
     if len(lookup.keys) != 1:
         return None
-    pick = root.pick
+    columns, pick = tuple(root.indexes), root.pick
     fetch = lookup.fetch
-    return lambda ctx: [pick(values) for values in fetch(ctx)]
+    return lambda ctx: fetch(ctx, columns, pick)
 
 
 __all__ = ["CallablePlan", "Planner"]

@@ -181,6 +181,11 @@ class BaseRows:
     def row(self, pos: int) -> tuple[Any, ...]:
         return tuple([g(pos) for g in self.getters])
 
+    def project(self, pos: int, columns: tuple[int, ...]) -> tuple[Any, ...]:
+        """Only these columns of row ``pos`` (a point query reading a few of many)."""
+        getters = self.getters
+        return tuple([getters[i](pos) for i in columns])
+
     def column(self, i: int) -> pa.Array:
         return self.arrays[3 + i]
 
