@@ -722,17 +722,18 @@ class Planner:
         item = order.expressions[0].this
         idx, desc, _nulls_first = sort_keys[0]
         col = None
-        if isinstance(item, exp.Column):
+        if idx < len(out_exprs):
+            # the sort key is an output column (a name in ORDER BY means the select list's
+            # column first: "SELECT dept_id AS id ... ORDER BY id" sorts by dept_id)
+            if out_exprs[idx].source == (table.oid, pos + 1):
+                col = ScopeColumn(None, "", out_exprs[idx].type, -1, table.oid, pos + 1)
+        elif isinstance(item, exp.Column):  # a hidden sort column: an input column
             try:
                 i = scope.find(item.name, item.table or None)
             except errors.DBError:
                 i = None
             if i is not None:
                 col = scope.columns[i]
-        if col is None and idx < len(out_exprs):
-            src = out_exprs[idx].source
-            if src == (table.oid, pos + 1):
-                col = ScopeColumn(None, "", out_exprs[idx].type, -1, table.oid, pos + 1)
         if col is None or col.table_oid != table.oid or col.attnum != pos + 1:
             return None
         if isinstance(scan, ops.SeqScan):

@@ -73,3 +73,8 @@ SELECT x FROM (VALUES (ROW(1, 2)), (ROW(1, 2)), (ROW(0, 5))) v(x) ORDER BY x DES
 SELECT ROW(1, 'b'), row_to_json(ROW(1, 'b')), ROW(1, 'b') = ROW(1, 'b');
 SELECT max(x::text) FROM (VALUES (ROW(1, 'b')), (ROW(2, 'a'))) v(x);
 SELECT e FROM d_emp e ORDER BY e LIMIT 3;
+SELECT dept_id AS id FROM d_emp ORDER BY id NULLS FIRST LIMIT 3;
+SELECT dept_id AS id FROM d_emp ORDER BY id DESC NULLS LAST LIMIT 3;
+SELECT name FROM d_emp ORDER BY id DESC LIMIT 2;
+SELECT id AS k, name FROM d_emp ORDER BY k LIMIT 2;
+SELECT dept_id AS id FROM d_emp ORDER BY d_emp.id LIMIT 3;
