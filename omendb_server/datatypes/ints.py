@@ -26,11 +26,15 @@ class IntCodec(Codec):
         bits = self.struct.size * 8
         self.min = -(1 << (bits - 1))
         self.max = (1 << (bits - 1)) - 1
+        #: plain ASCII digit strings this short always fit (int2: 4, int4: 9, int8: 18)
+        self.safe_digits = len(str(self.max)) - 1
 
     def encode_text(self, value: Any, ctx: FormatContext) -> str:
         return str(int(value))
 
     def decode_text(self, text: str, ctx: FormatContext) -> int:
+        if len(text) <= self.safe_digits and text.isdigit() and text.isascii():
+            return int(text)  # the common case (every parameter a driver sends as text)
         m = _INT_RE.fullmatch(text)
         if m is None:
             raise invalid_syntax(self.label, text)
