@@ -103,7 +103,9 @@ class Connection:
         #: Parse answered in the fast path: the same bytes again re-plan nothing.
         self._last_parse: tuple[bytes, Any, int, str | None] | None = None
         #: The byte layout of the last prepared point query's Bind..Sync packet.
-        self._bind_template: BindTemplate | None = None
+        #: by statement name: a driver may keep several (psycopg prepares one per
+        #: parameter type it sends: int2 for small ids, int4 for the others)
+        self._bind_templates: dict[bytes, BindTemplate] = {}
 
     # -- output helpers -------------------------------------------------------------------
     def _send(self, data: bytes) -> None:
@@ -281,7 +283,8 @@ class Connection:
             data = rest
         if data[0] != 66:  # b"B"
             return data
-        tmpl = self._bind_template
+        name_end = data.find(b"\0", 6) if data[5:6] == b"\0" else -1  # unnamed portal only
+        tmpl = self._bind_templates.get(data[6:name_end]) if name_end > 0 else None
         if tmpl is not None and data.startswith(tmpl.head, 5):
             done = tmpl.run(self, session, data)
             if done:
@@ -336,7 +339,11 @@ class Connection:
             return True
         if fast is not None and not session.notices:
             desc = self._row_description(stmt, bind.result_formats) if describe else b""
-            self._bind_template = BindTemplate.learn(data, b_end, bind, stmt, fast, desc)
+            tmpl = BindTemplate.learn(data, b_end, bind, stmt, fast, desc)
+            if tmpl is not None:
+                if len(self._bind_templates) >= 16:
+                    self._bind_templates.clear()
+                self._bind_templates[stmt.name.encode()] = tmpl
         # One bytes object per response: BindComplete, rows, CommandComplete, ReadyForQuery.
         out = [be.BIND_COMPLETE]
         if describe:

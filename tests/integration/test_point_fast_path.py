@@ -196,3 +196,17 @@ def test_unnamed_statement_reparsed_each_time(omendb_server, accounts):
             assert got[0].type == "E" and got[0].sqlstate == "42703"
             ddl.simple(f"ALTER TABLE {accounts} RENAME COLUMN label TO name")
             assert unprepared(q1, "5")[3].text_row() == ["n5"]
+
+
+def test_alternating_prepared_statements(omendb_server, accounts):
+    """psycopg prepares one statement per parameter type it sends (int2 for small ids,
+    int4 for others) and alternates between them: each keeps its own fast path."""
+    with pw.connect(omendb_server) as c:
+        c.send(pw.parse("s2", f"SELECT name FROM {accounts} WHERE id = $1", [21]),
+               pw.parse("s4", f"SELECT n FROM {accounts} WHERE id = $1", [23]), pw.sync())
+        assert c.read_types() == "11Z"
+        for i in (3, 4, 5, 6, 7, 3):
+            got = _lookup(c, struct.pack("!h", i), param_formats=[1], statement="s2")
+            assert got[1].text_row() == [f"n{i}"]
+            got = _lookup(c, struct.pack("!i", i), param_formats=[1], statement="s4")
+            assert got[1].text_row() == [str(i * 10)]
