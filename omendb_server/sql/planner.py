@@ -364,7 +364,8 @@ class Planner:
         windows = WindowPlanner(self, named) if has_windows else None
         srfs = SrfCollector(self)
         vec_rows = None  # the vectorized join producing the rows, if the query got one
-        if not has_aggs and not has_windows and not locks and joins:
+        if not has_aggs and not has_windows and not locks and (
+                joins or not self._ordered_by_pk_name(source, order)):
             from omendb_server.sql.vector_join_rows import vector_join_rows
 
             vec_rows = vector_join_rows(self, node, source, scope)
@@ -741,6 +742,20 @@ class Planner:
                                   True, True, desc)
         scan.reverse = desc
         return scan
+
+    def _ordered_by_pk_name(self, source: ops.Operator, order: exp.Expression | None) -> bool:
+        """Whether ORDER BY starts with a name that is the scanned table's ALEX primary key:
+        then the ordered index scan (``_order_by_pk``, O(LIMIT)) beats sorting on arrays,
+        so a one-table query keeps the row plan."""
+        if order is None or not order.expressions:
+            return False
+        scan = source.child if isinstance(source, ops.Filter) else source
+        if not isinstance(scan, (ops.SeqScan, ops.IndexRange)):
+            return False
+        found = self._alex_pk(scan.table_oid)
+        item = order.expressions[0].this
+        return found is not None and isinstance(item, exp.Column) and \
+            item.name == found[0].columns[found[1]].name
 
     def _alex_pk(self, table_oid: int) -> tuple[Table, int] | None:
         """(table, pk column position) when the primary key is one ALEX-served column."""

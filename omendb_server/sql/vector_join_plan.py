@@ -133,8 +133,8 @@ def plan_joins(planner: Any, node: exp.Select, source: ops.Operator, scope: Scop
 
     joins = node.args.get("joins") or []
     from_ = node.args.get("from_") or node.args.get("from")
-    if not joins or from_ is None or node.args.get("locks") or scope.outer is not None:
-        return None
+    if from_ is None or node.args.get("locks") or scope.outer is not None:
+        return None  # (one table and no joins: the filter and top-N alone, vectorized)
     kinds = [_join_kind(j) for j in joins]
     for j, kind in zip(joins, kinds):
         if j.args.get("method") or kind not in (

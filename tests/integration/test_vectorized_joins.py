@@ -130,6 +130,11 @@ ROW_QUERIES = [
     "SELECT DISTINCT d1.grp, f.c FROM {f} JOIN {d1} ON f.a = d1.id ORDER BY 1, 2",
     "SELECT f.k + d1.grp, upper(d1.name) FROM {f} JOIN {d1} ON f.a = d1.id WHERE f.k < 50",
     "SELECT f.k FROM {f} JOIN {e} ON f.a = e.id",
+    # one table, no join: the filter and ORDER BY ... LIMIT on arrays
+    "SELECT k, amt, dt FROM {f} WHERE qty > 40 AND c <> 'AA' ORDER BY amt DESC, k LIMIT 7",
+    "SELECT f.* FROM {f} WHERE fl IS NULL OR n > 5.5 ORDER BY n NULLS FIRST, k DESC LIMIT 11 OFFSET 3",
+    "SELECT b, c, a2 FROM {f} WHERE b LIKE 'c1%' AND dt >= DATE '1995-06-01'",
+    "SELECT * FROM {f} LIMIT 4",
 ]
 
 # LEFT joins (the row path's HashJoin: right side hashed, unmatched left rows NULL-extended)
@@ -182,7 +187,8 @@ def _form(query: str, vectorized: bool) -> str:
         table, alias = m.group(1), m.group(2) or m.group(1)
         if vectorized:
             return table if alias == table else f"{table} {alias}"
-        return f"(SELECT * FROM {table}) {alias}"
+        # a function call keeps even the single-table SELECT on the row path (not vectorized)
+        return f"(SELECT * FROM {table} WHERE mod(1, 1) = 0) {alias}"
 
     return re.sub(r"\{(\w+)(?::(\w+))?\}", sub, query)
 
