@@ -25,7 +25,8 @@ def _is_bits(ce: Any) -> bool:
     return ce.type.oid in BIT_OIDS
 
 
-def _binop(lf: Any, rf: Any, body: Callable[[Any, Any], Any], t: Any) -> Any:
+def strict_binop(lf: Any, rf: Any, body: Callable[[Any, Any], Any], t: Any) -> Any:
+    """``body(a, b)`` of two compiled operands, NULL if either is (a strict operator)."""
     from omendb_server.sql.expr import CExpr
 
     def run(r: tuple, c: ExecContext) -> Any:
@@ -54,7 +55,7 @@ def bit_operator(comp: Any, sym: str, left: Any, right: Any) -> Any:
             n = -n
             return BitString(("0" * min(n, width) + a)[:width])
 
-        return _binop(left.fn, right.fn, shift, left.type)
+        return strict_binop(left.fn, right.fn, shift, left.type)
     if left.type.oid == 705:
         left = comp.coerce(left, right.type)
     if right.type.oid == 705:
@@ -65,7 +66,7 @@ def bit_operator(comp: Any, sym: str, left: Any, right: Any) -> Any:
             hint="No operator matches the given name and argument types. "
             "You might need to add explicit type casts.")
     if sym == "||":
-        return _binop(left.fn, right.fn, lambda a, b: BitString(a + b), type_by_name("varbit"))
+        return strict_binop(left.fn, right.fn, lambda a, b: BitString(a + b), type_by_name("varbit"))
     if sym not in _NAMES:
         return None
 
@@ -78,7 +79,7 @@ def bit_operator(comp: Any, sym: str, left: Any, right: Any) -> Any:
             return BitString("".join("1" if "1" in (x, y) else "0" for x, y in zip(a, b)))
         return BitString("".join("1" if x != y else "0" for x, y in zip(a, b)))
 
-    return _binop(left.fn, right.fn, logic, left.type)
+    return strict_binop(left.fn, right.fn, logic, left.type)
 
 
 def bit_not(inner: Any) -> Any:

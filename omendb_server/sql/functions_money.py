@@ -10,7 +10,6 @@ from typing import Any
 from omendb_server import errors
 from omendb_server.datatypes.money import Money
 from omendb_server.sql import types as T
-from omendb_server.sql.context import ExecContext
 
 MONEY_OID = 790
 _MIN, _MAX = -(1 << 63), (1 << 63) - 1
@@ -37,8 +36,6 @@ def _scaled(cents: int, factor: Any, divide: bool) -> Money:
 
 def money_arith(comp: Any, sym: str, left: Any, right: Any) -> Any:
     """``left sym right`` when an operand is money; raises 42883 for what PostgreSQL lacks."""
-    from omendb_server.sql.expr import CExpr
-
     money = left.type if left.type.oid == MONEY_OID else right.type
     if left.type.oid == 705:
         left = comp.coerce(left, money)
@@ -49,13 +46,9 @@ def money_arith(comp: Any, sym: str, left: Any, right: Any) -> Any:
     lf, rf = left.fn, right.fn
 
     def binop(body: Callable[[Any, Any], Any], t: Any) -> Any:
-        def run(r: tuple, c: ExecContext) -> Any:
-            a = lf(r, c)
-            if a is None:
-                return None
-            b = rf(r, c)
-            return None if b is None else body(a, b)
-        return CExpr(run, t)
+        from omendb_server.sql.functions_bits import strict_binop
+
+        return strict_binop(lf, rf, body, t)
 
     if lt == MONEY_OID and rt == MONEY_OID:
         if sym == "+":
