@@ -31,7 +31,7 @@ class Server:
         self._stopping = threading.Event()
         self._threads: set[threading.Thread] = set()
         self._conns: dict[int, tuple[socket.socket, Connection]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: stop() runs in a signal handler on the main thread
         self.address: tuple[str, int] | None = None
         if hasattr(db, "terminator"):  # the cluster: DROP DATABASE ... WITH (FORCE) ends sessions
             db.terminator = self.terminate_database_sessions
@@ -85,8 +85,11 @@ class Server:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        for t in list(self._threads):
-            t.join(timeout=5)
+        with self._lock:
+            threads = list(self._threads)
+        for t in threads:
+            if t.ident is not None:  # (a SIGTERM can arrive while t.start() runs)
+                t.join(timeout=5)
 
     def terminate_database_sessions(self, database: str, keep: Any) -> None:
         """End every session on ``database`` except the one whose Session is ``keep``: each gets
