@@ -686,13 +686,18 @@ class Limit(Operator):
         self.limit = limit
         self.offset = offset
 
-    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+    def bounds(self, ctx: ExecContext) -> tuple[int | None, int | None]:
+        """(OFFSET, LIMIT) of this execution, checked as PostgreSQL does (None: absent/NULL)."""
         off = self.offset((), ctx) if self.offset else 0
         lim = self.limit((), ctx) if self.limit else None
         if off is not None and off < 0:
             raise errors.DBError("OFFSET must not be negative", "2201X")
         if lim is not None and lim < 0:
             raise errors.DBError("LIMIT must not be negative", "2201W")
+        return off, lim
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        off, lim = self.bounds(ctx)
         it = self.child.rows(ctx)
         yield from itertools.islice(it, off or 0, None if lim is None else (off or 0) + lim)
 

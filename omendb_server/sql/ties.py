@@ -14,23 +14,16 @@ from omendb_server.sql.expr import Fn
 Row = tuple[Any, ...]
 
 
-class LimitWithTies(ops.Operator):
-    label = "Limit"
+class LimitWithTies(ops.Limit):
+    """Limit's OFFSET/LIMIT, then the rows that tie with the last one taken."""
 
     def __init__(self, child: ops.Operator, limit: Fn | None, offset: Fn | None,
                  keys: list[int]) -> None:
-        self.child = child
-        self.limit = limit
-        self.offset = offset
+        super().__init__(child, limit, offset)
         self.keys = keys
 
     def rows(self, ctx: ExecContext) -> Iterator[Row]:
-        off = self.offset((), ctx) if self.offset else 0
-        lim = self.limit((), ctx) if self.limit else None
-        if off is not None and off < 0:
-            raise errors.DBError("OFFSET must not be negative", "2201X")
-        if lim is not None and lim < 0:
-            raise errors.DBError("LIMIT must not be negative", "2201W")
+        off, lim = self.bounds(ctx)
         if lim is None:
             raise errors.DBError("row count cannot be null in FETCH FIRST ... WITH TIES clause",
                                  "2201W")
@@ -48,6 +41,3 @@ class LimitWithTies(ops.Operator):
             taken += 1
             last = key
             yield row
-
-    def children(self) -> list[ops.Operator]:
-        return [self.child]
