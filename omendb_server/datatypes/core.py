@@ -110,6 +110,29 @@ class DataType:
         return self.element is not None
 
 
+class NaNOrder:
+    """Comparisons of a NaN as PostgreSQL orders it: equal to itself, above every number.
+    Mixed in before float or Decimal by the types' NaN values, which define ``__eq__``
+    (what counts as NaN), ``__hash__`` and ``__reduce__``."""
+
+    __slots__ = ()
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __le__(self, other: object) -> bool:
+        return self.__eq__(other)  # type: ignore[return-value]
+
+    def __gt__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+
 def bad_binary(message: str = "incorrect binary data format") -> errors.InvalidBinaryRepresentation:
     return errors.InvalidBinaryRepresentation(message)
 

@@ -18,6 +18,7 @@ from omendb_server import errors
 from omendb_server.datatypes.core import (
     Codec,
     FormatContext,
+    NaNOrder,
     bad_binary,
     invalid_syntax,
 )
@@ -29,7 +30,7 @@ _NUM_RE = re.compile(r"\s*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 _SPECIAL_RE = re.compile(r"\s*([+-]?)(inf|infinity|nan)\s*", re.ASCII | re.IGNORECASE)
 
 
-class _FloatNaN(float):
+class _FloatNaN(NaNOrder, float):
     """float 'NaN' as PostgreSQL orders it: equal to itself, above every number
     (plain float NaN compares false both ways, which breaks sorting and MIN/MAX)."""
 
@@ -40,21 +41,6 @@ class _FloatNaN(float):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, float) and math.isnan(other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __lt__(self, other: object) -> bool:
-        return False
-
-    def __le__(self, other: object) -> bool:
-        return self.__eq__(other)
-
-    def __gt__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __ge__(self, other: object) -> bool:
-        return True
 
     def __hash__(self) -> int:
         return hash("float NaN")

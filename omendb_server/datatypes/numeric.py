@@ -17,6 +17,7 @@ from omendb_server import errors
 from omendb_server.datatypes.core import (
     Codec,
     FormatContext,
+    NaNOrder,
     bad_binary,
     invalid_syntax,
 )
@@ -36,7 +37,7 @@ _SPECIAL_RE = re.compile(r"\s*([+-]?)(nan|inf|infinity)\s*", re.ASCII | re.IGNOR
 NUMERIC_MAX_DSCALE = 0x3FFF
 
 
-class _NumericNaN(Decimal):
+class _NumericNaN(NaNOrder, Decimal):
     """numeric 'NaN' as PostgreSQL orders it: equal to itself, above every number.
 
     Decimal's own NaN raises InvalidOperation on < and >, so sorting or MIN/MAX over a
@@ -50,21 +51,6 @@ class _NumericNaN(Decimal):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Decimal) and other.is_nan()
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __lt__(self, other: object) -> bool:
-        return False
-
-    def __le__(self, other: object) -> bool:
-        return self.__eq__(other)
-
-    def __gt__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __ge__(self, other: object) -> bool:
-        return True
 
     def __hash__(self) -> int:
         return hash("numeric NaN")
