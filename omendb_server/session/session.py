@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -508,7 +507,6 @@ class Session:
 
     def _drop_temporary(self) -> None:
         """Temporary tables and views live as long as the session that created them."""
-        attempts = 0
         while self.temp_relations:
             entry = self.temp_relations[-1]
             kind, schema, name = entry
@@ -522,10 +520,6 @@ class Session:
                 if self.txn is not None:
                     txn, self.txn = self.txn, None
                     self.db.rollback(txn)
-                if e.sqlstate == "55006" and attempts < 100:
-                    attempts += 1  # another session is changing the schema: wait for it
-                    time.sleep(0.05)
-                    continue
                 log.warning("could not drop temporary %s %s.%s: %s", kind.lower(), schema, name,
                             e.message)
             while entry in self.temp_relations:  # (a successful DROP already forgot it)
