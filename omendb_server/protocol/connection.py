@@ -24,7 +24,9 @@ from omendb_server.protocol.fast_paths import (
     BindTemplate,
     Encoder,
     SimpleTemplate,
+    data_rows,
     make_encoders,
+    point_reply,
     text_encoder,
 )
 from omendb_server.session import Session
@@ -337,30 +339,22 @@ class Connection:
             self._send(be.READY_IDLE)
             self.flush_now = True
             return True
+        desc = self._row_description(stmt, bind.result_formats) if describe else b""
         if fast is not None and not session.notices:
-            desc = self._row_description(stmt, bind.result_formats) if describe else b""
             tmpl = BindTemplate.learn(data, b_end, bind, stmt, fast, desc)
             if tmpl is not None:
                 if len(self._bind_templates) >= 16:
                     self._bind_templates.clear()
                 self._bind_templates[stmt.name.encode()] = tmpl
-        # One bytes object per response: BindComplete, rows, CommandComplete, ReadyForQuery.
-        out = [be.BIND_COMPLETE]
-        if describe:
-            out.append(self._row_description(stmt, bind.result_formats))
-        if plan.columns is not None and rows:
-            encoders = stmt.encoders(bind.result_formats, make_encoders)
-            data_row = be.data_row
-            for row in rows:
-                out.append(data_row([None if v is None else enc(v, ctx)
-                                     for v, enc in zip(row, encoders)]))
-        if session.notices or session.reported_changes:
-            self.pending.extend(out)
+        # (a read-only query plan always has columns: checked above through plan.kind)
+        encoders = stmt.encoders(bind.result_formats, make_encoders) if rows else []
+        if session.notices or session.reported_changes:  # notices go before CommandComplete
+            self.pending.append(be.BIND_COMPLETE + desc)
+            self.pending.extend(data_rows(rows, encoders, ctx))
             self._drain_notices()
-            out = []
-        out.append(be.select_complete(len(rows)))
-        out.append(be.READY_IDLE)
-        self.pending.append(b"".join(out))
+            self.pending.append(be.select_complete(len(rows)) + be.READY_IDLE)
+        else:  # one bytes object per response
+            self.pending.append(point_reply(be.BIND_COMPLETE + desc, rows, encoders, ctx))
         self.flush_now = True
         return True
 
@@ -574,10 +568,7 @@ class Connection:
 
     def _send_rows(self, rows: list[tuple[Any, ...]], encoders: list[Encoder],
                    fmt: FormatContext) -> None:
-        send = self.pending.append
-        data_row = be.data_row
-        for row in rows:
-            send(data_row([None if v is None else enc(v, fmt) for v, enc in zip(row, encoders)]))
+        self.pending.extend(data_rows(rows, encoders, fmt))
 
     def _row_description(self, stmt: Any, formats: Any) -> bytes:
         """RowDescription (or NoData) of a statement for these result formats, built once."""

@@ -50,14 +50,20 @@ def make_encoders(columns: list[OutputColumn], fmts: list[int]) -> list[Encoder]
 
 
 
+def data_rows(rows: list[tuple[Any, ...]], encoders: list[Encoder],
+              ctx: FormatContext) -> list[bytes]:
+    """One DataRow message per row (NULL as NULL, each value through its encoder)."""
+    data_row = be.data_row
+    return [data_row([None if v is None else enc(v, ctx) for v, enc in zip(row, encoders)])
+            for row in rows]
+
+
 def point_reply(prefix: bytes, rows: list[tuple[Any, ...]], encoders: list[Encoder],
                 ctx: FormatContext) -> bytes:
     """``prefix`` (BindComplete / RowDescription), the rows, CommandComplete and
     ReadyForQuery (idle) as one bytes object: one write per request."""
-    data_row = be.data_row
-    out = [prefix]
-    for row in rows:
-        out.append(data_row([None if v is None else enc(v, ctx) for v, enc in zip(row, encoders)]))
+    out = data_rows(rows, encoders, ctx)
+    out.insert(0, prefix)
     out.append(be.select_complete(len(rows)))
     out.append(be.READY_IDLE)
     return b"".join(out)
