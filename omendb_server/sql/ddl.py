@@ -24,6 +24,7 @@ from omendb_server.sql.ddl_table import (
     new_unique_index,
     parse_column,
     parse_table_constraint,
+    query_column_names,
 )
 from omendb_server.sql.plan import CallablePlan, Result
 
@@ -302,14 +303,7 @@ def plan_create_table_as(planner, node: exp.Create) -> CallablePlan:  # type: ig
                         for p in (props.expressions if props is not None else []))
     query = planner.plan_query(node.expression, None)
     out = query.columns or []
-    if len(names) > len(out):
-        raise errors.SyntaxError("too many column names were specified")
-    col_names = names + [c.name for c in out][len(names):]
-    seen: set[str] = set()
-    for n in col_names:
-        if n in seen:
-            raise errors.DuplicateColumn(f'column "{n}" specified more than once')
-        seen.add(n)
+    col_names = query_column_names(names, out, "too many column names were specified")
     columns = [Column(n, T.TEXT if c.type.oid == 705 else c.type, c.typmod)
                for n, c in zip(col_names, out)]
 

@@ -18,6 +18,7 @@ from sqlglot import exp
 from omendb_server import errors
 from omendb_server.catalog import Catalog, Column, EnumType, Sequence, View
 from omendb_server.sql.context import ExecContext
+from omendb_server.sql.ddl_table import query_column_names
 from omendb_server.sql.plan import CallablePlan, Plan, Result
 
 _SEQ_TYPES = {"smallint": (21, 2**15 - 1), "int2": (21, 2**15 - 1), "integer": (23, 2**31 - 1),
@@ -183,14 +184,8 @@ def _create_view(node: exp.Create) -> CallablePlan:
         schema = _schema_for(ctx, cat, explicit)
         plan = Planner(cat, []).plan_query(sqlglot.parse_one(sql_text, read="postgres"), None)
         out = plan.columns or []
-        if len(col_names) > len(out):
-            raise errors.SyntaxError("CREATE VIEW specifies more column names than columns")
-        names = col_names + [c.name for c in out][len(col_names):]
-        seen: set[str] = set()
-        for n in names:
-            if n in seen:
-                raise errors.DuplicateColumn(f'column "{n}" specified more than once')
-            seen.add(n)
+        names = query_column_names(col_names, out,
+                                   "CREATE VIEW specifies more column names than columns")
         columns = [Column(n, c.type, c.typmod) for n, c in zip(names, out)]
         existing = cat.find_view(name, schema)
         if existing is not None and replace:

@@ -53,6 +53,20 @@ class ColSpec:
     constraints: list[ConSpec] = field(default_factory=list)
 
 
+def query_column_names(given: list[str], out: list[Any], too_many: str) -> list[str]:
+    """Names of a query's output columns under ``(given, ...)`` (CREATE TABLE AS, CREATE
+    VIEW): the given ones first, the query's own for the rest; each name once (42701)."""
+    if len(given) > len(out):
+        raise errors.SyntaxError(too_many)
+    names = given + [c.name for c in out][len(given):]
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise errors.DuplicateColumn(f'column "{n}" specified more than once')
+        seen.add(n)
+    return names
+
+
 def default_text(node: exp.Expression) -> str:
     """A DEFAULT expression's text the way pg_get_expr shows it (nextval gets ::regclass)."""
     if isinstance(node, exp.Anonymous) and str(node.this).lower() == "nextval" and \
