@@ -28,19 +28,17 @@ from omendb_server.sql import vector_rel
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import AggSpec, Scope
 from omendb_server.sql.vector_join_exec import (
+    VectorOrRowPlan,
     _display,
     _first_rows,
     _Joined,
-    _visible_upper_bound,
     group_ids,
     run_joins,
 )
 from omendb_server.sql.vector_join_plan import JoinPlan, plan_joins
 from omendb_server.sql.vectorized import (
-    MIN_BASE_ROWS,
     _Checker,
     _Evaluator,
-    _Fallback,
     _Unsupported,
     aggregate_args,
     seed_states,
@@ -50,7 +48,7 @@ Row = tuple[Any, ...]
 log = logging.getLogger("omendb.executor")
 
 
-class VectorJoinAggregate(ops.Aggregate):
+class VectorJoinAggregate(VectorOrRowPlan, ops.Aggregate):
     """``operators.Aggregate`` over a join of tables, computed column-at-a-time.
 
     ``child`` stays the row plan (run when the vectorized attempt falls back); EXPLAIN shows
@@ -79,24 +77,8 @@ class VectorJoinAggregate(ops.Aggregate):
     def children(self) -> list[ops.Operator]:
         return [self.child if self.row_path else self.display]
 
-    def explain_path(self, ctx: ExecContext) -> None:
-        """EXPLAIN: show the row plan when this execution will run it (small tables)."""
-        self.row_path = _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS
-
-    def rows(self, ctx: ExecContext) -> Iterator[Row]:
-        if _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS:
-            self.fallback_reason = f"fewer than {MIN_BASE_ROWS} rows"
-            yield from super().rows(ctx)
-            return
-        try:
-            out = self._run(ctx)
-        except _Fallback as why:
-            log.debug("vectorized join fell back to the row path: %s", why)
-            self.fallback_reason = str(why)
-            yield from super().rows(ctx)
-            return
-        self.fallback_reason = None
-        yield from out
+    def row_plan_rows(self, ctx: ExecContext) -> Iterator[Row]:
+        return ops.Aggregate.rows(self, ctx)
 
     def _run(self, ctx: ExecContext) -> list[Row]:
         from omendb_server.sql import vector_kernels as K

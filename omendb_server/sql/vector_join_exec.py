@@ -9,7 +9,10 @@ the run records.
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +23,10 @@ from omendb_server.sql import vector_rel
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.vector_hashjoin import join_indices, outer_pairs
 from omendb_server.sql.vector_join_plan import JoinPlan, _sql
-from omendb_server.sql.vectorized import Vec, _Evaluator, _Fallback
+from omendb_server.sql.vectorized import MIN_BASE_ROWS, Vec, _Evaluator, _Fallback
+
+Row = tuple[Any, ...]
+log = logging.getLogger("omendb.executor")
 
 
 class VectorNode(ops.Operator):
@@ -113,6 +119,41 @@ def _visible_upper_bound(ctx: ExecContext, plan: JoinPlan) -> int:
         if data is not None:
             total += data.row_count_hint()
     return total
+
+
+class VectorOrRowPlan:
+    """The run-time choice of a vectorized join operator: its ``_run`` (which raises
+    ``_Fallback`` before the first row if it cannot go on), or the row plan it replaces
+    (``row_plan_rows``) for small tables and fallbacks; EXPLAIN shows what will run."""
+
+    plan: JoinPlan
+    row_path: bool
+    fallback_reason: str | None
+
+    def _run(self, ctx: ExecContext) -> Iterator[Row]:
+        raise NotImplementedError
+
+    def row_plan_rows(self, ctx: ExecContext) -> Iterator[Row]:
+        raise NotImplementedError
+
+    def explain_path(self, ctx: ExecContext) -> None:
+        """EXPLAIN: show the row plan when this execution will run it (small tables)."""
+        self.row_path = _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS
+
+    def rows(self, ctx: ExecContext) -> Iterator[Row]:
+        if _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS:
+            self.fallback_reason = f"fewer than {MIN_BASE_ROWS} rows"
+            yield from self.row_plan_rows(ctx)
+            return
+        try:
+            out = self._run(ctx)
+        except _Fallback as why:
+            log.debug("vectorized join fell back to the row path: %s", why)
+            self.fallback_reason = str(why)
+            yield from self.row_plan_rows(ctx)
+            return
+        self.fallback_reason = None
+        yield from out
 
 
 def run_joins(ctx: ExecContext, plan: JoinPlan, display: VectorNode | None = None) -> _Joined:

@@ -26,9 +26,13 @@ from sqlglot import exp
 from omendb_server.sql import operators as ops
 from omendb_server.sql.context import ExecContext
 from omendb_server.sql.expr import Scope
-from omendb_server.sql.vector_join_exec import _display, _visible_upper_bound, run_joins
+from omendb_server.sql.vector_join_exec import (
+    VectorOrRowPlan,
+    _display,
+    run_joins,
+)
 from omendb_server.sql.vector_join_plan import JoinPlan, plan_joins
-from omendb_server.sql.vectorized import MIN_BASE_ROWS, Vec, _Fallback
+from omendb_server.sql.vectorized import Vec, _Fallback
 
 Row = tuple[Any, ...]
 log = logging.getLogger("omendb.executor")
@@ -36,7 +40,7 @@ log = logging.getLogger("omendb.executor")
 CHUNK_ROWS = 65536
 
 
-class VectorJoinRows(ops.Operator):
+class VectorJoinRows(VectorOrRowPlan, ops.Operator):
     """The joined rows of a FROM + WHERE, vectorized; ``fallback`` is the row plan."""
 
     def __init__(self, plan: JoinPlan, fallback: ops.Operator, needed: list[int],
@@ -68,24 +72,8 @@ class VectorJoinRows(ops.Operator):
         """Folded away by EXPLAIN when the row plan below is what runs."""
         return self.row_path
 
-    def explain_path(self, ctx: ExecContext) -> None:
-        """EXPLAIN: show the row plan when this execution will run it (small tables)."""
-        self.row_path = _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS
-
-    def rows(self, ctx: ExecContext) -> Iterator[Row]:
-        if _visible_upper_bound(ctx, self.plan) < MIN_BASE_ROWS:
-            self.fallback_reason = f"fewer than {MIN_BASE_ROWS} rows"
-            yield from self.fallback.rows(ctx)
-            return
-        try:
-            out = self._run(ctx)
-        except _Fallback as why:
-            log.debug("vectorized join fell back to the row path: %s", why)
-            self.fallback_reason = str(why)
-            yield from self.fallback.rows(ctx)
-            return
-        self.fallback_reason = None
-        yield from out
+    def row_plan_rows(self, ctx: ExecContext) -> Iterator[Row]:
+        return self.fallback.rows(ctx)
 
     def _run(self, ctx: ExecContext) -> Iterator[Row]:
         """Join (anything that can fall back happens here, before the first row), then an
