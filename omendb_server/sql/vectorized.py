@@ -792,12 +792,7 @@ def seed_states(spec: AggSpec, j: int, v: Vec, gid: np.ndarray, mask: np.ndarray
                 raise _Fallback("sum overflow")
         else:
             raise _Fallback(f"{name} of {v.kind}")
-        for g in present:
-            c = int(counts[g])
-            if c:
-                st = states[int(g)][j]
-                st.count = c
-                st.value = to_py(sums[g])
+        _seed(states, j, present, counts, sums, to_py)
         return
     if v.kind not in ("int", "dec", "float", "date"):
         raise _Fallback(f"{name} of {v.kind}")
@@ -807,13 +802,19 @@ def seed_states(spec: AggSpec, j: int, v: Vec, gid: np.ndarray, mask: np.ndarray
         lo, hi = K.group_minmax_f64(gid, m, np.asarray(data, dtype=np.float64), n_groups)
     else:
         lo, hi = K.group_minmax_i64(gid, m, np.asarray(data, dtype=np.int64), n_groups)
-    pick = lo if name == "min" else hi
+    _seed(states, j, present, counts, lo if name == "min" else hi, to_py)
+
+
+def _seed(states: Any, j: int, present: Any, counts: Any, values: Any,
+          to_py: Callable[[Any], Any]) -> None:
+    """Aggregate ``j``'s state in every group that has input rows: their count and the
+    kernel's value for the group, as the row path's state would hold them."""
     for g in present:
         c = int(counts[g])
         if c:
             st = states[int(g)][j]
             st.count = c
-            st.value = to_py(pick[g])
+            st.value = to_py(values[g])
 
 
 def _to_python(v: Vec, spec: AggSpec) -> Callable[[Any], Any]:
